@@ -14,7 +14,9 @@ from netlab.core.errors import InputError, OperationFailed
 from netlab.core.services import port_for_service
 
 MAX_INPUT = 300
-_HOSTNAME = re.compile(r"^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$"
+)
 _SERVICE = re.compile(r"^[A-Za-z][A-Za-z0-9_+.-]*$")
 
 
@@ -55,17 +57,32 @@ def parse_port(text: str, *, network: str = "tcp", allow_zero: bool = False) -> 
         raise InputError(f"{error} Give a port number instead.") from None
 
 
+def _is_ip_literal(text: str) -> bool:
+    """An address, with a zone (fe80::1%eth0) that has no spaces or control characters."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return " " not in text and text.isprintable()
+
+
 def _check_host(host: str) -> str:
     if not host:
         return host
-    bare = host.split("%", 1)[0]
     try:
-        ipaddress.ip_address(bare)
+        ipaddress.ip_address(host)
     except ValueError:
-        if ":" in host or not _HOSTNAME.match(host):
+        if ":" in host or not _HOSTNAME.fullmatch(host):
             raise InputError(
                 f"{host!r} is not a host name or address: use a name such as localhost "
                 "or an address such as 127.0.0.1 or [::1]."
+            ) from None
+        if host.rstrip(".").rsplit(".", 1)[-1].isdigit():
+            # No name ends in a number (RFC 1123), and getaddrinfo would read 010.0.0.1
+            # as 8.0.0.1 and 127.1 as 127.0.0.1.
+            raise InputError(
+                f"{host!r} is not an IPv4 address: write four numbers from 0 to 255 "
+                "without leading zeros, such as 127.0.0.1."
             ) from None
     return host
 
@@ -91,10 +108,8 @@ def parse_endpoint(
         host, bracket, rest = text[1:].partition("]")
         if not bracket:
             raise InputError(f"{text!r} has no closing bracket: write it as [::1]:23.")
-        try:
-            ipaddress.ip_address(host.split("%", 1)[0])
-        except ValueError:
-            raise InputError(f"[{host}] is not an IPv6 address: write it as [::1]:23.") from None
+        if not _is_ip_literal(host):
+            raise InputError(f"{f'[{host}]'!r} is not an IPv6 address: write it as [::1]:23.")
         if rest.startswith(":"):
             return Endpoint(host, port_of(rest[1:]))
         if rest:
@@ -104,12 +119,10 @@ def parse_endpoint(
         return Endpoint(host, default_port)
 
     if text.count(":") > 1:
-        try:
-            ipaddress.ip_address(text.split("%", 1)[0])
-        except ValueError:
+        if not _is_ip_literal(text):
             raise InputError(
                 f"{text!r} is not host:port: an IPv6 address goes in brackets, as [::1]:23."
-            ) from None
+            )
         if default_port is None:
             raise InputError(f"Put an IPv6 address in brackets to add a port: [{text}]:23.")
         return Endpoint(text, default_port)
@@ -117,6 +130,7 @@ def parse_endpoint(
     host, colon, port_text = text.partition(":")
     if colon:
         return Endpoint(_check_host(host), port_of(port_text))
+    host = _check_host(host)  # before the host is quoted in a message below
     if default_port is None:
         raise InputError(f"No port given: write it as {text}:7 or {text}:echo.")
-    return Endpoint(_check_host(host), default_port)
+    return Endpoint(host, default_port)

@@ -47,7 +47,7 @@ def parse_services(text: str, source: str) -> ServiceTable:
             continue
         number, _, network = fields[1].partition("/")
         network = network.lower()
-        if not number.isdigit() or network not in NETWORKS:
+        if not (number.isascii() and number.isdigit()) or network not in NETWORKS:
             continue
         service = Service(
             name=fields[0],
@@ -88,7 +88,7 @@ def port_for_service(network: str, service: str, table: ServiceTable | None = No
     name = service.strip()
     if not name:
         raise InputError("No service given: name one, such as http or telnet, or give a port.")
-    if name.isdigit():
+    if name.isascii() and name.isdigit():
         port = int(name)
         if not 1 <= port <= 65535:
             raise InputError(f"Port {name} is out of range: use 1 to 65535.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 PANES = {
@@ -23,7 +23,7 @@ class NetlabApp(App[None]):
     """The terminal network lab."""
 
     TITLE = "netlab"
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         *(
             Binding(str(number), f"show_pane('{pane}')", title, id=f"pane-{pane}")

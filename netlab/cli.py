@@ -1,0 +1,527 @@
+"""The `netlab` command: no arguments starts the app; each subcommand runs one job headless.
+
+Every subcommand is the twin of a seed program and prints what that program
+prints (IP.go, Mask.go, ResolveIP.go, LookupHost.go, LookupPort.go, Ping.go), or
+JSON with --json. Exit status: 0 done, 1 the network said no, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import ipaddress
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from netlab import __version__
+from netlab.core import addresses
+from netlab.core.errors import InputError, NetlabError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_PAGE = 16
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        to_dict = getattr(value, "to_dict", None)
+        return to_dict() if to_dict else dataclasses.asdict(value)
+    if isinstance(value, bytes):
+        return list(value)
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return str(value)
+    raise TypeError(f"cannot turn {type(value).__name__} into JSON")
+
+
+def emit_json(value: Any) -> None:
+    print(json.dumps(value, default=_jsonable, ensure_ascii=False))
+
+
+def _rows(pairs: Sequence[tuple[str, str]]) -> None:
+    width = max(len(label) for label, _ in pairs)
+    for label, value in pairs:
+        print(f"{label:<{width}}  {value}")
+
+
+def _mask_text(mask: addresses.Mask) -> str:
+    return f"/{mask.prefix}  {mask.dotted}  hex {mask.hex}"
+
+
+# -- addresses -------------------------------------------------------------------------------
+
+
+def cmd_ip(args: argparse.Namespace) -> int:
+    """IP.go: parse an address and print its canonical form."""
+    address = addresses.parse_ip(args.address)
+    if args.json:
+        emit_json(
+            {
+                "input": args.address,
+                "valid": address is not None,
+                "address": address and str(address),
+            }
+        )
+    if address is None:
+        if not args.json:
+            print("Invalid address")
+        return EXIT_BAD_INPUT
+    if not args.json:
+        # Go prints an IPv4-mapped address in its IPv4 form.
+        shown = getattr(address, "ipv4_mapped", None) or address
+        print(f"The address is {shown}")
+    return EXIT_OK
+
+
+def cmd_mask(args: argparse.Namespace) -> int:
+    """Mask.go: an address, CIDRMask(ones, bits), and the network it gives."""
+    info = addresses.describe(f"{args.address} {args.ones} {args.bits}")
+    if args.json:
+        emit_json(
+            {
+                "address": info.address,
+                "bits": info.mask.bits,
+                "ones": info.mask.prefix,
+                "mask_hex": info.mask.hex,
+                "network": info.network_address,
+            }
+        )
+        return EXIT_OK
+    print(f"Address is {info.address}")
+    print(f"Mask length is {info.mask.bits}")
+    print(f"Leading ones count is {info.mask.prefix}")
+    print(f"Mask is (hex) {info.mask.hex}")
+    print(f"Network is {info.network_address}")
+    return EXIT_OK
+
+
+def _print_description(info: addresses.AddressInfo) -> None:
+    kind = f"IPv{info.version}"
+    if info.ipv4_class:
+        kind += f", class {info.ipv4_class}"
+    if info.flags:
+        kind += ", " + ", ".join(flag.replace("_", "-") for flag in info.flags)
+    rows = [
+        ("Address", f"{info.address}  ({kind})"),
+        ("Exploded", info.exploded),
+        ("Integer", f"{info.integer}  hex {info.hex}"),
+        ("Binary", info.binary),
+    ]
+    if info.ipv4_mapped:
+        rows.append(("IPv4-mapped", info.ipv4_mapped))
+    rows.append(("Mask", _mask_text(info.mask)))
+    if info.mask_source != "given":
+        rows.append(("", f"({info.mask_source})"))
+    rows.append(("Wildcard", info.mask.wildcard))
+    if info.version == 4:
+        default = _mask_text(info.default_mask) if info.default_mask else "none (class D/E)"
+        rows.append(("Default mask", default))
+    rows += [
+        ("Network", info.network),
+        ("Device part", info.device_part),
+    ]
+    if info.broadcast:
+        rows.append(("Broadcast", info.broadcast))
+    hosts = f"{info.first_host} - {info.last_host}  ({info.host_count:,} hosts"
+    hosts += ", point-to-point)" if info.point_to_point else ")"
+    rows.append(("Hosts", hosts))
+    network_bits, device_bits = addresses.bits_at_prefix(info)
+    rows.append(("Bits", f"{network_bits or '-'} | {device_bits or '-'}  (network | device)"))
+    if info.ipv6_split:
+        split = info.ipv6_split
+        rows.append(
+            ("IPv6 split", f"network {split.network}  subnet {split.subnet}  device {split.device}")
+        )
+    rows.append(("Reverse", info.reverse_pointer))
+    _rows(rows)
+
+
+def _print_split(plan: addresses.SubnetSplit, offset: int, limit: int) -> None:
+    subnets = plan.page(offset, limit)
+    noun = "subnet" if plan.count == 1 else "subnets"
+    print(f"{plan.network} into /{plan.new_prefix}: {plan.count:,} {noun}")
+    for number, subnet in enumerate(subnets, start=offset + 1):
+        first, last, count = addresses.host_range(subnet)
+        print(f"{number:>6}  {subnet!s:<20} {first} - {last}  ({count:,} hosts)")
+    remaining = plan.count - offset - len(subnets)
+    if remaining > 0:
+        print(f"... {remaining:,} more (see them with --offset {offset + len(subnets)})")
+
+
+def cmd_calc(args: argparse.Namespace) -> int:
+    """The whole calculator: forms, masks, parts, ranges and subnetting."""
+    text = " ".join(args.input)
+    if args.split is not None and args.hosts is not None:
+        raise InputError("Give --split or --hosts, not both.")
+    if addresses.looks_like_range(text):
+        networks = addresses.range_to_networks(text)
+        if args.json:
+            emit_json({"range": text, "networks": [str(n) for n in networks]})
+        else:
+            for network in networks:
+                print(network)
+        return EXIT_OK
+    if args.split is not None:
+        plan = addresses.split(text, args.split)
+        if args.json:
+            emit_json(
+                {
+                    "network": str(plan.network),
+                    "prefix": plan.new_prefix,
+                    "count": plan.count,
+                    "offset": args.offset,
+                    "subnets": [str(s) for s in plan.page(args.offset, args.limit)],
+                }
+            )
+        else:
+            _print_split(plan, args.offset, args.limit)
+        return EXIT_OK
+    if args.hosts is not None:
+        allocations = addresses.plan_for_hosts(text, _host_counts(args.hosts))
+        if args.json:
+            emit_json([dataclasses.asdict(a) | {"network": str(a.network)} for a in allocations])
+        else:
+            for a in allocations:
+                print(f"{a.hosts_wanted:>8} hosts  {a.network!s:<20} ({a.hosts_usable:,} usable)")
+        return EXIT_OK
+    info = addresses.describe(text)
+    if args.json:
+        emit_json(info)
+    else:
+        _print_description(info)
+    return EXIT_OK
+
+
+def _host_counts(text: str) -> list[int]:
+    counts = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item.isascii() or not item.isdigit():
+            raise InputError(f"Host count {item!r} is not a number: write them as 100,50,10.")
+        counts.append(int(item))
+    return counts
+
+
+# -- lookups ---------------------------------------------------------------------------------
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    """ResolveIP.go: one address for a name."""
+    from netlab.core import lookup
+
+    network = "ip4" if args.ipv4 else "ip6" if args.ipv6 else "ip"
+    result = lookup.resolve(args.name, network, timeout=args.timeout)
+    if args.json:
+        emit_json(result)
+    else:
+        print(f"Resolved address is {result.address}")
+    return EXIT_OK
+
+
+def cmd_host(args: argparse.Namespace) -> int:
+    """LookupHost.go: every address of a host, one a line."""
+    from netlab.core import lookup
+
+    result = lookup.lookup_host(args.name, timeout=args.timeout)
+    if args.json:
+        emit_json(result)
+    else:
+        for address in result.addresses:
+            print(address)
+    return EXIT_OK
+
+
+def cmd_cname(args: argparse.Namespace) -> int:
+    """LookupCNAME: the canonical name of a host and its aliases."""
+    from netlab.core import lookup
+
+    result = lookup.lookup_cname(args.name, timeout=args.timeout)
+    if args.json:
+        emit_json(result)
+    else:
+        print(f"Canonical name is {result.canonical}")
+        for alias in result.aliases:
+            print(f"Alias {alias}")
+    return EXIT_OK
+
+
+def cmd_reverse(args: argparse.Namespace) -> int:
+    """Reverse lookup: the names of an address."""
+    from netlab.core import lookup
+
+    result = lookup.reverse(args.address, timeout=args.timeout)
+    if args.json:
+        emit_json(result)
+    else:
+        for name in result.names:
+            print(name)
+    return EXIT_OK
+
+
+def cmd_dns(args: argparse.Namespace) -> int:
+    """DNS records of one type, from the system resolver or a chosen server."""
+    from netlab.core import lookup
+
+    answer = lookup.dns_query(args.name, args.type, server=args.server, timeout=args.timeout)
+    if args.json:
+        emit_json(answer)
+        return EXIT_OK
+    for record in answer.records:
+        print(f"{record.name}\t{record.ttl}\tIN\t{record.type}\t{record.value}")
+    print(f";; {answer.type} answer from {answer.server} in {answer.elapsed * 1000:.1f} ms")
+    return EXIT_OK
+
+
+def cmd_port(args: argparse.Namespace) -> int:
+    """LookupPort.go: `netlab port tcp telnet` -> Service port 23."""
+    from netlab.core import lookup
+
+    service = lookup.lookup_port(args.network, args.service)
+    if args.json:
+        emit_json(service)
+    else:
+        print(f"Service port {service.port}")
+    return EXIT_OK
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    """The other way round: the service registered on a port."""
+    from netlab.core import lookup
+
+    service = lookup.lookup_service(args.port, "udp" if args.udp else "tcp")
+    if args.json:
+        emit_json(service)
+    else:
+        aliases = f"  (also {', '.join(service.aliases)})" if service.aliases else ""
+        print(f"Service name {service.name}{aliases}")
+    return EXIT_OK
+
+
+def _byte_list(data: bytes) -> str:
+    return " ".join(str(byte) for byte in data)
+
+
+def cmd_ping(args: argparse.Namespace) -> int:
+    """Ping.go: ICMP echo with the bytes sent and received, or a timed TCP connect."""
+    from netlab.core import ping
+
+    if args.tcp is not None:
+        timings = list(
+            ping.tcp_ping(
+                args.host, args.tcp, count=args.count, timeout=args.timeout, interval=args.interval
+            )
+        )
+        if args.json:
+            emit_json(timings)
+        else:
+            for timing in timings:
+                where = f"{timing.address}:{timing.port}"
+                if timing.rtt is None:
+                    print(f"TCP connect to {where}: {timing.error}")
+                else:
+                    print(f"TCP connect to {where}: time={timing.rtt * 1000:.3f} ms")
+        return EXIT_OK if any(t.rtt is not None for t in timings) else EXIT_FAILED
+    replies = 0
+    results = []
+    for result in ping.ping(
+        args.host, count=args.count, timeout=args.timeout, interval=args.interval
+    ):
+        results.append(result)
+        if isinstance(result, ping.PingReply):
+            replies += 1
+        if args.json:
+            continue
+        print(f"Message sent:     {_byte_list(result.sent)}")
+        if isinstance(result, ping.PingReply):
+            print(f"Message received: {_byte_list(result.received)}")
+            ttl = f" ttl={result.ttl}" if result.ttl is not None else ""
+            print(
+                f"Reply from {result.address}: seq={result.sequence}{ttl} "
+                f"time={result.rtt * 1000:.3f} ms"
+            )
+        else:
+            print(
+                f"No reply from {result.address} for seq={result.sequence} "
+                f"within {result.timeout:g} s"
+            )
+    if args.json:
+        emit_json(results)
+    return EXIT_OK if replies else EXIT_FAILED
+
+
+# -- the parser ------------------------------------------------------------------------------
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: use more than 0, up to 3600")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 1000000")
+    return int(text)
+
+
+def _offset(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not an offset (0 or more)")
+    return int(text)
+
+
+def _prefix(text: str) -> int:
+    value = text.removeprefix("/")
+    if not value.isascii() or not value.isdigit() or int(value) > 128:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a prefix length such as 26 or /64")
+    return int(value)
+
+
+def _port(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 1 to 65535")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netlab",
+        description="A terminal network lab. Run with no arguments to open the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"netlab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(
+        name: str, handler: Handler, help_text: str, *, timeout: float | None = None
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+        if timeout is not None:
+            sub.add_argument(
+                "--timeout",
+                type=_positive_float,
+                default=timeout,
+                metavar="S",
+                help=f"seconds to wait (default {timeout:g})",
+            )
+        return sub
+
+    sub = command("ip", cmd_ip, "check an address and print its canonical form (IP.go)")
+    sub.add_argument("address")
+
+    sub = command("mask", cmd_mask, "apply a CIDR mask of ONES in BITS to an address (Mask.go)")
+    sub.add_argument("address")
+    sub.add_argument("ones")
+    sub.add_argument("bits")
+
+    sub = command("calc", cmd_calc, "describe an address or network, and subnet it")
+    sub.add_argument(
+        "input",
+        nargs="+",
+        help="192.168.1.3, 192.168.1.3/24, 192.168.1.3 255.255.0.0, ADDR ONES BITS or FIRST - LAST",
+    )
+    sub.add_argument(
+        "--split",
+        type=_prefix,
+        metavar="PREFIX",
+        help="cut the network into subnets of this prefix",
+    )
+    sub.add_argument(
+        "--hosts", metavar="N,N,...", help="subnets sized for these host counts, largest first"
+    )
+    sub.add_argument(
+        "--limit", type=_count, default=DEFAULT_PAGE, metavar="N", help="subnets to show"
+    )
+    sub.add_argument("--offset", type=_offset, default=0, metavar="N", help="first subnet to show")
+
+    sub = command("resolve", cmd_resolve, "resolve a name to one address (ResolveIP.go)", timeout=5)
+    sub.add_argument("name")
+    family = sub.add_mutually_exclusive_group()
+    family.add_argument("-4", dest="ipv4", action="store_true", help="IPv4 only (ip4)")
+    family.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 only (ip6)")
+
+    sub = command("host", cmd_host, "every address of a host (LookupHost.go)", timeout=5)
+    sub.add_argument("name")
+
+    sub = command("cname", cmd_cname, "the canonical name of a host (LookupCNAME)", timeout=5)
+    sub.add_argument("name")
+
+    sub = command("reverse", cmd_reverse, "the names of an address", timeout=5)
+    sub.add_argument("address")
+
+    sub = command("dns", cmd_dns, "DNS records of one type", timeout=5)
+    sub.add_argument("name")
+    sub.add_argument(
+        "type", nargs="?", default="A", help="A, AAAA, CNAME, MX, NS, TXT, SOA, PTR or SRV"
+    )
+    sub.add_argument(
+        "--server", metavar="HOST[:PORT]", help="ask this server instead of the system's"
+    )
+
+    sub = command("port", cmd_port, "the port of a service (LookupPort.go)")
+    sub.add_argument("network", help="tcp or udp")
+    sub.add_argument("service", help="a service name such as telnet or domain")
+
+    sub = command("service", cmd_service, "the service registered on a port")
+    sub.add_argument("port", type=_port)
+    sub.add_argument("--udp", action="store_true", help="look in the udp table")
+
+    sub = command(
+        "ping", cmd_ping, "ICMP echo with the bytes sent and received (Ping.go)", timeout=2
+    )
+    sub.add_argument("host")
+    sub.add_argument("--count", type=_count, default=1, metavar="N", help="echo requests to send")
+    sub.add_argument(
+        "--interval", type=float, default=1.0, metavar="S", help="seconds between requests"
+    )
+    sub.add_argument("--tcp", type=_port, metavar="PORT", help="time a TCP connect to PORT instead")
+    return parser
+
+
+def run_app() -> int:
+    from netlab.tui.app import NetlabApp
+
+    NetlabApp().run()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run netlab with these arguments and return the exit status."""
+    args = build_parser().parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        return run_app()
+    try:
+        return handler(args)
+    except InputError as error:
+        print(f"netlab {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NetlabError as error:
+        print(f"netlab {args.command}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head`: the reader has all it wants.
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as error:  # a bug of ours: still one line, with the way to the details
+        if os.environ.get("NETLAB_DEBUG"):
+            raise
+        print(
+            f"netlab {args.command}: internal error ({type(error).__name__}: {error}); "
+            "run again with NETLAB_DEBUG=1 to see where.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED

@@ -1,0 +1,126 @@
+"""The lookup and ping commands through the real entry point, on loopback only."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from tests.cli.run import netlab
+from tests.core.dns_server import LocalDnsServer
+
+
+@pytest.fixture(scope="module")
+def dns_server() -> Iterator[LocalDnsServer]:
+    server = LocalDnsServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_resolve_as_resolveip_does() -> None:
+    result = netlab("resolve", "localhost", "-4")
+    assert result.stdout == "Resolved address is 127.0.0.1\n"
+    assert result.returncode == 0
+
+
+def test_resolve_an_address_literal() -> None:
+    assert netlab("resolve", "0:0:0:0:0:0:0:1").stdout == "Resolved address is ::1\n"
+
+
+def test_host_lists_every_address_as_lookuphost_does() -> None:
+    result = netlab("host", "localhost")
+    assert "127.0.0.1" in result.stdout.splitlines()
+    assert result.returncode == 0
+
+
+def test_cname_and_reverse_of_localhost() -> None:
+    assert netlab("cname", "localhost").stdout.startswith("Canonical name is localhost")
+    assert "localhost" in netlab("reverse", "127.0.0.1").stdout.split()
+
+
+def test_a_host_that_does_not_exist_fails_with_status_1() -> None:
+    result = netlab("host", "no-such-host.invalid")
+    assert result.returncode == 1
+    assert result.stderr == "netlab host: No such host: no-such-host.invalid.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["resolve", "bad name!"], "cannot be in a host name"),
+        (["reverse", "not-an-address"], "not an"),
+        (["dns", "example.test", "BOGUS", "--server", "127.0.0.1:53"], "A, AAAA"),
+        (["resolve", "localhost", "--timeout", "0"], "out of range"),
+    ],
+)
+def test_bad_lookup_input_fails_with_status_2(args: list[str], words: str) -> None:
+    result = netlab(*args)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dns_prints_records_and_who_answered(dns_server: LocalDnsServer) -> None:
+    result = netlab("dns", "example.test", "MX", "--server", dns_server.address)
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["example.test.", "300", "IN", "MX", "10", "mail.example.test."]
+    assert lines[-1].startswith(f";; MX answer from {dns_server.address} in ")
+
+
+def test_dns_follows_a_cname_chain_as_json(dns_server: LocalDnsServer) -> None:
+    result = netlab("dns", "alias.example.test", "--server", dns_server.address, "--json")
+    answer = json.loads(result.stdout)
+    assert [(r["type"], r["value"]) for r in answer["records"]] == [
+        ("CNAME", "alias2.example.test."),
+        ("CNAME", "target.example.test."),
+        ("A", "192.0.2.20"),
+    ]
+    assert answer["server"] == dns_server.address
+
+
+def test_dns_nxdomain_fails_with_status_1(dns_server: LocalDnsServer) -> None:
+    result = netlab("dns", "nope.example.test", "--server", dns_server.address)
+    assert result.returncode == 1
+    assert "NXDOMAIN" in result.stderr
+
+
+def test_port_as_lookupport_does() -> None:
+    result = netlab("port", "tcp", "telnet")
+    assert result.stdout == "Service port 23\n"
+    assert netlab("port", "udp", "domain").stdout == "Service port 53\n"
+
+
+def test_service_names_the_port() -> None:
+    assert netlab("service", "23").stdout.startswith("Service name telnet")
+    assert json.loads(netlab("service", "53", "--udp", "--json").stdout)["name"] == "domain"
+
+
+def test_port_of_an_unknown_service_fails() -> None:
+    result = netlab("port", "tcp", "no-such-service")
+    assert result.returncode == 1
+    assert "Unknown service" in result.stderr
+    assert netlab("port", "sctp", "telnet").returncode == 2
+
+
+def test_ping_prints_the_seed_bytes() -> None:
+    result = netlab("ping", "127.0.0.1")
+    if result.returncode == 1 and "cannot ping" in result.stderr:
+        pytest.skip("this machine does not allow ICMP sockets")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Message sent:     8 0 247 205 0 13 0 37"
+    assert lines[1] == "Message received: 0 0 255 205 0 13 0 37"
+    assert lines[2].startswith("Reply from 127.0.0.1: seq=37")
+
+
+def test_ping_over_tcp_times_a_connect() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        result = netlab("ping", "127.0.0.1", "--tcp", str(port), "--count", "2", "--interval", "0")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith(f"TCP connect to 127.0.0.1:{port}: time=") for line in lines)
+    assert result.returncode == 0
