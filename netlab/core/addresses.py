@@ -332,10 +332,10 @@ def host_range(network: IPNetwork) -> tuple[str, str, int]:
     """
     size = network.num_addresses
     if size <= 2:
-        return str(network[0]), str(network[-1]), size
+        return canonical(network[0]), canonical(network[-1]), size
     if network.version == 4:
-        return str(network[1]), str(network[-2]), size - 2
-    return str(network[1]), str(network[-1]), size - 1
+        return canonical(network[1]), canonical(network[-2]), size - 2
+    return canonical(network[1]), canonical(network[-1]), size - 1
 
 
 def explain(interface: IPInterface, *, text: str = "", mask_source: str = "given") -> AddressInfo:
@@ -371,9 +371,9 @@ def explain(interface: IPInterface, *, text: str = "", mask_source: str = "given
         mask_source=mask_source,
         ipv4_class=cls,
         default_mask=default_mask,
-        network=str(network),
-        network_address=str(network.network_address),
-        device_part=str(device),
+        network=f"{canonical(network.network_address)}/{network.prefixlen}",
+        network_address=canonical(network.network_address),
+        device_part=canonical(device),
         broadcast=broadcast,
         first_host=first_host,
         last_host=last_host,
