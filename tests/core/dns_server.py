@@ -1,0 +1,209 @@
+"""A small authoritative DNS server on 127.0.0.1 for the lookup tests, built on dnslib.
+
+It answers UDP and TCP on the same port, follows CNAME chains inside its zone,
+says NXDOMAIN for names it does not know and NOERROR with no records for a known
+name that lacks the type asked. UDP answers over 512 bytes are truncated, so a
+big enough answer makes the client retry over TCP.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from types import TracebackType
+from typing import Any
+
+from dnslib import QTYPE, RCODE, RR, DNSRecord
+from dnslib.server import BaseResolver, DNSHandler, DNSServer
+
+ZONE = "example.test."
+# One long TXT record: too big for a 512-byte UDP answer, so it is fetched over TCP.
+BIG_TEXT = " ".join('"' + f"chunk{n:02d} " * 10 + '"' for n in range(8))
+
+ZONE_TEXT = f"""
+$TTL 300
+example.test.            IN SOA   ns1.example.test. hostmaster.example.test. (
+                                  2024010101 3600 600 86400 300 )
+example.test.            IN NS    ns1.example.test.
+example.test.            IN MX    10 mail.example.test.
+example.test.            IN MX    20 backup.example.test.
+ns1.example.test.        IN A     192.0.2.53
+mail.example.test.       IN A     192.0.2.25
+www.example.test.        IN A     192.0.2.10
+www.example.test.        IN AAAA  2001:db8::10
+alias.example.test.      IN CNAME alias2.example.test.
+alias2.example.test.     IN CNAME target.example.test.
+target.example.test.     IN A     192.0.2.20
+text.example.test.       IN TXT   "hello world" "say \\"hi\\""
+big.example.test.        IN TXT   {BIG_TEXT}
+_sip._tcp.example.test.  IN SRV   10 20 5060 sip.example.test.
+10.2.0.192.in-addr.arpa. IN PTR   www.example.test.
+"""
+
+# Queries for this name are answered SERVFAIL, as a broken server would.
+SERVFAIL_NAME = "broken.example.test."
+MAX_CHAIN = 8
+UDP_LIMIT = 512
+
+
+class ZoneResolver(BaseResolver):  # type: ignore[misc]
+    """Answers from ZONE_TEXT and remembers every question with the transport it came by."""
+
+    def __init__(self, zone_text: str = ZONE_TEXT) -> None:
+        self.records: dict[str, list[RR]] = {}
+        for rr in RR.fromZone(zone_text):
+            self.records.setdefault(str(rr.rname).lower(), []).append(rr)
+        self.soa = next(rr for rr in self.records[ZONE] if rr.rtype == QTYPE.SOA)
+        self.questions: list[tuple[str, str, str]] = []
+        self._lock = threading.Lock()
+
+    def resolve(self, request: DNSRecord, handler: DNSHandler) -> DNSRecord:
+        reply = request.reply()
+        qtype = request.q.qtype
+        name = str(request.q.qname).lower()
+        with self._lock:
+            self.questions.append((name, QTYPE[qtype], handler.protocol))
+        if name == SERVFAIL_NAME:
+            reply.header.rcode = RCODE.SERVFAIL
+            return reply
+        for _ in range(MAX_CHAIN):
+            here = self.records.get(name)
+            if here is None:
+                reply.header.rcode = RCODE.NXDOMAIN
+                reply.add_auth(self.soa)
+                return reply
+            matching = [rr for rr in here if rr.rtype == qtype]
+            if matching:
+                for rr in matching:
+                    reply.add_answer(rr)
+                return reply
+            cname = next((rr for rr in here if rr.rtype == QTYPE.CNAME), None)
+            if cname is None:
+                reply.add_auth(self.soa)
+                return reply
+            reply.add_answer(cname)
+            name = str(cname.rdata.label).lower()
+        reply.header.rcode = RCODE.SERVFAIL
+        return reply
+
+
+class _TruncatingHandler(DNSHandler):  # type: ignore[misc]
+    """Sets TC on UDP answers over 512 bytes, keeping the question.
+
+    dnslib's own truncation drops the question, and a client rightly ignores an
+    answer that does not say what it answers.
+    """
+
+    def get_reply(self, data: bytes) -> bytes:
+        request = DNSRecord.parse(data)
+        reply = self.server.resolver.resolve(request, self)
+        packed: bytes = reply.pack()
+        if self.protocol == "udp" and len(packed) > UDP_LIMIT:
+            truncated = request.reply()
+            truncated.header.rcode = reply.header.rcode
+            truncated.header.tc = 1
+            packed = truncated.pack()
+        return packed
+
+
+class _QuietLogger:
+    """dnslib logs every packet to stdout by default."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args: None
+
+
+class LocalDnsServer:
+    """ZoneResolver served over UDP and TCP on one port: by default a free one on 127.0.0.1.
+
+    A fixed port (53, inside a network namespace of the test's own) and ::1 may be asked for.
+    """
+
+    def __init__(
+        self, resolver: ZoneResolver | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.resolver = resolver or ZoneResolver()
+        self.host = host
+        self.port = port
+        self._servers: list[DNSServer] = []
+
+    @property
+    def address(self) -> str:
+        """The server as dns_query reports it: "127.0.0.1:PORT" or "[::1]:PORT"."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    def start(self) -> LocalDnsServer:
+        if self.port:
+            self._servers = [self._make(self.port, tcp=False), self._make(self.port, tcp=True)]
+            for server in self._servers:
+                server.start_thread()
+            return self
+        # UDP takes a free port; TCP must get the same one, which another program may
+        # hold, so try a few ports.
+        for _ in range(10):
+            udp = self._make(0, tcp=False)
+            port = udp.server.server_address[1]
+            try:
+                tcp = self._make(port, tcp=True)
+            except OSError:
+                udp.server.server_close()
+                continue
+            self.port = port
+            self._servers = [udp, tcp]
+            for server in self._servers:
+                server.start_thread()
+            return self
+        raise RuntimeError("No port on 127.0.0.1 was free for both UDP and TCP.")
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.stop()
+            server.server.server_close()
+            server.thread.join(timeout=5)
+        self._servers = []
+
+    def _make(self, port: int, *, tcp: bool) -> DNSServer:
+        return DNSServer(
+            self.resolver,
+            address=self.host,
+            port=port,
+            tcp=tcp,
+            logger=_QuietLogger(),
+            handler=_TruncatingHandler,
+        )
+
+    def __enter__(self) -> LocalDnsServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class SilentServer:
+    """A UDP socket (on a free port unless one is given) that takes every query, never answering."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_DGRAM)
+        self.socket.bind((host, port))
+        self.host = host
+        self.port: int = self.socket.getsockname()[1]
+
+    def close(self) -> None:
+        self.socket.close()
+
+    def __enter__(self) -> SilentServer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
