@@ -16,6 +16,7 @@ from tests.cli.run import netlab
         ("0:0:0:0:0:0:0:1", "::1"),  # and its second
         ("FE80:CD00:0000:0CDE:1257:0000:211E:729C", "fe80:cd00:0:cde:1257:0:211e:729c"),
         ("::ffff:192.0.2.1", "192.0.2.1"),  # Go prints IPv4-mapped addresses as IPv4
+        ("2002:c0e8:82e7:0:0:0:c0e8:82e7", "2002:c0e8:82e7::c0e8:82e7"),  # the sockets seed
     ],
 )
 def test_ip_prints_the_canonical_form(address: str, shown: str) -> None:
