@@ -29,23 +29,18 @@ import dns.reversename
 
 from netlab.core.endpoints import parse_endpoint
 from netlab.core.errors import InputError, NetlabError, OperationFailed
+from netlab.core.hostnames import check_hostname
 from netlab.core.services import Service, port_for_service, service_for_port
 
 DEFAULT_TIMEOUT = 5.0
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV")
 
 NETWORKS = ("ip", "ip4", "ip6")
-MAX_NAME = 253
-MAX_LABEL = 63
 
 _T = TypeVar("_T")
 _IP: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _DO53 = re.compile(r"Do53:(?P<host>.+)@\d+")
-_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]*")
-# getaddrinfo reads these as addresses (inet_aton: "127.1", "0x7f000001") though
-# ipaddress and Go do not; only names made of these characters can be one.
-_SHORTHAND_CHARS = re.compile(r"[0-9A-Fa-fXx.]+")
 _NO_SUCH_HOST = {
     code
     for code in (
@@ -337,7 +332,7 @@ def _query_name(name: str, kind: str) -> dns.name.Name:
     text = name.strip()
     if text == ".":
         return dns.name.root
-    _check_name(text)
+    check_hostname(text)
     try:
         return dns.name.from_text(text)
     except (dns.exception.DNSException, UnicodeError) as error:
@@ -429,70 +424,15 @@ def _go_form(ip: _IP) -> _IP:
     return ip
 
 
-def _check_name(name: str) -> str:
-    """name, stripped, once it is known to be a host name a resolver can be asked about."""
-    host = name.strip()
-    if not host:
-        raise InputError("No host name given: type one, such as localhost or example.com.")
-    if len(host) > MAX_NAME + 1:
-        raise InputError(
-            f"That host name is {len(host)} characters long: a name has at most {MAX_NAME}."
-        )
-    try:
-        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
-        raise InputError(
-            f"{host!r} is not a valid international host name: check each part between dots."
-        ) from None
-    bare = ascii_host.removesuffix(".")
-    if len(bare) > MAX_NAME:
-        raise InputError(
-            f"That host name is {len(bare)} characters long: a name has at most {MAX_NAME}."
-        )
-    bad = next((char for char in bare if not _NAME_CHARS.fullmatch(char)), None)
-    if bad is not None:
-        raise InputError(
-            f"{host!r} contains {bad!r}, which cannot be in a host name: "
-            "use letters, digits, hyphens and dots."
-        )
-    for label in bare.split("."):
-        if not label:
-            raise InputError(f"{host!r} has an empty part between dots: write it as example.com.")
-        if len(label) > MAX_LABEL:
-            raise InputError(
-                f"{host!r} has a part of {len(label)} characters: each part between dots "
-                f"has at most {MAX_LABEL}."
-            )
-        if label.startswith("-") or label.endswith("-"):
-            raise InputError(
-                f"{host!r} has a part that starts or ends with a hyphen: "
-                "a hyphen can only be inside a part, as in my-host."
-            )
-    if _SHORTHAND_CHARS.fullmatch(bare) and _inet_aton_accepts(bare):
-        raise InputError(
-            f"{host!r} is not a complete IP address: write an IPv4 address as four numbers, "
-            "such as 127.0.0.1."
-        )
-    return host
-
-
 def _system_name(name: str) -> str:
     """A checked name for the system's resolver, refused at once if it can never resolve."""
-    host = _check_name(name)
+    host = check_hostname(name)
     bare = host.removesuffix(".").lower()
     if bare == "invalid" or bare.endswith(".invalid"):
         # RFC 6761 asks resolver libraries to answer .invalid negatively without asking
         # anyone; glibc asks DNS anyway, which is slow offline and leaks the name.
         raise OperationFailed(f"No such host: {_shown(host)}.")
     return host
-
-
-def _inet_aton_accepts(text: str) -> bool:
-    try:
-        socket.inet_aton(text)
-    except OSError:
-        return False
-    return True
 
 
 def _addresses(infos: Iterable[tuple[object, ...]]) -> list[_IP]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import math
-import re
 import socket
 import sys
 import time
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netlab.core.errors import InputError, OperationFailed
+from netlab.core.hostnames import check_host
 
 ECHO_REQUEST = 8
 ECHO_REPLY = 0
@@ -41,10 +41,6 @@ MAX_INTERVAL = 3600.0
 MAX_PAYLOAD = 65535 - 20 - 8
 _RECEIVE_SIZE = 65535 + 60
 _HEADER = 8
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})"
-    r"(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$"
-)
 
 
 @dataclass(frozen=True)
@@ -136,26 +132,12 @@ def echo_request(
 
 
 def _check_host(host: str) -> str:
-    host = host.strip() if isinstance(host, str) else host
-    if not isinstance(host, str) or not host:
+    if not isinstance(host, str) or not host.strip():
         raise InputError("No host given: name one, such as localhost or 127.0.0.1.")
+    host = host.strip()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-        return host
-    except ValueError:
-        pass
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        ascii_host = ""
-    if not _HOSTNAME.match(ascii_host):
-        raise InputError(
-            f"{host!r} is not a host name or address: use a name such as localhost "
-            "or an address such as 127.0.0.1 or ::1."
-        )
-    return host
+    return check_host(host)
 
 
 def _check_common(count: int, timeout: float, interval: float) -> None:

@@ -125,12 +125,11 @@ def test_port_zero_only_when_allowed() -> None:
         ("[]:80", ["not an IPv6 address"]),
         ("[::1%]:80", ["not an IPv6 address"]),
         ("host:port:x", ["not host:port", "brackets"]),
-        ("bad host:80", ["'bad host'", "not a host name or address", "localhost"]),
-        ("-bad:80", ["not a host name or address"]),
-        ("a..b:80", ["not a host name or address"]),
-        ("\u00e9cole.fr:80", ["not a host name or address"]),
-        ("localhost\n:80", ["not a host name or address"]),
-        ("1.2.3.4%eth0:80", ["not a host name or address"]),
+        ("bad host:80", ["'bad host'", "cannot be in a host name"]),
+        ("-bad:80", ["hyphen"]),
+        ("a..b:80", ["empty part"]),
+        ("localhost\n:80", ["spaces around it"]),
+        ("1.2.3.4%eth0:80", ["'%'", "cannot be in a host name"]),
         # names ending in a number are mistyped addresses: getaddrinfo reads
         # 010.0.0.1 as 8.0.0.1 and 127.1 as 127.0.0.1
         ("010.0.0.1:80", ["'010.0.0.1'", "not an IPv4 address", "leading zeros"]),
