@@ -1,0 +1,54 @@
+"""The one path from socket threads to whoever listens: bounded, thread-safe, never blocking.
+
+A socket thread only appends; the reader (the app on a short timer, the CLI in its
+loop) takes everything waiting in one call. When readers fall behind, the oldest
+events are dropped and counted, so the sockets are never slowed by the screen and
+memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+from netlab.core.events import Event
+
+DEFAULT_CAPACITY = 50_000
+
+
+class EventBus:
+    """A bounded queue of events that drops the oldest when full."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self._events: deque[Event] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._waiting = threading.Event()
+        self.capacity = capacity
+        self.published = 0
+        self.dropped = 0
+        """Events that were pushed out, unread, by newer ones."""
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            if len(self._events) == self.capacity:
+                self.dropped += 1
+            self._events.append(event)
+            self.published += 1
+        self._waiting.set()
+
+    def drain(self) -> list[Event]:
+        """Take every waiting event, oldest first."""
+        with self._lock:
+            events = list(self._events)
+            self._events.clear()
+            self._waiting.clear()
+        return events
+
+    def wait(self, timeout: float) -> bool:
+        """Block until an event is waiting or `timeout` passes; say whether one is."""
+        return self._waiting.wait(timeout)
+
+    def __len__(self) -> int:
+        return len(self._events)
