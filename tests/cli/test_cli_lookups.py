@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 from tests.cli.run import netlab
 from tests.core.dns_server import LocalDnsServer
-
-
-@pytest.fixture(scope="module")
-def dns_server() -> Iterator[LocalDnsServer]:
-    server = LocalDnsServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_resolve_as_resolveip_does() -> None:

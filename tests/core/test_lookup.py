@@ -44,6 +44,7 @@ from netlab.core.lookup import (
 )
 from tests.core.dns_server import BIG_TEXT, LocalDnsServer, SilentServer
 from tests.isolated import run_isolated
+from tests.loopback import has_ipv6_loopback, needs_ipv6
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -64,20 +65,6 @@ BAD_NAMES = [
     "0x7f000001",
     "2130706433",
 ]
-
-
-def _has_ipv6_loopback() -> bool:
-    if not socket.has_ipv6:
-        return False
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
-            probe.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
-
-
-needs_ipv6 = pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback here")
 
 
 def _check_message(error: NetlabError) -> None:
@@ -169,15 +156,6 @@ def no_system_lookups() -> Iterator[None]:
     """Fail the test if it asks the system resolver anything at all."""
     with _no_system_lookups():
         yield
-
-
-@pytest.fixture(scope="module")
-def dns_server() -> Iterator[LocalDnsServer]:
-    server = LocalDnsServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 # --- private machines -------------------------------------------------------------------------
@@ -854,7 +832,7 @@ def test_dns_query_rejects_bad_names(no_system_lookups: None, name: str) -> None
 def test_dns_query_server_port_defaults_to_53() -> None:
     calls = ['dns_query("www.example.test", server="127.0.0.1", timeout=2)']
     calls.append('dns_query("www.example.test", server="localhost", timeout=2)')
-    if _has_ipv6_loopback():
+    if has_ipv6_loopback():
         calls.append('dns_query("www.example.test", server="[::1]", timeout=2)')
     results = _on_private_machine(*calls)
     servers = ["127.0.0.1:53", "127.0.0.1:53", "[::1]:53"][: len(calls)]

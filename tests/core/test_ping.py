@@ -28,21 +28,11 @@ from netlab.core.ping import (
     tcp_ping,
 )
 from tests.isolated import run_isolated
+from tests.loopback import has_ipv6_loopback
 
 # What Ping.go prints as "Message sent" and "Message received".
 SEED_SENT = bytes([8, 0, 247, 205, 0, 13, 0, 37])
 SEED_RECEIVED = bytes([0, 0, 255, 205, 0, 13, 0, 37])
-
-
-def _has_ipv6_loopback() -> bool:
-    if not socket.has_ipv6:
-        return False
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
-            probe.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
 
 
 def _ping_or_skip(host: str, **options: object) -> list[PingReply | PingTimeout]:
@@ -217,7 +207,7 @@ def test_ping_keeps_the_seed_identifier_here() -> None:
     assert (reply.sent, reply.received) == (SEED_SENT, SEED_RECEIVED)
 
 
-@pytest.mark.skipif(not _has_ipv6_loopback(), reason="this machine has no IPv6 loopback")
+@pytest.mark.skipif(not has_ipv6_loopback(), reason="this machine has no IPv6 loopback")
 def test_ping_ipv6_loopback() -> None:
     [reply] = _ping_or_skip("::1", timeout=2.0)
     assert isinstance(reply, PingReply), reply
@@ -233,7 +223,7 @@ def test_ping_ipv6_loopback() -> None:
 
 
 def test_ping_accepts_a_bracketed_ipv6_address() -> None:
-    if not _has_ipv6_loopback():
+    if not has_ipv6_loopback():
         pytest.skip("this machine has no IPv6 loopback")
     [reply] = _ping_or_skip("[::1]")
     assert reply.address == "::1"
@@ -386,7 +376,7 @@ def test_tcp_ping_reports_a_refused_connect() -> None:
     assert result == ConnectTiming("127.0.0.1", "127.0.0.1", port, None, "connection refused")
 
 
-@pytest.mark.skipif(not _has_ipv6_loopback(), reason="this machine has no IPv6 loopback")
+@pytest.mark.skipif(not has_ipv6_loopback(), reason="this machine has no IPv6 loopback")
 def test_tcp_ping_ipv6_loopback() -> None:
     with socket.create_server(("::1", 0), family=socket.AF_INET6) as server:
         port = server.getsockname()[1]
