@@ -1,0 +1,129 @@
+"""What TCP and UDP servers share: the protocol, the bus, the counters, the bind."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import ClassVar, Self
+
+from netlab.core.bus import EventBus
+from netlab.core.errors import InputError, OperationFailed
+from netlab.core.events import Event, Kind, message_event
+from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
+
+POLL = 0.1
+"""How often blocked loops look at the stop flag; bounds how long stop() takes."""
+
+
+def format_address(address: tuple[str, int] | tuple[str, int, int, int]) -> str:
+    host, port = address[0], address[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def resolve_protocol(protocol: str | type[ServerProtocol]) -> type[ServerProtocol]:
+    if isinstance(protocol, str):
+        try:
+            return PROTOCOLS[protocol.strip().lower()]
+        except KeyError:
+            names = ", ".join(PROTOCOLS)
+            raise InputError(f"Unknown server kind {protocol!r}: use one of {names}.") from None
+    return protocol
+
+
+class ServerBase:
+    """Lifecycle flags, counters and event helpers common to every server.
+
+    Counters are plain ints: other threads read them without a lock (a slightly
+    stale value is fine), while updates go through `_count` so none are lost.
+    """
+
+    transport: ClassVar[Transport]
+
+    def __init__(
+        self,
+        protocol: str | type[ServerProtocol],
+        host: str,
+        port: int,
+        *,
+        bus: EventBus | None,
+        name: str | None,
+        clock: Clock | None,
+    ) -> None:
+        self.protocol = resolve_protocol(protocol)
+        if self.transport not in self.protocol.transports:
+            raise InputError(
+                f"The {self.protocol.name} server does not run over {self.transport.upper()}: "
+                f"use {' or '.join(sorted(self.protocol.transports)).upper()}."
+            )
+        if not 0 <= port <= 65535:
+            raise InputError(f"Port {port} is out of range: use 0 to 65535.")
+        self.host = host
+        self.port = port
+        self.bus = bus if bus is not None else EventBus()
+        self.clock = clock
+        self._name = name
+        self.address: tuple[str, int] | None = None
+        """Where the server listens, once started."""
+        self._stopping = threading.Event()
+        self._count_lock = threading.Lock()
+        self.open_connections = 0
+        self.total_connections = 0
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.messages_in = 0
+        self.messages_out = 0
+        self.refused = 0
+        self.errors = 0
+
+    @property
+    def name(self) -> str:
+        if self._name:
+            return self._name
+        port = self.address[1] if self.address else self.port
+        return f"{self.transport}/{self.protocol.name}:{port}"
+
+    @property
+    def running(self) -> bool:
+        return self.address is not None and not self._stopping.is_set()
+
+    def _count(self, **deltas: int) -> None:
+        with self._count_lock:
+            for counter, delta in deltas.items():
+                setattr(self, counter, getattr(self, counter) + delta)
+
+    def _emit(self, kind: Kind, peer: str = "", detail: str = "") -> None:
+        self.bus.publish(Event(kind, self.name, peer, detail=detail))
+
+    def _emit_data(self, kind: Kind, peer: str, data: bytes) -> None:
+        self.bus.publish(message_event(kind, self.name, peer, data))
+
+    def _bind(self, kind: socket.SocketKind) -> socket.socket:
+        """A socket bound to host:port, IPv6 when the host is an IPv6 address."""
+        try:
+            family, _, _, _, address = socket.getaddrinfo(
+                self.host or None, self.port, socket.AF_UNSPEC, kind, 0, socket.AI_PASSIVE
+            )[0]
+        except socket.gaierror as error:
+            raise OperationFailed(f"Cannot listen on {self.host!r}: {error.strerror}.") from None
+        sock = socket.socket(family, kind)
+        try:
+            # A stopped lab server's port can be reused at once, despite TIME_WAIT.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+        except OSError as error:
+            sock.close()
+            where = format_address((str(address[0]), int(address[1])))
+            raise OperationFailed(f"Cannot listen on {where}: {error.strerror}.") from None
+        return sock
+
+    def start(self) -> tuple[str, int]:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        raise NotImplementedError

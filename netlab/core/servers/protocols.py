@@ -1,0 +1,177 @@
+"""What each lab server says, with no sockets in sight.
+
+A protocol is a small class: one instance per TCP connection, or one per UDP
+server, fed whole messages (the server's Splitter cuts the stream) and answering
+with a Reply. Threaded, iterative and (later) asyncio servers, over TCP or UDP,
+all drive the same instances, so the seed's behaviour is written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from netlab.core.framing import Framing
+
+Transport = Literal["tcp", "udp"]
+TRANSPORTS: tuple[Transport, ...] = ("tcp", "udp")
+Clock = Callable[[], datetime]
+"""Returns the current time as an aware datetime; tests pass a fixed one."""
+
+RFC868_OFFSET = 2_208_988_800
+"""Seconds from 1900-01-01 (RFC 868's epoch) to 1970-01-01 (Unix's)."""
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def go_time_text(moment: datetime) -> str:
+    """The time as Go's time.Now().String() writes it: 2017-01-02 20:13:21.934698 +1100 AEDT.
+
+    Go prints nanoseconds with trailing zeros trimmed; Python keeps microseconds,
+    so at most six digits appear.
+    """
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    stamp = moment.strftime("%Y-%m-%d %H:%M:%S")
+    if fraction:
+        stamp += "." + fraction
+    zone = moment.strftime("%Z") or moment.strftime("%z")
+    return f"{stamp} {moment.strftime('%z')} {zone}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Bytes to send and whether to close the connection afterwards.
+
+    None sends nothing; b"" matters over UDP, where an empty datagram is an answer.
+    """
+
+    data: bytes | None = None
+    close: bool = False
+
+
+NOTHING = Reply()
+
+
+class ServerProtocol:
+    """Per-connection (TCP) or per-server (UDP) logic of one lab protocol."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    framing: ClassVar[Framing] = Framing.RAW
+    transports: ClassVar[frozenset[Transport]] = frozenset(TRANSPORTS)
+    max_message: ClassVar[int | None] = None
+    """A cap on one message below the server's own, as the timestamp seed has."""
+    idle_timeout: ClassVar[float | None] = None
+    """Seconds a quiet TCP connection is kept, when the server is not told otherwise."""
+
+    def __init__(self, transport: Transport = "tcp", clock: Clock | None = None) -> None:
+        self.transport = transport
+        self.clock: Clock = clock or local_now
+
+    def on_connect(self) -> Reply:
+        """What to send as a TCP connection opens (never called for UDP)."""
+        return NOTHING
+
+    def on_message(self, message: bytes) -> Reply:
+        """The answer to one message: a framed TCP message or one UDP datagram."""
+        raise NotImplementedError
+
+
+class Echo(ServerProtocol):
+    name = "echo"
+    summary = "RFC 862: every byte comes back unchanged."
+
+    def on_message(self, message: bytes) -> Reply:
+        return Reply(message)
+
+
+class Discard(ServerProtocol):
+    name = "discard"
+    summary = "RFC 863: everything is read and thrown away."
+
+    def on_message(self, message: bytes) -> Reply:
+        return NOTHING
+
+
+class Daytime(ServerProtocol):
+    name = "daytime"
+    summary = "RFC 867: the time as text; TCP sends it on connect and closes."
+
+    def _text(self) -> bytes:
+        return (go_time_text(self.clock()) + "\n").encode()
+
+    def on_connect(self) -> Reply:
+        return Reply(self._text(), close=True)
+
+    def on_message(self, message: bytes) -> Reply:
+        # Over TCP the connection is closed on connect, so only UDP gets here.
+        return Reply(self._text())
+
+
+class Time(ServerProtocol):
+    name = "time"
+    summary = "RFC 868: seconds since 1900 as 4 big-endian bytes."
+
+    def _seconds(self) -> bytes:
+        seconds = int(self.clock().timestamp()) + RFC868_OFFSET
+        return (seconds % 2**32).to_bytes(4, "big")  # RFC 868 wraps in 2036
+
+    def on_connect(self) -> Reply:
+        return Reply(self._seconds(), close=True)
+
+    def on_message(self, message: bytes) -> Reply:
+        return Reply(self._seconds())
+
+
+class Timestamp(ServerProtocol):
+    name = "timestamp"
+    summary = "A long connection: 'timestamp' gets Unix seconds, anything else the time."
+    framing = Framing.LF
+    transports = frozenset({"tcp"})
+    max_message = 128  # the seed's request buffer, against floods
+    idle_timeout = 120.0  # the seed's 2-minute read deadline
+
+    def on_message(self, message: bytes) -> Reply:
+        now = self.clock()
+        if message.strip() == b"timestamp":
+            return Reply(f"{int(now.timestamp())}\n".encode())
+        return Reply((go_time_text(now) + "\n").encode())
+
+
+def _upper(message: bytes) -> bytes:
+    try:
+        return message.decode("utf-8").upper().encode("utf-8")
+    except UnicodeDecodeError:
+        return message.upper()  # ASCII letters only, the rest left as sent
+
+
+class Upper(ServerProtocol):
+    name = "upper"
+    summary = "Each line (TCP) or datagram (UDP) comes back upper-cased."
+    framing = Framing.LF
+
+    def on_message(self, message: bytes) -> Reply:
+        if self.transport == "udp":
+            return Reply(_upper(message))
+        return Reply(_upper(message) + b"\n")
+
+
+class Tab(ServerProtocol):
+    name = "tab"
+    summary = "Messages end with TAB; each gets 'server got:<message>' and a TAB."
+    framing = Framing.TAB
+    transports = frozenset({"tcp"})
+
+    def on_message(self, message: bytes) -> Reply:
+        return Reply(b"server got:" + message + b"\t")
+
+
+PROTOCOLS: dict[str, type[ServerProtocol]] = {
+    cls.name: cls for cls in (Echo, Daytime, Time, Timestamp, Upper, Tab, Discard)
+}

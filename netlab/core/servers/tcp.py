@@ -1,0 +1,245 @@
+"""A TCP lab server: one protocol, served iteratively or with a thread per connection.
+
+Every blocking call is bounded: the listener polls the stop flag, and stop()
+shuts down each connection's socket, which wakes a recv or sendall blocked on
+it, so stop() returns promptly however many idle clients are attached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from typing import Literal
+
+from netlab.core.bus import EventBus
+from netlab.core.errors import InputError, OperationFailed
+from netlab.core.events import CloseReason, Kind
+from netlab.core.framing import MessageTooBig, Splitter
+from netlab.core.servers.base import POLL, ServerBase, format_address
+from netlab.core.servers.protocols import Clock, ServerProtocol
+
+Model = Literal["threaded", "iterative"]
+MODELS: tuple[Model, ...] = ("threaded", "iterative")
+PROTOCOL_DEFAULT = -1.0
+"""An idle_timeout meaning "whatever the protocol asks for" (timestamp: 120 s)."""
+RECV_SIZE = 64 * 1024
+STOP_WAIT = 0.8
+"""How long stop() waits in all for threads, keeping it under a second."""
+
+
+class _Connection:
+    """One accepted socket; `lock` keeps stop()'s shutdown off a socket already closed."""
+
+    def __init__(self, sock: socket.socket, peer: str) -> None:
+        self.sock = sock
+        self.peer = peer
+        self.lock = threading.Lock()
+        self.closed = False
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.started = time.monotonic()
+
+    def shutdown(self) -> None:
+        with self.lock:
+            if not self.closed:
+                # OSError: the peer already left.
+                with contextlib.suppress(OSError):
+                    self.sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.sock.close()
+
+
+class TcpServer(ServerBase):
+    """Serves one protocol over TCP; start() in the caller's thread, the rest in its own."""
+
+    transport = "tcp"
+
+    def __init__(
+        self,
+        protocol: str | type[ServerProtocol],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        model: Model = "threaded",
+        bus: EventBus | None = None,
+        idle_timeout: float | None = PROTOCOL_DEFAULT,
+        max_conns: int = 100,
+        max_message: int = 64 * 1024,
+        name: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(protocol, host, port, bus=bus, name=name, clock=clock)
+        if model not in MODELS:
+            raise InputError(f"Unknown model {model!r}: use threaded or iterative.")
+        if max_conns < 1 or max_message < 1:
+            raise InputError("max_conns and max_message must each be at least 1.")
+        if idle_timeout == PROTOCOL_DEFAULT:
+            idle_timeout = self.protocol.idle_timeout
+        if idle_timeout is not None and idle_timeout <= 0:
+            raise InputError(f"Idle timeout {idle_timeout} must be more than 0 seconds.")
+        self.model = model
+        self.idle_timeout = idle_timeout
+        self.max_conns = max_conns
+        cap = self.protocol.max_message
+        self.max_message = min(max_message, cap) if cap else max_message
+        self._listener: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._conns: dict[int, _Connection] = {}
+        self._threads: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+
+    def start(self) -> tuple[str, int]:
+        """Bind and listen; returns the (host, port) really bound, useful with port 0."""
+        if self.address is not None:
+            raise OperationFailed(f"The server {self.name} has already been started.")
+        listener = self._bind(socket.SOCK_STREAM)
+        listener.listen(min(self.max_conns, socket.SOMAXCONN))
+        listener.settimeout(POLL)
+        self._listener = listener
+        host, port = listener.getsockname()[:2]
+        self.address = (host, port)
+        self._emit(
+            Kind.LISTENING, detail=f"listening on {format_address(self.address)} ({self.model})"
+        )
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"{self.name} accept", daemon=True
+        )
+        self._accept_thread.start()
+        return self.address
+
+    def stop(self) -> None:
+        """Close the listener and every connection, and join every thread, within a second."""
+        if self.address is None or self._stopping.is_set():
+            return
+        self._stopping.set()
+        deadline = time.monotonic() + STOP_WAIT
+        with self._lock:
+            conns = list(self._conns.values())
+        for conn in conns:
+            conn.shutdown()
+        if self._accept_thread is not None:
+            self._accept_thread.join(max(0.0, deadline - time.monotonic()))
+        # A connection accepted while we were shutting the others down is caught here.
+        with self._lock:
+            conns = list(self._conns.values())
+            threads = list(self._threads)
+        for conn in conns:
+            conn.shutdown()
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if self._listener is not None:
+            self._listener.close()
+        self._emit(Kind.STOPPED, detail=f"{self.total_connections} connections served")
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while not self._stopping.is_set():
+            try:
+                sock, address = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError as error:
+                if self._stopping.is_set():
+                    break
+                self._count(errors=1)
+                self._emit(Kind.ERROR, detail=f"accept failed: {error.strerror or error}")
+                time.sleep(POLL)  # out of fds, say: wait rather than spin
+                continue
+            peer = format_address(address)
+            if self.open_connections >= self.max_conns or self._stopping.is_set():
+                sock.close()
+                self._count(refused=1)
+                self._emit(Kind.REFUSED, peer, f"already {self.max_conns} connections open")
+                continue
+            conn = _Connection(sock, peer)
+            with self._lock:
+                self._conns[id(conn)] = conn
+            if self._stopping.is_set():
+                # stop() may have looked at the connections just before this one was added.
+                conn.shutdown()
+            self._count(open_connections=1, total_connections=1)
+            self._emit(Kind.ACCEPTED, peer)
+            if self.model == "iterative":
+                self._serve(conn)  # the next client waits in the backlog, as the seed's does
+                continue
+            thread = threading.Thread(
+                target=self._serve, args=(conn,), name=f"{self.name} {peer}", daemon=True
+            )
+            with self._lock:
+                # Finished threads are pruned here rather than by themselves, so stop()
+                # still joins one that is emitting its last event.
+                self._threads = {t for t in self._threads if t.is_alive()}
+                self._threads.add(thread)
+            thread.start()
+
+    def _send(self, conn: _Connection, data: bytes) -> None:
+        conn.sock.sendall(data)
+        conn.bytes_out += len(data)
+        self._count(bytes_out=len(data), messages_out=1)
+        self._emit_data(Kind.SENT, conn.peer, data)
+
+    def _serve(self, conn: _Connection) -> None:
+        reason = CloseReason.BY_PEER
+        try:
+            reason = self._converse(conn)
+        except MessageTooBig:
+            reason = CloseReason.TOO_BIG
+        except TimeoutError:
+            reason = CloseReason.TIMEOUT
+        except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+            reason = CloseReason.STOPPING if self._stopping.is_set() else CloseReason.RESET
+        except OSError as error:
+            if self._stopping.is_set():
+                reason = CloseReason.STOPPING
+            else:
+                self._count(errors=1)
+                self._emit(Kind.ERROR, conn.peer, f"{error.strerror or error}")
+                reason = CloseReason.RESET
+        except Exception as error:
+            # A protocol's bug ends its connection, never the server.
+            self._count(errors=1)
+            self._emit(Kind.ERROR, conn.peer, f"{type(error).__name__}: {error}")
+            reason = CloseReason.BY_US
+        finally:
+            conn.close()
+            with self._lock:
+                self._conns.pop(id(conn), None)
+            self._count(open_connections=-1)
+            duration = time.monotonic() - conn.started
+            self._emit(
+                Kind.CLOSED,
+                conn.peer,
+                f"{reason}; {duration:.3f} s; {conn.bytes_in} bytes in, {conn.bytes_out} out",
+            )
+
+    def _converse(self, conn: _Connection) -> CloseReason:
+        session = self.protocol("tcp", self.clock)
+        splitter = Splitter(self.protocol.framing, self.max_message)
+        recv_size = min(RECV_SIZE, self.max_message)
+        conn.sock.settimeout(self.idle_timeout)
+        reply = session.on_connect()
+        if reply.data:
+            self._send(conn, reply.data)
+        if reply.close:
+            return CloseReason.BY_US
+        while True:
+            chunk = conn.sock.recv(recv_size)
+            if not chunk:
+                return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
+            conn.bytes_in += len(chunk)
+            self._count(bytes_in=len(chunk))
+            for message in splitter.feed(chunk):
+                if len(message) > self.max_message:
+                    raise MessageTooBig(f"a message of {len(message)} bytes")
+                self._count(messages_in=1)
+                self._emit_data(Kind.RECEIVED, conn.peer, message)
+                reply = session.on_message(message)
+                if reply.data:
+                    self._send(conn, reply.data)
+                if reply.close:
+                    return CloseReason.BY_US

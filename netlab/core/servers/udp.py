@@ -1,0 +1,152 @@
+"""A UDP lab server: each datagram is one message, answered by one datagram.
+
+UDP answers go wherever the source address says, which can be forged, so two
+guards keep a lab server from being turned into a reflector: datagrams from
+ports below 1024 (where other echo/daytime servers live) are never answered, and
+each source host gets a token bucket of answers.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from netlab.core.bus import EventBus
+from netlab.core.errors import InputError, OperationFailed
+from netlab.core.events import MAX_EVENT_DATA, Event, Kind
+from netlab.core.servers.base import POLL, ServerBase, format_address
+from netlab.core.servers.protocols import Clock, ServerProtocol
+
+MAX_DATAGRAM = 65507
+"""The largest UDP payload over IPv4: 65535 less the IP and UDP headers."""
+LOWEST_ANSWERED_PORT = 1024
+Address = tuple[str, int] | tuple[str, int, int, int]
+MAX_SOURCES = 4096
+"""Buckets kept before idle ones are forgotten, so a spoofed flood cannot grow memory."""
+
+
+class RateLimiter:
+    """A token bucket per source host: `rate` answers a second, bursts up to `burst`."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.burst = burst if burst is not None else max(rate, 1.0)
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, source: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.get(source, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if len(self._buckets) >= MAX_SOURCES and source not in self._buckets:
+            self._forget_idle(now)
+        if tokens < 1.0:
+            self._buckets[source] = (tokens, now)
+            return False
+        self._buckets[source] = (tokens - 1.0, now)
+        return True
+
+    def _forget_idle(self, now: float) -> None:
+        full_after = self.burst / self.rate if self.rate > 0 else 0.0
+        self._buckets = {
+            source: bucket
+            for source, bucket in self._buckets.items()
+            if now - bucket[1] < full_after
+        }
+        if len(self._buckets) >= MAX_SOURCES:
+            self._buckets.clear()  # all busy: forgetting them only grants each a burst
+
+
+class UdpServer(ServerBase):
+    """Serves one protocol over UDP from a single thread."""
+
+    transport = "udp"
+
+    def __init__(
+        self,
+        protocol: str | type[ServerProtocol],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        bus: EventBus | None = None,
+        rate: float = 100.0,
+        burst: float | None = None,
+        name: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(protocol, host, port, bus=bus, name=name, clock=clock)
+        if rate <= 0:
+            raise InputError(f"Rate {rate} must be more than 0 datagrams a second.")
+        self.limiter = RateLimiter(rate, burst)
+        self.rate_limited = 0
+        """Datagrams left unanswered because their source sent too many."""
+        self.ignored = 0
+        """Datagrams left unanswered because they came from a port below 1024."""
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> tuple[str, int]:
+        if self.address is not None:
+            raise OperationFailed(f"The server {self.name} has already been started.")
+        sock = self._bind(socket.SOCK_DGRAM)
+        sock.settimeout(POLL)
+        self._sock = sock
+        host, port = sock.getsockname()[:2]
+        self.address = (host, port)
+        self._emit(Kind.LISTENING, detail=f"listening on {format_address(self.address)}")
+        self._thread = threading.Thread(target=self._loop, name=f"{self.name}", daemon=True)
+        self._thread.start()
+        return self.address
+
+    def stop(self) -> None:
+        if self.address is None or self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(POLL * 8)
+        if self._sock is not None:
+            self._sock.close()
+        self._emit(Kind.STOPPED, detail=f"{self.messages_in} datagrams received")
+
+    def _loop(self) -> None:
+        assert self._sock is not None
+        session = self.protocol("udp", self.clock)
+        while not self._stopping.is_set():
+            try:
+                data, address = self._sock.recvfrom(MAX_DATAGRAM + 28)
+            except TimeoutError:
+                continue
+            except OSError as error:
+                if self._stopping.is_set():
+                    break
+                # An ICMP error from an earlier answer can surface here; keep serving.
+                self._count(errors=1)
+                self._emit(Kind.ERROR, detail=f"receive failed: {error.strerror or error}")
+                continue
+            self._answer(session, data, address)
+
+    def _answer(self, session: ServerProtocol, data: bytes, address: Address) -> None:
+        peer = format_address(address)
+        self._count(messages_in=1, bytes_in=len(data))
+        detail = ""
+        if address[1] < LOWEST_ANSWERED_PORT:
+            self._count(ignored=1)
+            detail = f"not answered: source port below {LOWEST_ANSWERED_PORT}"
+        elif not self.limiter.allow(address[0]):
+            self._count(rate_limited=1)
+            detail = "not answered: source over its rate limit"
+        kept = data[:MAX_EVENT_DATA]
+        self.bus.publish(Event(Kind.DATAGRAM_IN, self.name, peer, kept, len(data), detail))
+        if detail:
+            return
+        try:
+            reply = session.on_message(data)
+            if reply.data is not None and self._sock is not None:
+                answer = reply.data[:MAX_DATAGRAM]
+                self._sock.sendto(answer, address)
+                self._count(messages_out=1, bytes_out=len(answer))
+                self._emit_data(Kind.DATAGRAM_OUT, peer, answer)
+        except Exception as error:
+            # One bad datagram or unreachable source must not stop the server.
+            self._count(errors=1)
+            self._emit(Kind.ERROR, peer, f"{type(error).__name__}: {error}")

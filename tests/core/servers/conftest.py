@@ -1,0 +1,111 @@
+"""Fixtures that start real servers on loopback port 0 and always stop them."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from netlab.core.bus import EventBus
+from netlab.core.servers import TcpServer, UdpServer
+
+TIMEOUT = 3.0
+
+
+@pytest.fixture
+def bus() -> EventBus:
+    return EventBus()
+
+
+@pytest.fixture
+def tcp_server(bus: EventBus) -> Iterator[Callable[..., TcpServer]]:
+    """tcp_server(kind, **options) -> a started TcpServer, stopped at teardown."""
+    started: list[TcpServer] = []
+
+    def start(kind: str, **options: Any) -> TcpServer:
+        options.setdefault("bus", bus)
+        server = TcpServer(kind, **options)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def udp_server(bus: EventBus) -> Iterator[Callable[..., UdpServer]]:
+    started: list[UdpServer] = []
+
+    def start(kind: str, **options: Any) -> UdpServer:
+        options.setdefault("bus", bus)
+        server = UdpServer(kind, **options)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[[Any], socket.socket]]:
+    """connect(server) -> a client socket with a timeout, closed at teardown."""
+    clients: list[socket.socket] = []
+
+    def open_client(server: Any) -> socket.socket:
+        host, port = server.address
+        sock = socket.create_connection((host, port), timeout=TIMEOUT)
+        clients.append(sock)
+        return sock
+
+    yield open_client
+    for sock in clients:
+        sock.close()
+
+
+def recv_exactly(sock: socket.socket, size: int) -> bytes:
+    data = bytearray()
+    deadline = time.monotonic() + TIMEOUT
+    while len(data) < size and time.monotonic() < deadline:
+        chunk = sock.recv(min(65536, size - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def recv_until(sock: socket.socket, end: bytes) -> bytes:
+    data = bytearray()
+    deadline = time.monotonic() + TIMEOUT
+    while not data.endswith(end) and time.monotonic() < deadline:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def recv_all(sock: socket.socket) -> bytes:
+    """Everything until the server closes (bounded by the socket's timeout)."""
+    data = bytearray()
+    for _ in range(10_000):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
