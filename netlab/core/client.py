@@ -1,0 +1,639 @@
+"""A client session: connect over TCP or UDP, send with framing, and a receiver thread.
+
+This is the seeds' concurrent client (one goroutine reads replies while the user
+types) as one object. `connect()` blocks for at most `connect_timeout`, name lookup
+included; then one receiver thread reads whatever arrives and reports it twice:
+
+- as events on the bus, if one was given: connected, received (one per read, so a
+  prompt without a newline shows at once), sent, error, closed (with its reason);
+- in the session's inbox, for callers without a bus: `take()`, `take_text()` and
+  `wait_for()` read it. The inbox keeps the newest INBOX_LIMIT unread bytes.
+
+Counters (`bytes_in`, `messages_in`, ...) are plain attributes the UI reads on its
+tick. `head()` and `send_once()` are the one-shot commands (GetHeadInfo.go, the UDP
+daytime client) and use a plain socket, no thread.
+"""
+
+from __future__ import annotations
+
+import binascii
+import contextlib
+import errno
+import math
+import re
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Literal
+
+from netlab.core.bus import EventBus
+from netlab.core.endpoints import Endpoint, parse_endpoint
+from netlab.core.errors import InputError, OperationFailed
+from netlab.core.events import MAX_EVENT_DATA, CloseReason, Event, Kind, message_event
+from netlab.core.framing import Framing, MessageTooBig, Splitter
+from netlab.core.safetext import StreamDecoder
+
+Transport = Literal["tcp", "udp"]
+State = Literal["connecting", "connected", "closed"]
+
+INBOX_LIMIT = 1024 * 1024
+"""Unread bytes a session keeps; older ones are dropped (and counted) past this."""
+REPLY_LIMIT = 1024 * 1024
+"""Bytes `head()` and `send_once()` read before they stop."""
+SEND_TIMEOUT = 10.0
+REPLY_SETTLE = 0.3
+"""Seconds of quiet after which a one-shot reply is taken as complete."""
+"""How long a send may block on a peer that does not read."""
+POLL_INTERVAL = 0.1
+"""How often the receiver looks up from waiting, so close() never waits long on it."""
+# A TCP read never exceeds what an event keeps, so the events together hold the
+# whole stream and a listener can decode it in order.
+_TCP_READ = MAX_EVENT_DATA
+_UDP_READ = 65535
+_HEX_SEPARATORS = re.compile(r"[\s:]+")
+_NO_SUCH_HOST = {
+    code
+    for code in (
+        getattr(socket, "EAI_NONAME", None),
+        getattr(socket, "EAI_NODATA", None),
+        getattr(socket, "EAI_ADDRFAMILY", None),
+    )
+    if code is not None
+}
+_RESET = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED)
+
+
+class ClientSession:
+    """One connection to a server: connect, send, and a receiver thread that reports.
+
+    State goes "connecting" (from creation until connect() succeeds) -> "connected"
+    -> "closed"; a failed connect() goes straight to "closed" with no close_reason.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | Endpoint,
+        *,
+        transport: Transport = "tcp",
+        framing: Framing = Framing.LF,
+        connect_timeout: float = 5.0,
+        read_timeout: float | None = None,
+        keepalive: bool = False,
+        bus: EventBus | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.transport = _check_transport(transport)
+        self.endpoint = _endpoint(endpoint, self.transport)
+        self.framing = framing
+        self.connect_timeout = _check_timeout(connect_timeout, "connect timeout")
+        self.read_timeout = (
+            None if read_timeout is None else _check_timeout(read_timeout, "read timeout")
+        )
+        """Close with CloseReason.TIMEOUT after this long with nothing received."""
+        self.keepalive = keepalive
+        self.bus = bus
+        self.name = name or f"{self.transport}/{self.endpoint}"
+        self.peer = ""
+        """The address actually connected to, e.g. "127.0.0.1:7"."""
+        self.local = ""
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.messages_in = 0
+        """Whole messages by `framing` (each datagram for UDP); a trailing partial counts."""
+        self.messages_out = 0
+        self.inbox_dropped = 0
+        """Unread bytes pushed out of the inbox by newer ones."""
+        self.close_reason: CloseReason | None = None
+
+        self._state: State = "connecting"
+        self._started = False
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._inbox = bytearray()
+        self._arrived = threading.Condition()
+        self._decoder = StreamDecoder()
+        self._splitter = Splitter(framing)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    def connect(self) -> None:
+        """Resolve and connect within connect_timeout, then start the receiver thread.
+
+        Raises OperationFailed with one sentence (refused, timed out, unreachable,
+        no such host) and leaves the session closed.
+        """
+        with self._lock:
+            if self._state == "closed":
+                raise OperationFailed(f"The session to {self.endpoint} is closed: make a new one.")
+            if self._started:
+                raise OperationFailed(f"The session to {self.endpoint} is already connecting.")
+            self._started = True
+        try:
+            sock = _open(self.endpoint, self.transport, self.connect_timeout, self.keepalive)
+        except OperationFailed as error:
+            with self._lock:
+                self._state = "closed"
+            self._publish(Event(Kind.ERROR, self.name, detail=str(error)))
+            raise
+        sock.settimeout(SEND_TIMEOUT)
+        # The receiver reads through a non-blocking twin: a socket with a timeout
+        # polls again when recv finds nothing, and after shutdown a UDP socket polls
+        # readable with nothing to read, which would hold close() for SEND_TIMEOUT.
+        reader = sock.dup()
+        reader.setblocking(False)
+        self.peer = _address_text(sock.getpeername())
+        self.local = _address_text(sock.getsockname())
+        with self._lock:
+            if self._stop.is_set():  # close() came while we were connecting
+                reader.close()
+                sock.close()
+                self._state = "closed"
+                raise OperationFailed(
+                    f"The session to {self.endpoint} was closed while connecting."
+                )
+            self._sock = sock
+            self._state = "connected"
+            self._thread = threading.Thread(
+                target=self._receive, args=(reader,), name=f"netlab client {self.name}", daemon=True
+            )
+        self._publish(Event(Kind.CONNECTED, self.name, self.peer, detail=f"from {self.local}"))
+        self._thread.start()
+
+    def close(self) -> None:
+        """Close the connection and join the receiver; idempotent, from any thread, < 1 s."""
+        self._stop.set()
+        with self._lock:
+            sock = self._sock if self._state == "connected" else None
+            thread = self._thread
+        if sock is not None:
+            # Wakes the receiver and any sender blocked on a peer that does not read.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0 - 2 * POLL_INTERVAL)
+        self._finish(CloseReason.BY_US)
+
+    def __enter__(self) -> ClientSession:
+        if not self._started:
+            self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- sending -------------------------------------------------------------------
+
+    def send_text(self, text: str) -> None:
+        """Send text as UTF-8 with the session's framing terminator added."""
+        self._send(self.framing.frame(text.encode("utf-8")))
+
+    def send_bytes(self, data: bytes) -> None:
+        """Send bytes exactly as given: no terminator."""
+        self._send(bytes(data))
+
+    def send_hex(self, text: str) -> None:
+        """Send bytes written in hex, "48 45 41 44" or "48:45:41:44" or "48454144"."""
+        self._send(parse_hex(text))
+
+    def _send(self, data: bytes) -> None:
+        with self._send_lock:
+            sock = self._sock
+            if self._state != "connected" or sock is None:
+                raise OperationFailed(self._not_connected())
+            # Published before the bytes go: a fast echo's reply is read by the other
+            # thread, and its event must not come before the one for what caused it.
+            self._publish(message_event(Kind.SENT, self.name, self.peer, data))
+            try:
+                if self.transport == "udp":
+                    sock.send(data)
+                else:
+                    sock.sendall(data)
+            except TimeoutError:
+                failure = OperationFailed(
+                    f"Sending to {self.endpoint} timed out: the peer is not reading."
+                )
+            except OSError as error:
+                failure = self._send_failed(error)
+            else:
+                self.bytes_out += len(data)
+                self.messages_out += 1
+                return
+        self._publish(Event(Kind.ERROR, self.name, self.peer, detail=str(failure)))
+        raise failure
+
+    def _send_failed(self, error: OSError) -> OperationFailed:
+        if self._state != "connected":
+            return OperationFailed(self._not_connected())
+        if self.transport == "udp":
+            if error.errno == errno.ECONNREFUSED:
+                # An earlier datagram's ICMP "port unreachable"; the session stays open.
+                return OperationFailed(f"Nothing is listening on {self.endpoint} (UDP).")
+            if error.errno == errno.EMSGSIZE:
+                return OperationFailed("That datagram is too big to send: keep it under 65,507.")
+            return OperationFailed(f"Sending to {self.endpoint} failed: {_reason(error)}.")
+        if error.errno in _RESET:
+            self._finish(CloseReason.RESET)
+            return OperationFailed(f"The connection to {self.endpoint} was reset by the peer.")
+        return OperationFailed(f"Sending to {self.endpoint} failed: {_reason(error)}.")
+
+    def _not_connected(self) -> str:
+        if self._state == "closed":
+            return f"The session to {self.endpoint} is closed: connect again to send."
+        return f"The session to {self.endpoint} is not connected yet: connect first."
+
+    # -- what arrived ----------------------------------------------------------------
+
+    def take(self) -> bytes:
+        """Every unread byte, oldest first; the inbox is left empty."""
+        with self._arrived:
+            data = bytes(self._inbox)
+            self._inbox.clear()
+        return data
+
+    def take_text(self) -> str:
+        """take() decoded as UTF-8; a character cut at the end waits for its rest."""
+        text = self._decoder.feed(self.take())
+        if self._state == "closed":
+            text += self._decoder.flush()
+        return text
+
+    def wait_for(self, expected: bytes | Callable[[bytes], bool], timeout: float) -> bytes:
+        """Wait until the unread data contains `expected` (or satisfies it), then take() it.
+
+        Raises OperationFailed if `timeout` passes or the session closes first; the
+        unread data stays in the inbox then.
+        """
+        timeout = _check_timeout(timeout, "timeout")
+
+        def satisfied() -> bool:
+            data = bytes(self._inbox)
+            return expected in data if isinstance(expected, bytes) else expected(data)
+
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while not satisfied():
+                if self._state == "closed":
+                    raise OperationFailed(
+                        f"The session to {self.endpoint} closed before the reply came."
+                    )
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise OperationFailed(f"No matching reply within {timeout:g} s.")
+                self._arrived.wait(left)
+            data = bytes(self._inbox)
+            self._inbox.clear()
+        return data
+
+    def wait_closed(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the session to close; say whether it did."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while self._state != "closed":
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._arrived.wait(left)
+        return True
+
+    # -- the receiver thread ------------------------------------------------------------
+
+    def _receive(self, reader: socket.socket) -> None:
+        with reader:
+            reason, detail = self._read_until_closed(reader)
+        # After the twin is closed, so that closing the socket ends the connection.
+        self._finish(reason, detail)
+
+    def _read_until_closed(self, sock: socket.socket) -> tuple[CloseReason, str]:
+        read_size = _UDP_READ if self.transport == "udp" else _TCP_READ
+        last_data = time.monotonic()
+        reason = CloseReason.BY_PEER
+        detail = ""
+        with selectors.DefaultSelector() as selector:
+            selector.register(sock, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                if not selector.select(POLL_INTERVAL):
+                    idle = time.monotonic() - last_data
+                    if self.read_timeout is not None and idle >= self.read_timeout:
+                        reason = CloseReason.TIMEOUT
+                        detail = f"nothing received for {self.read_timeout:g} s"
+                        break
+                    continue
+                if self._stop.is_set():
+                    break
+                try:
+                    chunk = sock.recv(read_size)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError as error:
+                    if self._stop.is_set():
+                        break
+                    if self.transport == "udp" and error.errno == errno.ECONNREFUSED:
+                        # Only tells that an earlier datagram found no listener.
+                        self._publish(
+                            Event(
+                                Kind.ERROR,
+                                self.name,
+                                self.peer,
+                                detail=f"nothing is listening on {self.endpoint}",
+                            )
+                        )
+                        continue
+                    if error.errno == errno.ETIMEDOUT:  # keepalive probes went unanswered
+                        reason = CloseReason.TIMEOUT
+                    else:
+                        reason = CloseReason.RESET
+                    detail = _reason(error)
+                    break
+                if not chunk:
+                    if self.transport == "tcp":
+                        break
+                    continue  # an empty datagram is a message, not an end
+                last_data = time.monotonic()
+                self._arrive(chunk)
+        if self._stop.is_set():
+            return CloseReason.BY_US, ""
+        return reason, detail
+
+    def _arrive(self, chunk: bytes) -> None:
+        self.bytes_in += len(chunk)
+        if self.transport == "udp":
+            self.messages_in += 1
+        else:
+            try:
+                self.messages_in += len(self._splitter.feed(chunk))
+            except MessageTooBig:
+                self.messages_in += 1  # counted as one, and the splitter starts over
+        with self._arrived:
+            self._inbox += chunk
+            extra = len(self._inbox) - INBOX_LIMIT
+            if extra > 0:
+                del self._inbox[:extra]
+                self.inbox_dropped += extra
+            self._arrived.notify_all()
+        self._publish(message_event(Kind.RECEIVED, self.name, self.peer, chunk))
+
+    def _finish(self, reason: CloseReason, detail: str = "") -> None:
+        """Close once: record why, close the socket, tell the bus and any waiter."""
+        with self._lock:
+            if self._state == "closed":
+                return
+            was_connected = self._state == "connected"
+            self._state = "closed"
+            sock, self._sock = self._sock, None
+            if was_connected:
+                self.close_reason = reason
+        if sock is not None:
+            sock.close()
+        if was_connected:
+            if self.transport == "tcp" and self._splitter.flush():
+                self.messages_in += 1
+            text = f"{reason.value}: {detail}" if detail else reason.value
+            self._publish(Event(Kind.CLOSED, self.name, self.peer, detail=text))
+        with self._arrived:
+            self._arrived.notify_all()
+
+    def _publish(self, event: Event) -> None:
+        if self.bus is not None:
+            self.bus.publish(event)
+
+
+# -- one-shot commands ----------------------------------------------------------------
+
+
+def head(endpoint: str | Endpoint, timeout: float = 5.0) -> bytes:
+    """GetHeadInfo.go: send "HEAD / HTTP/1.0" and return the reply, read to EOF.
+
+    A bare host gets port 80. `timeout` bounds the connect and each wait for data;
+    the reply is cut at REPLY_LIMIT.
+    """
+    where = _endpoint(endpoint, "tcp", default_port=80)
+    timeout = _check_timeout(timeout, "timeout")
+    with _open(where, "tcp", timeout, keepalive=False) as sock:
+        sock.settimeout(timeout)
+        _sendall(sock, b"HEAD / HTTP/1.0\r\n\r\n", where)
+        return _read_to_end(sock, where, timeout, idle_ends=False)
+
+
+def send_once(
+    endpoint: str | Endpoint,
+    message: bytes,
+    *,
+    transport: Transport = "tcp",
+    framing: Framing = Framing.RAW,
+    timeout: float = 5.0,
+) -> bytes:
+    """Send one framed message and return the reply.
+
+    UDP: the first datagram back. TCP: everything until the server closes, or until it
+    goes quiet for REPLY_SETTLE once data has started (an echo server never closes).
+    No reply at all within `timeout` raises OperationFailed.
+    """
+    transport = _check_transport(transport)
+    where = _endpoint(endpoint, transport)
+    timeout = _check_timeout(timeout, "timeout")
+    data = framing.frame(bytes(message))
+    with _open(where, transport, timeout, keepalive=False) as sock:
+        sock.settimeout(timeout)
+        if transport == "tcp":
+            _sendall(sock, data, where)
+            return _read_to_end(sock, where, timeout, idle_ends=True)
+        try:
+            sock.send(data)
+            return sock.recv(_UDP_READ)
+        except TimeoutError:
+            raise OperationFailed(f"No reply from {where} within {timeout:g} s.") from None
+        except OSError as error:
+            if error.errno == errno.ECONNREFUSED:
+                raise OperationFailed(f"Nothing is listening on {where} (UDP).") from None
+            raise OperationFailed(f"Talking to {where} failed: {_reason(error)}.") from None
+
+
+def parse_hex(text: str) -> bytes:
+    """Hex with optional spaces or colons between bytes -> bytes; InputError if it is not hex."""
+    digits = _HEX_SEPARATORS.sub("", text.strip()).removeprefix("0x")
+    if not digits:
+        raise InputError("No hex given: write bytes such as 48 45 41 44.")
+    if len(digits) % 2:
+        raise InputError(f"{text.strip()!r} has an odd number of hex digits: write two per byte.")
+    try:
+        return binascii.unhexlify(digits)
+    except (binascii.Error, ValueError):
+        raise InputError(
+            f"{text.strip()!r} is not hex: use 0-9 and a-f, such as 48 45 41 44."
+        ) from None
+
+
+# -- connecting -----------------------------------------------------------------------
+
+
+def _open(
+    endpoint: Endpoint, transport: Transport, timeout: float, keepalive: bool
+) -> socket.socket:
+    """A connected socket to endpoint, name lookup and connect within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    infos = _resolve(endpoint, transport, timeout)
+    last: OSError | None = None
+    for family, kind, proto, _, sockaddr in infos:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(left)
+            if keepalive and transport == "tcp":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            sock.connect(sockaddr)
+        except OSError as error:
+            sock.close()
+            last = error
+            continue
+        return sock
+    if last is None or isinstance(last, TimeoutError):
+        raise OperationFailed(f"Connecting to {endpoint} timed out after {timeout:g} s.")
+    if last.errno == errno.ECONNREFUSED:
+        raise OperationFailed(
+            f"Connection to {endpoint} refused: nothing is listening on port {endpoint.port}."
+        )
+    if last.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL):
+        raise OperationFailed(f"{endpoint} is unreachable: {_reason(last)}.")
+    raise OperationFailed(f"Connecting to {endpoint} failed: {_reason(last)}.")
+
+
+_AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
+
+
+def _resolve(endpoint: Endpoint, transport: Transport, timeout: float) -> list[_AddrInfo]:
+    """getaddrinfo within `timeout`: a name is looked up in a thread that is given up on."""
+    kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
+    host = endpoint.host or None  # Go's ":80": getaddrinfo(None) gives loopback
+    bare = (host or "").removesuffix(".").lower()
+    if bare == "invalid" or bare.endswith(".invalid"):
+        # RFC 6761: never resolves, so answer at once rather than asking DNS.
+        raise OperationFailed(f"No such host: {endpoint.host}.")
+    found: list[list[_AddrInfo]] = []
+    failed: list[OSError] = []
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            found.append(list(socket.getaddrinfo(host, endpoint.port, type=kind)))
+        except OSError as error:
+            failed.append(error)
+        finally:
+            done.set()
+
+    if host is None or _is_ip_literal(host):
+        lookup()  # numeric: no lookup that could hang, so no thread
+    else:
+        threading.Thread(target=lookup, name=f"netlab resolve {host}", daemon=True).start()
+        if not done.wait(timeout):
+            raise OperationFailed(f"Looking up {host} timed out after {timeout:g} s.")
+    if failed:
+        error = failed[0]
+        if isinstance(error, socket.gaierror) and error.errno in _NO_SUCH_HOST:
+            raise OperationFailed(f"No such host: {endpoint.host}.")
+        raise OperationFailed(f"Looking up {endpoint.host} failed: {_reason(error)}.")
+    infos = found[0]
+    if not infos:
+        raise OperationFailed(f"No such host: {endpoint.host}.")
+    return infos
+
+
+def _read_to_end(sock: socket.socket, where: Endpoint, timeout: float, *, idle_ends: bool) -> bytes:
+    reply = bytearray()
+    while len(reply) < REPLY_LIMIT:
+        try:
+            chunk = sock.recv(min(65536, REPLY_LIMIT - len(reply)))
+        except TimeoutError:
+            if not reply:
+                raise OperationFailed(f"No reply from {where} within {timeout:g} s.") from None
+            if idle_ends:
+                break
+            raise OperationFailed(
+                f"{where} stopped sending for {timeout:g} s without closing."
+            ) from None
+        except OSError as error:
+            if error.errno in _RESET and reply:
+                break  # a reset after the reply still leaves the reply
+            raise OperationFailed(f"Reading from {where} failed: {_reason(error)}.") from None
+        if not chunk:
+            break
+        if idle_ends and not reply:
+            sock.settimeout(min(timeout, REPLY_SETTLE))
+        reply += chunk
+    return bytes(reply)
+
+
+def _sendall(sock: socket.socket, data: bytes, where: Endpoint) -> None:
+    try:
+        sock.sendall(data)
+    except TimeoutError:
+        raise OperationFailed(f"Sending to {where} timed out: the peer is not reading.") from None
+    except OSError as error:
+        raise OperationFailed(f"Sending to {where} failed: {_reason(error)}.") from None
+
+
+# -- small helpers --------------------------------------------------------------------
+
+
+def _endpoint(
+    endpoint: str | Endpoint, transport: Transport, default_port: int | None = None
+) -> Endpoint:
+    if isinstance(endpoint, Endpoint):
+        return endpoint
+    return parse_endpoint(endpoint, default_port=default_port, network=transport)
+
+
+def _check_transport(transport: str) -> Transport:
+    if transport == "tcp":
+        return "tcp"
+    if transport == "udp":
+        return "udp"
+    raise InputError(f"Unknown transport {transport!r}: use tcp or udp.")
+
+
+def _check_timeout(timeout: float, what: str) -> float:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise InputError(f"The {what} must be a positive number of seconds, not {timeout!r}.")
+    return float(timeout)
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, None, flags=socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError):
+        return False
+    return True
+
+
+def _address_text(address: object) -> str:
+    if isinstance(address, tuple) and len(address) >= 2:
+        host = str(address[0])
+        return f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+    return str(address)
+
+
+def _reason(error: OSError) -> str:
+    """An OSError's reason made fit to sit inside a sentence."""
+    text = error.strerror or str(error) or type(error).__name__
+    return " ".join(text.split()).rstrip(".")
