@@ -13,12 +13,14 @@ import ipaddress
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from netlab import __version__
 from netlab.core import addresses
 from netlab.core.errors import InputError, NetlabError
+from netlab.core.events import Event
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_PAGE = 16
@@ -355,6 +357,111 @@ def cmd_ping(args: argparse.Namespace) -> int:
     return EXIT_OK if replies else EXIT_FAILED
 
 
+# -- talking to servers ---------------------------------------------------------------------
+
+
+def _print_reply(data: bytes, *, as_hex: bool = False) -> None:
+    """Network bytes as safe lines: escapes visible, never interpreted by the terminal."""
+    from netlab.core.safetext import hex_lines, safe_bytes
+
+    if as_hex:
+        print("\n".join(hex_lines(data)))
+        return
+    for chunk in data.removesuffix(b"\n").split(b"\n"):
+        print(safe_bytes(chunk.removesuffix(b"\r")))
+
+
+def cmd_head(args: argparse.Namespace) -> int:
+    """GetHeadInfo.go: send HEAD / HTTP/1.0, read to the end, print the status and headers."""
+    from netlab.core import client
+
+    reply = client.head(args.endpoint, timeout=args.timeout)
+    if args.json:
+        emit_json({"endpoint": args.endpoint, "reply": reply.decode("utf-8", "replace")})
+    else:
+        _print_reply(reply.rstrip(b"\r\n"))
+    return EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """One message out, the reply printed: UDPDaytimeClient and the seeds' one-shot clients."""
+    from netlab.core import client
+    from netlab.core.framing import Framing
+
+    framing = Framing.parse(args.framing or ("raw" if args.udp else "lf"))
+    reply = client.send_once(
+        args.endpoint,
+        args.message.encode(),
+        transport="udp" if args.udp else "tcp",
+        framing=framing,
+        timeout=args.timeout,
+    )
+    if args.json:
+        emit_json({"endpoint": args.endpoint, "reply": list(reply)})
+    else:
+        _print_reply(reply, as_hex=args.hex)
+    return EXIT_OK
+
+
+def _event_line(event: Event) -> str:
+    from netlab.core.safetext import safe_bytes
+
+    stamp = time.strftime("%H:%M:%S")
+    parts = [stamp, event.source, event.kind.value]
+    if event.peer:
+        parts.append(event.peer)
+    if event.data or event.size:
+        parts.append(f"{event.size} bytes {safe_bytes(event.data, limit=200)!s}")
+    if event.detail:
+        parts.append(event.detail)
+    return "  ".join(parts)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run lab servers until Ctrl-C, printing each connection and message as it happens."""
+    from netlab.core.bus import EventBus
+    from netlab.core.servers import make_server, parse_spec
+
+    specs = [parse_spec(text) for text in args.specs]
+    bus = EventBus()
+    servers: list[Any] = []
+    try:
+        for spec in specs:
+            options: dict[str, Any] = {"host": args.bind, "bus": bus}
+            if spec.transport == "tcp":
+                options["model"] = args.model
+                options["max_conns"] = args.max_conns
+                if args.idle_timeout is not None:
+                    options["idle_timeout"] = args.idle_timeout
+            server = make_server(spec, **options)
+            host, port = server.start()
+            servers.append(server)
+            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            if not args.json:
+                print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
+        if args.bind not in ("127.0.0.1", "::1", "localhost"):
+            print(
+                f"netlab serve: listening on {args.bind}, not only this machine.", file=sys.stderr
+            )
+        while True:
+            bus.wait(0.5)
+            for event in bus.drain():
+                if args.json:
+                    emit_json(
+                        dataclasses.asdict(event) | {"data": event.data.decode("utf-8", "replace")}
+                    )
+                else:
+                    print(_event_line(event))
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        return EXIT_OK
+    finally:
+        for server in servers:
+            server.stop()
+        if bus.dropped:
+            print(f"netlab serve: {bus.dropped} log events were dropped.", file=sys.stderr)
+
+
 # -- the parser ------------------------------------------------------------------------------
 
 
@@ -486,6 +593,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval", type=float, default=1.0, metavar="S", help="seconds between requests"
     )
     sub.add_argument("--tcp", type=_port, metavar="PORT", help="time a TCP connect to PORT instead")
+
+    sub = command("serve", cmd_serve, "run lab servers and print every connection and message")
+    sub.add_argument(
+        "specs", nargs="+", metavar="SPEC", help="[tcp:|udp:]KIND:PORT, e.g. echo:1201"
+    )
+    sub.add_argument("--bind", default="127.0.0.1", metavar="HOST", help="address to listen on")
+    sub.add_argument("--model", choices=["threaded", "iterative"], default="threaded")
+    sub.add_argument("--idle-timeout", type=_positive_float, metavar="S")
+    sub.add_argument("--max-conns", type=_count, default=100, metavar="N")
+
+    sub = command("head", cmd_head, "HEAD / HTTP/1.0 and the reply (GetHeadInfo.go)", timeout=5)
+    sub.add_argument("endpoint", metavar="HOST:PORT")
+
+    sub = command("send", cmd_send, "send one message and print the reply", timeout=5)
+    sub.add_argument("endpoint", metavar="HOST:PORT")
+    sub.add_argument("message")
+    sub.add_argument("--udp", action="store_true", help="send a UDP datagram")
+    sub.add_argument(
+        "--framing",
+        choices=["raw", "lf", "crlf", "tab"],
+        help="how the message ends on the wire (default: lf for TCP, raw for UDP)",
+    )
+    sub.add_argument("--hex", action="store_true", help="show the reply as a hex dump")
     return parser
 
 
