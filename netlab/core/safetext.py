@@ -9,7 +9,6 @@ the CLI prints it, the app wraps it in `rich.text.Text`, which never reads marku
 from __future__ import annotations
 
 import codecs
-import unicodedata
 
 DEFAULT_LIMIT = 2000
 """Characters of one line shown before it is cut."""
@@ -21,23 +20,22 @@ def _escape(code: int) -> str:
     char = chr(code)
     if char in _NAMED:
         return _NAMED[char]
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
-def _build_table() -> dict[int, str]:
-    table = {code: _escape(code) for code in [*range(0x20), *range(0x7F, 0xA0)]}
-    for code in range(0xA0, 0x10000):
-        if unicodedata.category(chr(code)) in ("Cf", "Zl", "Zp"):
-            table[code] = _escape(code)
-    return table
-
-
-_TABLE = _build_table()
+# The common controls, replaced in one C-level pass; anything rarer is found below.
+_TABLE = {code: _escape(code) for code in [*range(0x20), *range(0x7F, 0xA0)]}
 
 
 def safe_text(text: str, limit: int = DEFAULT_LIMIT) -> str:
     """`text` with every control and invisible character made visible, cut at `limit`."""
     shown = text[:limit].translate(_TABLE)
+    if not shown.isprintable():
+        # Formatting, private-use, unassigned and separator characters (bidi overrides,
+        # zero-width spaces, tag characters) are escaped too: nothing hides in the data.
+        shown = "".join(char if char.isprintable() else _escape(ord(char)) for char in shown)
     if len(text) > limit:
         shown += f" … (+{len(text) - limit:,} characters)"
     return shown

@@ -17,6 +17,9 @@ def test_escape_sequences_become_visible() -> None:
 
 def test_invisible_formatting_characters_become_visible() -> None:
     assert safe_text("abc\u202edef\u200b") == "abc\\u202edef\\u200b"
+    # private use and tag characters (which can hide text) too
+    assert safe_bytes(b"\xee\x80\x80") == "\\ue000"
+    assert safe_text("x\U000e0041") == "x\\U000e0041"
 
 
 def test_rich_markup_stays_literal_through_text() -> None:
@@ -47,7 +50,7 @@ def test_hex_lines_show_offset_bytes_and_ascii() -> None:
     ]
 
 
-@given(st.binary(max_size=300))
+@given(st.binary(max_size=300) | st.text(max_size=100).map(str.encode))
 def test_no_control_character_survives(data: bytes) -> None:
     shown = safe_bytes(data, limit=10_000)
     assert all(ch.isprintable() or ch == " " for ch in shown)
