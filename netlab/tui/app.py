@@ -1,43 +1,90 @@
-"""NetlabApp: the lab's window. For now the four panes are named and waiting."""
+"""NetlabApp: the lab's window, four panes and a split view of Client and Servers."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Tab, Tabs
 
-PANES = {
-    "address": ("Address", "Address and subnet calculator. Today: netlab calc 192.168.1.3/24"),
-    "lookup": (
-        "Lookup",
-        "Names, addresses, DNS records, ports, ping. Today: netlab host localhost",
-    ),
-    "client": ("Client", "A TCP/UDP console to chat with a server."),
-    "servers": ("Servers", "Echo, daytime and friends running on loopback, with live logs."),
+from netlab.tui.help import HelpScreen
+from netlab.tui.panes.address import AddressPane
+from netlab.tui.panes.base import Pane
+from netlab.tui.panes.client import ClientPane
+from netlab.tui.panes.lookup import LookupPane
+from netlab.tui.panes.servers import ServersPane
+
+SPLIT = "split"
+VIEWS = {
+    "address": "Address",
+    "lookup": "Lookup",
+    "client": "Client",
+    "servers": "Servers",
+    SPLIT: "Client + Servers",
 }
+_HERE = Path(__file__).parent
 
 
 class NetlabApp(App[None]):
     """The terminal network lab."""
 
     TITLE = "netlab"
+    CSS_PATH: ClassVar[list[str | Path]] = [
+        _HERE / "netlab.tcss",
+        *sorted((_HERE / "panes").glob("*.tcss")),
+    ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        Binding("f1", "help", "Help", id="help"),
+        # Digits switch views when no input has the focus; Alt+digit works everywhere.
         *(
-            Binding(str(number), f"show_pane('{pane}')", title, id=f"pane-{pane}")
-            for number, (pane, (title, _)) in enumerate(PANES.items(), start=1)
+            Binding(keys, f"show('{view}')", title, show=False, id=f"view-{view}")
+            for number, (view, title) in enumerate(VIEWS.items(), start=1)
+            for keys in [f"{number},alt+{number}"]
         ),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(id="panes"):
-            for pane, (title, summary) in PANES.items():
-                with TabPane(title, id=pane):
-                    yield Static(summary, classes="summary")
+        yield Tabs(*(Tab(title, id=f"tab-{view}") for view, title in VIEWS.items()), id="views")
+        with Horizontal(id="panes", classes="show-address"):
+            yield AddressPane()
+            yield LookupPane()
+            yield ClientPane()
+            yield ServersPane()
         yield Footer()
 
-    def action_show_pane(self, pane: str) -> None:
-        self.query_one(TabbedContent).active = pane
+    @property
+    def view(self) -> str:
+        """The view on screen: a pane id or "split"."""
+        active = self.query_one(Tabs).active or "tab-address"
+        return active.removeprefix("tab-")
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        view = (event.tab.id or "tab-address").removeprefix("tab-")
+        panes = self.query_one("#panes")
+        panes.set_classes(f"show-{view}")
+        first = "client" if view == SPLIT else view
+        self.query_one(f"#{first}", Pane).focus_first()
+
+    def action_show(self, view: str) -> None:
+        self.query_one(Tabs).active = f"tab-{view}"
+
+    def action_help(self) -> None:
+        view = self.view
+        panes = ["client", "servers"] if view == SPLIT else [view]
+        text = "\n\n".join(self.query_one(f"#{pane}", Pane).HELP for pane in panes)
+        self.push_screen(HelpScreen(text + _KEYS_HELP))
+
+
+_KEYS_HELP = """
+
+## Keys
+
+- **1–5** (or **Alt+1–5** while typing): Address, Lookup, Client, Servers, and Client +
+  Servers side by side
+- **Ctrl+P**: the command palette · **F1**: this help · **Ctrl+Q**: quit
+"""

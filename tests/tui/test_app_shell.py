@@ -1,19 +1,48 @@
-"""The app opens with its four panes and switches between them by number."""
+"""The shell: five views by number, F1 help, and a clean quit."""
 
 from __future__ import annotations
 
-from textual.widgets import TabbedContent
+from textual.widgets import Tabs
 
 from netlab.tui.app import NetlabApp
+from netlab.tui.help import HelpScreen
 
 
-async def test_number_keys_switch_panes_and_q_quits() -> None:
+def _shown(app: NetlabApp) -> list[str]:
+    return [pane.id or "" for pane in app.query(".pane") if pane.display]
+
+
+async def test_number_keys_switch_views_and_split_shows_client_and_servers() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.set_focus(None)
+        assert _shown(app) == ["address"]
+        for key, shown in [
+            ("2", ["lookup"]),
+            ("3", ["client"]),
+            ("4", ["servers"]),
+            ("5", ["client", "servers"]),
+            ("1", ["address"]),
+        ]:
+            await pilot.press(key)
+            app.set_focus(None)
+            assert _shown(app) == shown, key
+        await pilot.press("alt+4")
+        assert app.query_one(Tabs).active == "tab-servers"
+
+
+async def test_f1_shows_the_help_of_the_pane_in_view() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("alt+2", "f1")
+        assert isinstance(app.screen, HelpScreen)
+        assert "Lookup" in app.screen.markdown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_ctrl_q_quits() -> None:
     app = NetlabApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        tabs = app.query_one(TabbedContent)
-        assert tabs.active == "address"
-        for key, pane in [("2", "lookup"), ("3", "client"), ("4", "servers"), ("1", "address")]:
-            await pilot.press(key)
-            assert tabs.active == pane
-        await pilot.press("q")
+        await pilot.press("ctrl+q")
     assert app.return_code == 0
