@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
@@ -32,7 +32,7 @@ class NetlabApp(App[None]):
     """The terminal network lab."""
 
     TITLE = "netlab"
-    CSS_PATH: ClassVar[list[str | Path]] = [
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
         _HERE / "netlab.tcss",
         *sorted((_HERE / "panes").glob("*.tcss")),
     ]
@@ -84,7 +84,7 @@ _KEYS_HELP = """
 
 ## Keys
 
-- **1–5** (or **Alt+1–5** while typing): Address, Lookup, Client, Servers, and Client +
+- **1 to 5** (or **Alt+1 to 5** while typing): Address, Lookup, Client, Servers, and Client +
   Servers side by side
 - **Ctrl+P**: the command palette · **F1**: this help · **Ctrl+Q**: quit
 """
