@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path, PurePath
 from typing import ClassVar
 
@@ -10,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Tab, Tabs
 
+from netlab.core.lab import Lab
 from netlab.tui.help import HelpScreen
 from netlab.tui.panes.address import AddressPane
 from netlab.tui.panes.base import Pane
@@ -46,6 +48,26 @@ class NetlabApp(App[None]):
             for keys in [f"{number},alt+{number}"]
         ),
     ]
+
+    DRAIN_INTERVAL = 0.1
+    """Seconds between taking the lab's events off the bus and showing them in one batch."""
+
+    def __init__(self, *, lab: Lab | None = None) -> None:
+        super().__init__()
+        self.lab = lab if lab is not None else Lab()
+        """Every server and client session started from the app; all stop when it quits."""
+
+    def on_mount(self) -> None:
+        self.set_interval(self.DRAIN_INTERVAL, self.drain_events)
+
+    def drain_events(self) -> None:
+        """Show everything that happened since the last tick, one batch per pane."""
+        events = self.lab.bus.drain()
+        for pane in self.query(Pane):
+            pane.show_events(events)
+
+    async def on_unmount(self) -> None:
+        await asyncio.to_thread(self.lab.close)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -6,6 +6,8 @@ from typing import ClassVar
 
 from textual.containers import Vertical
 
+from netlab.core.events import Event
+
 
 class Pane(Vertical):
     """A pane of the lab. Subclasses set the class attributes and compose their content."""
@@ -17,6 +19,9 @@ class Pane(Vertical):
 
     def __init__(self) -> None:
         super().__init__(id=self.PANE_ID, classes="pane")
+
+    def show_events(self, events: list[Event]) -> None:
+        """A batch of lab events, drained from the bus on a timer; most panes ignore it."""
 
     def focus_first(self) -> None:
         """Put the focus where a person starts typing in this pane."""
