@@ -1,7 +1,10 @@
-"""Lab servers from the seeds: echo, daytime, time, timestamp, upper, tab and discard.
+"""Lab servers from the seeds: echo, daytime, time, timestamp, upper, tab and discard,
+and a chat room.
 
-A spec such as "echo:1201", "udp:daytime:1200" or "tab:8085" names one; make_server
-builds it, unstarted, over TCP or UDP.
+A spec such as "echo:1201", "udp:daytime:1200", "tab:8085" or "chat:9000@async"
+names one; make_server builds it, unstarted, over TCP or UDP. The optional @MODEL
+picks how it runs: threaded (the default), iterative, or async, where every
+connection of every async server shares one asyncio loop in one thread.
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ from netlab.core.servers.protocols import (
     ServerProtocol,
     Transport,
 )
-from netlab.core.servers.tcp import TcpServer
+from netlab.core.servers.room import Member, Room
+from netlab.core.servers.tcp import MODELS, Model, TcpServer
 from netlab.core.servers.udp import UdpServer
 
 __all__ = [
+    "MODELS",
     "PROTOCOLS",
+    "Member",
+    "Model",
     "Reply",
+    "Room",
     "ServerProtocol",
     "ServerSpec",
     "TcpServer",
@@ -37,24 +45,40 @@ MAX_SPEC = 100
 
 @dataclass(frozen=True)
 class ServerSpec:
-    """A server kind on a transport and port; port 0 lets the system choose."""
+    """A server kind on a transport and port; port 0 lets the system choose.
+
+    `model` is None when the spec names none, leaving the choice to make_server's caller.
+    """
 
     transport: Transport
     kind: str
     port: int
+    model: Model | None = None
 
     def __str__(self) -> str:
-        return f"{self.transport}/{self.kind}:{self.port}"
+        model = f"@{self.model}" if self.model else ""
+        return f"{self.transport}/{self.kind}:{self.port}{model}"
 
 
 def parse_spec(text: str) -> ServerSpec:
-    """Parse "[tcp:|udp:]KIND:PORT", e.g. "echo:1201", "udp:daytime:1200", "echo:0"."""
+    """Parse "[tcp:|udp:]KIND:PORT[@MODEL]", e.g. "echo:1201", "udp:daytime:1200",
+    "chat:0@async"."""
     text = text.strip()
-    shape = "write [tcp:|udp:]KIND:PORT, such as echo:1201 or udp:daytime:1200"
+    shape = "write [tcp:|udp:]KIND:PORT[@MODEL], such as echo:1201 or udp:daytime:1200"
     if not text:
         raise InputError(f"No server given: {shape}.")
     if len(text) > MAX_SPEC:
         raise InputError(f"That server spec is too long ({len(text)} characters): {shape}.")
+    model: Model | None = None
+    if "@" in text:
+        text, _, named_model = text.partition("@")
+        named_model = named_model.strip().lower()
+        if named_model not in MODELS:
+            raise InputError(
+                f"Unknown model {named_model!r}: use threaded, iterative or async, "
+                "as in echo:1201@async."
+            )
+        model = next(m for m in MODELS if m == named_model)
     parts = text.split(":")
     transport: Transport = "tcp"
     if len(parts) == 3:
@@ -73,13 +97,18 @@ def parse_spec(text: str) -> ServerSpec:
             f"The {kind} server does not run over {transport.upper()}: leave out {transport}:."
         )
     port = parse_port(parts[1], network=transport, allow_zero=True)
-    return ServerSpec(transport, kind, port)
+    return ServerSpec(transport, kind, port, model)
 
 
 def make_server(spec: ServerSpec | str, **options: Any) -> TcpServer | UdpServer:
-    """An unstarted server for the spec; options go to TcpServer or UdpServer."""
+    """An unstarted server for the spec; options go to TcpServer or UdpServer.
+
+    A model named in the spec wins over a `model` option, which is the caller's default.
+    """
     if isinstance(spec, str):
         spec = parse_spec(spec)
+    if spec.model is not None:
+        options["model"] = spec.model
     if spec.transport == "udp":
         return UdpServer(spec.kind, port=spec.port, **options)
     return TcpServer(spec.kind, port=spec.port, **options)

@@ -2,8 +2,12 @@
 
 A protocol is a small class: one instance per TCP connection, or one per UDP
 server, fed whole messages (the server's Splitter cuts the stream) and answering
-with a Reply. Threaded, iterative and (later) asyncio servers, over TCP or UDP,
-all drive the same instances, so the seed's behaviour is written once.
+with a Reply. Threaded, iterative and asyncio servers, over TCP or UDP, all drive
+the same instances, so the seed's behaviour is written once.
+
+A protocol whose connections talk to each other (chat) uses the server's Room:
+TCP servers attach() it, with the connection's Member, before on_connect, and
+call on_close() once as the connection ends.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from netlab.core.framing import Framing
+from netlab.core.safetext import safe_bytes
+from netlab.core.servers.room import Member, Room
 
 Transport = Literal["tcp", "udp"]
 TRANSPORTS: tuple[Transport, ...] = ("tcp", "udp")
@@ -70,13 +76,26 @@ class ServerProtocol:
     idle_timeout: ClassVar[float | None] = None
     """Seconds a quiet TCP connection is kept, when the server is not told otherwise."""
 
+    room: Room | None = None
+    """The server's room, shared by its connections (TCP only, once attached)."""
+    member: Member | None = None
+    """This connection's seat in the room: its peer and a way to send to it."""
+
     def __init__(self, transport: Transport = "tcp", clock: Clock | None = None) -> None:
         self.transport = transport
         self.clock: Clock = clock or local_now
 
+    def attach(self, room: Room, member: Member) -> None:
+        """Called by TCP servers before on_connect; only room protocols need it."""
+        self.room = room
+        self.member = member
+
     def on_connect(self) -> Reply:
         """What to send as a TCP connection opens (never called for UDP)."""
         return NOTHING
+
+    def on_close(self) -> None:
+        """Called once as a TCP connection ends, however it ends."""
 
     def on_message(self, message: bytes) -> Reply:
         """The answer to one message: a framed TCP message or one UDP datagram."""
@@ -172,6 +191,32 @@ class Tab(ServerProtocol):
         return Reply(b"server got:" + message + b"\t")
 
 
+class Chat(ServerProtocol):
+    name = "chat"
+    summary = "Each line goes to every other client, after the sender's address."
+    framing = Framing.LF
+    transports = frozenset({"tcp"})
+    max_message = 4096
+
+    def on_connect(self) -> Reply:
+        if self.room is not None and self.member is not None:
+            self.room.join(self.member)
+        return NOTHING
+
+    def on_message(self, message: bytes) -> Reply:
+        if self.room is None or self.member is None:
+            return NOTHING
+        # Control characters and escape sequences are relayed as visible escapes, so
+        # one client cannot drive the others' terminals.
+        text = safe_bytes(message, limit=len(message) + 1)
+        self.room.broadcast(f"[{self.member.peer}] {text}\n".encode(), exclude=self.member)
+        return NOTHING
+
+    def on_close(self) -> None:
+        if self.room is not None and self.member is not None:
+            self.room.leave(self.member)
+
+
 PROTOCOLS: dict[str, type[ServerProtocol]] = {
-    cls.name: cls for cls in (Echo, Daytime, Time, Timestamp, Upper, Tab, Discard)
+    cls.name: cls for cls in (Echo, Daytime, Time, Timestamp, Upper, Tab, Discard, Chat)
 }

@@ -1,45 +1,154 @@
-"""A TCP lab server: one protocol, served iteratively or with a thread per connection.
+"""A TCP lab server: one protocol, served iteratively, with a thread per connection,
+or on the shared asyncio loop (see aio.py).
 
 Every blocking call is bounded: the listener polls the stop flag, and stop()
 shuts down each connection's socket, which wakes a recv or sendall blocked on
 it, so stop() returns promptly however many idle clients are attached.
+
+Connections of a room protocol (chat) also get bytes from other connections'
+threads: those go through a bounded outbox and a writer thread of their own, so a
+client that stops reading is dropped rather than stalling the sender.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from typing import Literal
 
 from netlab.core.bus import EventBus
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import CloseReason, Kind
 from netlab.core.framing import MessageTooBig, Splitter
+from netlab.core.servers import aio
 from netlab.core.servers.base import POLL, ServerBase, format_address
 from netlab.core.servers.protocols import Clock, ServerProtocol
+from netlab.core.servers.room import Room
 
-Model = Literal["threaded", "iterative"]
-MODELS: tuple[Model, ...] = ("threaded", "iterative")
+Model = Literal["threaded", "iterative", "async"]
+MODELS: tuple[Model, ...] = ("threaded", "iterative", "async")
 PROTOCOL_DEFAULT = -1.0
 """An idle_timeout meaning "whatever the protocol asks for" (timestamp: 120 s)."""
 RECV_SIZE = 64 * 1024
 STOP_WAIT = 0.8
 """How long stop() waits in all for threads, keeping it under a second."""
+MAX_OUTBOX = 256 * 1024
+"""Bytes from other connections (chat) queued for one client before it is dropped as slow."""
+SLOW_READER = f"{CloseReason.BY_US}: too slow reading"
+DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+"""A send flag that never blocks; where there is none (Windows) the writer thread sends."""
+FLUSH_WAIT = 0.2
+"""How long a closing connection's writer gets to send what is queued."""
 
 
 class _Connection:
-    """One accepted socket; `lock` keeps stop()'s shutdown off a socket already closed."""
+    """One accepted socket; `lock` keeps stop()'s shutdown off a socket already closed.
 
-    def __init__(self, sock: socket.socket, peer: str) -> None:
+    It is also the connection's Member of the server's room: deliver() queues bytes
+    for a writer thread started on first use, and drops the client when more than
+    `max_outbox` bytes wait.
+    """
+
+    def __init__(self, sock: socket.socket, peer: str, server: TcpServer) -> None:
         self.sock = sock
         self.peer = peer
+        self.server = server
         self.lock = threading.Lock()
         self.closed = False
         self.bytes_in = 0
         self.bytes_out = 0
         self.started = time.monotonic()
+        self.reason: str | None = None
+        """Why we ended it, when that is not what the reading thread sees."""
+        self.out_cond = threading.Condition()
+        self.outbox: deque[bytes] = deque()
+        self.out_size = 0
+        self.out_closed = False
+        self.writer: threading.Thread | None = None
+        self.writing = False
+        """The writer is sending a batch: new bytes must queue behind it."""
+
+    def deliver(self, data: bytes) -> None:
+        whole = data
+        with self.out_cond:
+            if self.out_closed:
+                return
+            if not self.outbox and not self.writing:
+                # Nothing waits: hand it to the kernel now, from the sender's thread,
+                # so a reader that keeps up never depends on its writer being scheduled.
+                data = data[self._send_now(data) :]
+            too_slow = self.out_size + len(data) > self.server.max_outbox
+            if too_slow:
+                self.out_closed = True
+            elif data:
+                self.outbox.append(data)
+                self.out_size += len(data)
+                if self.writer is None:
+                    self.writer = self.server._start_thread(self._write_loop, f"{self.peer} writer")
+                self.out_cond.notify()
+        if too_slow:
+            self.drop(SLOW_READER)
+            return
+        # Counted as handed over, as the async model counts what it gives its transport.
+        self.server._sent(self, whole)
+
+    def _send_now(self, data: bytes) -> int:
+        """Send what the socket takes without waiting; how many bytes went."""
+        if not DONTWAIT or self.sock.gettimeout() is not None:
+            return 0  # with a timeout, Python waits for room before sending
+        try:
+            return self.sock.send(data, DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return 0
+        except OSError:
+            return len(data)  # the connection is going; its reading thread will see
+
+    def drop(self, reason: str) -> None:
+        """End the connection from another thread: its reading thread then closes it."""
+        if self.reason is None:
+            self.reason = reason
+            if reason == SLOW_READER:
+                self.server._count(dropped_slow=1)
+        self.shutdown()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self.out_cond:
+                while not self.outbox and not self.out_closed:
+                    self.out_cond.wait()
+                if not self.outbox or self.reason is not None:
+                    return
+                items = list(self.outbox)
+                self.outbox.clear()
+                self.out_size = 0
+                self.writing = True
+            try:
+                self.sock.sendall(b"".join(items))
+            except OSError:
+                with self.out_cond:
+                    self.out_closed = True
+                    self.writing = False
+                self.drop(CloseReason.RESET)
+                return
+            with self.out_cond:
+                self.writing = False
+
+    def finish_writer(self) -> None:
+        """Stop taking bytes, give the writer a moment to flush them, and wait for it."""
+        with self.out_cond:
+            self.out_closed = True
+            self.out_cond.notify()
+        if self.writer is None:
+            return
+        self.writer.join(FLUSH_WAIT)
+        if self.writer.is_alive():
+            self.shutdown()  # wakes a sendall to a peer that does not read
+            self.writer.join(STOP_WAIT)
 
     def shutdown(self) -> None:
         with self.lock:
@@ -70,14 +179,15 @@ class TcpServer(ServerBase):
         idle_timeout: float | None = PROTOCOL_DEFAULT,
         max_conns: int = 100,
         max_message: int = 64 * 1024,
+        max_outbox: int = MAX_OUTBOX,
         name: str | None = None,
         clock: Clock | None = None,
     ) -> None:
         super().__init__(protocol, host, port, bus=bus, name=name, clock=clock)
         if model not in MODELS:
-            raise InputError(f"Unknown model {model!r}: use threaded or iterative.")
-        if max_conns < 1 or max_message < 1:
-            raise InputError("max_conns and max_message must each be at least 1.")
+            raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
+        if max_conns < 1 or max_message < 1 or max_outbox < 1:
+            raise InputError("max_conns, max_message and max_outbox must each be at least 1.")
         if idle_timeout == PROTOCOL_DEFAULT:
             idle_timeout = self.protocol.idle_timeout
         if idle_timeout is not None and idle_timeout <= 0:
@@ -87,6 +197,12 @@ class TcpServer(ServerBase):
         self.max_conns = max_conns
         cap = self.protocol.max_message
         self.max_message = min(max_message, cap) if cap else max_message
+        self.max_outbox = max_outbox
+        self.room = Room()
+        """The connections that hear each other, for room protocols such as chat."""
+        self.dropped_slow = 0
+        """Clients dropped because they read too slowly what others sent them."""
+        self._aserver: aio.AsyncTcpListener | None = None
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._conns: dict[int, _Connection] = {}
@@ -106,6 +222,15 @@ class TcpServer(ServerBase):
         self._emit(
             Kind.LISTENING, detail=f"listening on {format_address(self.address)} ({self.model})"
         )
+        if self.model == "async":
+            try:
+                self._aserver = aio.AsyncTcpListener.start(self, listener)
+            except Exception as error:
+                listener.close()
+                self._stopping.set()
+                failed = f"Cannot serve {self.name} on the asyncio loop"
+                raise OperationFailed(f"{failed}: {error}.") from error
+            return self.address
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"{self.name} accept", daemon=True
         )
@@ -117,6 +242,10 @@ class TcpServer(ServerBase):
         if self.address is None or self._stopping.is_set():
             return
         self._stopping.set()
+        if self._aserver is not None:
+            self._aserver.stop(STOP_WAIT)
+            self._emit(Kind.STOPPED, detail=f"{self.total_connections} connections served")
+            return
         deadline = time.monotonic() + STOP_WAIT
         with self._lock:
             conns = list(self._conns.values())
@@ -156,7 +285,7 @@ class TcpServer(ServerBase):
                 self._count(refused=1)
                 self._emit(Kind.REFUSED, peer, f"already {self.max_conns} connections open")
                 continue
-            conn = _Connection(sock, peer)
+            conn = _Connection(sock, peer, self)
             with self._lock:
                 self._conns[id(conn)] = conn
             if self._stopping.is_set():
@@ -167,26 +296,33 @@ class TcpServer(ServerBase):
             if self.model == "iterative":
                 self._serve(conn)  # the next client waits in the backlog, as the seed's does
                 continue
-            thread = threading.Thread(
-                target=self._serve, args=(conn,), name=f"{self.name} {peer}", daemon=True
-            )
-            with self._lock:
-                # Finished threads are pruned here rather than by themselves, so stop()
-                # still joins one that is emitting its last event.
-                self._threads = {t for t in self._threads if t.is_alive()}
-                self._threads.add(thread)
-            thread.start()
+            self._start_thread(functools.partial(self._serve, conn), peer)
 
-    def _send(self, conn: _Connection, data: bytes) -> None:
-        conn.sock.sendall(data)
+    def _start_thread(self, target: Callable[[], None], what: str) -> threading.Thread:
+        thread = threading.Thread(target=target, name=f"{self.name} {what}", daemon=True)
+        with self._lock:
+            # Finished threads are pruned here rather than by themselves, so stop()
+            # still joins one that is emitting its last event.
+            self._threads = {t for t in self._threads if t.is_alive()}
+            self._threads.add(thread)
+        thread.start()
+        return thread
+
+    def _sent(self, conn: _Connection, data: bytes) -> None:
         conn.bytes_out += len(data)
         self._count(bytes_out=len(data), messages_out=1)
         self._emit_data(Kind.SENT, conn.peer, data)
 
+    def _send(self, conn: _Connection, data: bytes) -> None:
+        conn.sock.sendall(data)
+        self._sent(conn, data)
+
     def _serve(self, conn: _Connection) -> None:
-        reason = CloseReason.BY_PEER
+        reason: str = CloseReason.BY_PEER
+        session = self.protocol("tcp", self.clock)
+        session.attach(self.room, conn)
         try:
-            reason = self._converse(conn)
+            reason = self._converse(conn, session)
         except MessageTooBig:
             reason = CloseReason.TOO_BIG
         except TimeoutError:
@@ -206,6 +342,14 @@ class TcpServer(ServerBase):
             self._emit(Kind.ERROR, conn.peer, f"{type(error).__name__}: {error}")
             reason = CloseReason.BY_US
         finally:
+            try:
+                session.on_close()
+            except Exception as error:
+                self._count(errors=1)
+                self._emit(Kind.ERROR, conn.peer, f"{type(error).__name__}: {error}")
+            conn.finish_writer()
+            if conn.reason is not None and reason != CloseReason.STOPPING:
+                reason = conn.reason
             conn.close()
             with self._lock:
                 self._conns.pop(id(conn), None)
@@ -217,8 +361,7 @@ class TcpServer(ServerBase):
                 f"{reason}; {duration:.3f} s; {conn.bytes_in} bytes in, {conn.bytes_out} out",
             )
 
-    def _converse(self, conn: _Connection) -> CloseReason:
-        session = self.protocol("tcp", self.clock)
+    def _converse(self, conn: _Connection, session: ServerProtocol) -> CloseReason:
         splitter = Splitter(self.protocol.framing, self.max_message)
         recv_size = min(RECV_SIZE, self.max_message)
         conn.sock.settimeout(self.idle_timeout)

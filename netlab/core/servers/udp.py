@@ -8,15 +8,19 @@ each source host gets a token bucket of answers.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from netlab.core.bus import EventBus
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import MAX_EVENT_DATA, Event, Kind
+from netlab.core.servers import aio, loop
 from netlab.core.servers.base import POLL, ServerBase, format_address
 from netlab.core.servers.protocols import Clock, ServerProtocol
+from netlab.core.servers.tcp import MODELS, Model
 
 MAX_DATAGRAM = 65507
 """The largest UDP payload over IPv4: 65535 less the IP and UDP headers."""
@@ -58,7 +62,11 @@ class RateLimiter:
 
 
 class UdpServer(ServerBase):
-    """Serves one protocol over UDP from a single thread."""
+    """Serves one protocol over UDP from a single thread, or on the shared asyncio loop.
+
+    Every datagram is answered on its own, so the threaded and iterative models are
+    the same here: one thread of the server's own. The async model has none.
+    """
 
     transport = "udp"
 
@@ -68,6 +76,7 @@ class UdpServer(ServerBase):
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        model: Model = "threaded",
         bus: EventBus | None = None,
         rate: float = 100.0,
         burst: float | None = None,
@@ -75,6 +84,9 @@ class UdpServer(ServerBase):
         clock: Clock | None = None,
     ) -> None:
         super().__init__(protocol, host, port, bus=bus, name=name, clock=clock)
+        if model not in MODELS:
+            raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
+        self.model = model
         if rate <= 0:
             raise InputError(f"Rate {rate} must be more than 0 datagrams a second.")
         self.limiter = RateLimiter(rate, burst)
@@ -84,16 +96,29 @@ class UdpServer(ServerBase):
         """Datagrams left unanswered because they came from a port below 1024."""
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
+        self._endpoint: aio.AsyncDatagram | None = None
 
     def start(self) -> tuple[str, int]:
         if self.address is not None:
             raise OperationFailed(f"The server {self.name} has already been started.")
         sock = self._bind(socket.SOCK_DGRAM)
-        sock.settimeout(POLL)
         self._sock = sock
         host, port = sock.getsockname()[:2]
         self.address = (host, port)
-        self._emit(Kind.LISTENING, detail=f"listening on {format_address(self.address)}")
+        where = format_address(self.address)
+        if self.model == "async":
+            self._emit(Kind.LISTENING, detail=f"listening on {where} (async)")
+            try:
+                self._endpoint = loop.run(aio.open_datagram(self, sock))
+            except Exception as error:
+                sock.close()
+                self._stopping.set()
+                failed = f"Cannot serve {self.name} on the asyncio loop"
+                raise OperationFailed(f"{failed}: {error}.") from error
+            loop.register(self)
+            return self.address
+        sock.settimeout(POLL)
+        self._emit(Kind.LISTENING, detail=f"listening on {where}")
         self._thread = threading.Thread(target=self._loop, name=f"{self.name}", daemon=True)
         self._thread.start()
         return self.address
@@ -102,6 +127,9 @@ class UdpServer(ServerBase):
         if self.address is None or self._stopping.is_set():
             return
         self._stopping.set()
+        if self._endpoint is not None:
+            with contextlib.suppress(TimeoutError, RuntimeError):
+                loop.run(aio.close_datagram(self._endpoint), POLL * 8)
         if self._thread is not None:
             self._thread.join(POLL * 8)
         if self._sock is not None:
@@ -123,9 +151,21 @@ class UdpServer(ServerBase):
                 self._count(errors=1)
                 self._emit(Kind.ERROR, detail=f"receive failed: {error.strerror or error}")
                 continue
-            self._answer(session, data, address)
+            self._answer(session, data, address, self._sendto)
 
-    def _answer(self, session: ServerProtocol, data: bytes, address: Address) -> None:
+    def _sendto(self, data: bytes, address: Address) -> bool:
+        if self._sock is None:
+            return False
+        self._sock.sendto(data, address)
+        return True
+
+    def _answer(
+        self,
+        session: ServerProtocol,
+        data: bytes,
+        address: Address,
+        send: Callable[[bytes, Address], bool] | None = None,
+    ) -> None:
         peer = format_address(address)
         self._count(messages_in=1, bytes_in=len(data))
         detail = ""
@@ -141,9 +181,10 @@ class UdpServer(ServerBase):
             return
         try:
             reply = session.on_message(data)
-            if reply.data is not None and self._sock is not None:
+            if reply.data is not None:
                 answer = reply.data[:MAX_DATAGRAM]
-                self._sock.sendto(answer, address)
+                if not (send or self._sendto)(answer, address):
+                    return
                 self._count(messages_out=1, bytes_out=len(answer))
                 self._emit_data(Kind.DATAGRAM_OUT, peer, answer)
         except Exception as error:

@@ -10,9 +10,25 @@ from typing import Any
 import pytest
 
 from netlab.core.bus import EventBus
-from netlab.core.servers import TcpServer, UdpServer
+from netlab.core.servers import TcpServer, UdpServer, loop
 
 TIMEOUT = 3.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_loop() -> Iterator[None]:
+    """The async servers' shared loop is shut down, with its thread, once all tests ran."""
+    yield
+    loop.shutdown()
+    assert not loop.running()
+
+
+@pytest.fixture(params=["threaded", "async"])
+def model(request: pytest.FixtureRequest) -> str:
+    """Each test using it runs once per concurrency model that serves many clients at once."""
+    if request.param == "async":
+        loop.get_loop()  # started up front, so thread counts taken in the test are stable
+    return str(request.param)
 
 
 @pytest.fixture

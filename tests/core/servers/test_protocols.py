@@ -34,7 +34,16 @@ def test_go_time_text_matches_the_seed() -> None:
 
 
 def test_registry_and_metadata() -> None:
-    assert set(PROTOCOLS) == {"echo", "daytime", "time", "timestamp", "upper", "tab", "discard"}
+    assert set(PROTOCOLS) == {
+        "echo",
+        "daytime",
+        "time",
+        "timestamp",
+        "upper",
+        "tab",
+        "discard",
+        "chat",
+    }
     assert Timestamp.framing is Framing.LF and Timestamp.max_message == 128
     assert Timestamp.idle_timeout == 120.0
     assert Tab.framing is Framing.TAB and Upper.framing is Framing.LF

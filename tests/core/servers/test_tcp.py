@@ -54,15 +54,15 @@ def has_ipv6() -> bool:
         return False
 
 
-def test_echo_is_byte_exact(tcp_server: StartTcp, connect: Connect) -> None:
-    client = connect(tcp_server("echo"))
+def test_echo_is_byte_exact(tcp_server: StartTcp, connect: Connect, model: str) -> None:
+    client = connect(tcp_server("echo", model=model))
     payload = bytes(range(256)) * 4
     client.sendall(payload)
     assert recv_exactly(client, len(payload)) == payload
 
 
-def test_echo_carries_a_megabyte(tcp_server: StartTcp, connect: Connect) -> None:
-    server = tcp_server("echo")
+def test_echo_carries_a_megabyte(tcp_server: StartTcp, connect: Connect, model: str) -> None:
+    server = tcp_server("echo", model=model)
     client = connect(server)
     payload = os.urandom(1024 * 1024)
     received: list[bytes] = []
@@ -76,30 +76,34 @@ def test_echo_carries_a_megabyte(tcp_server: StartTcp, connect: Connect) -> None
     assert server.bytes_in == len(payload)
 
 
-def test_echo_over_ipv6(tcp_server: StartTcp, connect: Connect) -> None:
+def test_echo_over_ipv6(tcp_server: StartTcp, connect: Connect, model: str) -> None:
     if not has_ipv6():
         pytest.skip("no IPv6 loopback here")
-    server = tcp_server("echo", host="::1")
+    server = tcp_server("echo", host="::1", model=model)
     assert server.address is not None and server.address[0] == "::1"
     client = connect(server)
     client.sendall(b"six")
     assert recv_exactly(client, 3) == b"six"
 
 
-def test_daytime_sends_then_closes(tcp_server: StartTcp, connect: Connect) -> None:
-    client = connect(tcp_server("daytime", clock=fixed))
+def test_daytime_sends_then_closes(tcp_server: StartTcp, connect: Connect, model: str) -> None:
+    client = connect(tcp_server("daytime", clock=fixed, model=model))
     assert recv_all(client) == b"2017-01-02 20:13:21.934698 +1100 AEDT\n"
 
 
-def test_time_sends_four_bytes_then_closes(tcp_server: StartTcp, connect: Connect) -> None:
-    client = connect(tcp_server("time", clock=fixed))
+def test_time_sends_four_bytes_then_closes(
+    tcp_server: StartTcp, connect: Connect, model: str
+) -> None:
+    client = connect(tcp_server("time", clock=fixed, model=model))
     data = recv_all(client)
     assert len(data) == 4
     assert int.from_bytes(data, "big") == int(MOMENT.timestamp()) + RFC868_OFFSET
 
 
-def test_timestamp_keeps_the_connection_open(tcp_server: StartTcp, connect: Connect) -> None:
-    server = tcp_server("timestamp")
+def test_timestamp_keeps_the_connection_open(
+    tcp_server: StartTcp, connect: Connect, model: str
+) -> None:
+    server = tcp_server("timestamp", model=model)
     assert server.idle_timeout == 120.0 and server.max_message == 128
     client = connect(server)
     for _ in range(3):
@@ -114,28 +118,28 @@ def test_timestamp_keeps_the_connection_open(tcp_server: StartTcp, connect: Conn
 
 
 def test_timestamp_closes_on_a_request_over_128_bytes(
-    tcp_server: StartTcp, connect: Connect, bus: EventBus
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
 ) -> None:
-    client = connect(tcp_server("timestamp"))
+    client = connect(tcp_server("timestamp", model=model))
     client.sendall(b"x" * 200 + b"\n")
     assert recv_all(client) == b""
     seen = Seen(bus)
     assert wait_for(lambda: any(CloseReason.TOO_BIG in e.detail for e in seen.closed()))
 
 
-def test_upper_and_tab(tcp_server: StartTcp, connect: Connect) -> None:
-    upper = connect(tcp_server("upper"))
+def test_upper_and_tab(tcp_server: StartTcp, connect: Connect, model: str) -> None:
+    upper = connect(tcp_server("upper", model=model))
     upper.sendall(b"hello\nworld\n")
     assert recv_until(upper, b"WORLD\n") == b"HELLO\nWORLD\n"
-    tab = connect(tcp_server("tab"))
+    tab = connect(tcp_server("tab", model=model))
     tab.sendall(b"one\ttwo")
     assert recv_until(tab, b"\t") == b"server got:one\t"
     tab.sendall(b"\t")
     assert recv_until(tab, b"\t") == b"server got:two\t"
 
 
-def test_discard_answers_nothing(tcp_server: StartTcp, connect: Connect) -> None:
-    server = tcp_server("discard")
+def test_discard_answers_nothing(tcp_server: StartTcp, connect: Connect, model: str) -> None:
+    server = tcp_server("discard", model=model)
     client = connect(server)
     client.sendall(b"into the void" * 100)
     assert wait_for(lambda: server.bytes_in == 1300)
@@ -171,9 +175,9 @@ def test_threaded_serves_the_second_client_at_once(tcp_server: StartTcp, connect
 
 
 def test_connections_beyond_max_conns_are_refused(
-    tcp_server: StartTcp, connect: Connect, bus: EventBus
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
 ) -> None:
-    server = tcp_server("echo", max_conns=2)
+    server = tcp_server("echo", max_conns=2, model=model)
     kept = [connect(server), connect(server)]
     for client in kept:
         client.sendall(b"x")
@@ -189,8 +193,10 @@ def test_connections_beyond_max_conns_are_refused(
     assert recv_exactly(kept[0], 10) == b"still here"
 
 
-def test_idle_timeout_closes(tcp_server: StartTcp, connect: Connect, bus: EventBus) -> None:
-    server = tcp_server("echo", idle_timeout=0.3)
+def test_idle_timeout_closes(
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
+) -> None:
+    server = tcp_server("echo", idle_timeout=0.3, model=model)
     client = connect(server)
     client.sendall(b"hi")
     assert recv_exactly(client, 2) == b"hi"
@@ -201,9 +207,11 @@ def test_idle_timeout_closes(tcp_server: StartTcp, connect: Connect, bus: EventB
     assert wait_for(lambda: any(CloseReason.TIMEOUT in e.detail for e in seen.closed()))
 
 
-def test_stop_with_idle_clients_is_prompt_and_clean(connect: Connect, bus: EventBus) -> None:
+def test_stop_with_idle_clients_is_prompt_and_clean(
+    connect: Connect, bus: EventBus, model: str
+) -> None:
     threads_before = threading.active_count()
-    server = TcpServer("echo", bus=bus)
+    server = TcpServer("echo", bus=bus, model=model)  # type: ignore[arg-type]
     host, port = server.start()
     try:
         clients = [connect(server) for _ in range(5)]
@@ -245,8 +253,8 @@ def fd_count() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def test_connect_abort_cycles_leak_nothing(tcp_server: StartTcp) -> None:
-    server = tcp_server("echo")
+def test_connect_abort_cycles_leak_nothing(tcp_server: StartTcp, model: str) -> None:
+    server = tcp_server("echo", model=model)
     assert server.address is not None
     threads_before, fds_before = threading.active_count(), fd_count()
     for _ in range(100):
@@ -261,8 +269,10 @@ def test_connect_abort_cycles_leak_nothing(tcp_server: StartTcp) -> None:
     assert server.errors == 0
 
 
-def test_events_come_in_order(tcp_server: StartTcp, connect: Connect, bus: EventBus) -> None:
-    server = tcp_server("upper")
+def test_events_come_in_order(
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
+) -> None:
+    server = tcp_server("upper", model=model)
     client = connect(server)
     client.sendall(b"hi\n")
     assert recv_until(client, b"\n") == b"HI\n"
@@ -279,7 +289,7 @@ def test_events_come_in_order(tcp_server: StartTcp, connect: Connect, bus: Event
 
 
 def test_a_failing_protocol_does_not_stop_the_server(
-    tcp_server: StartTcp, connect: Connect, bus: EventBus
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
 ) -> None:
     from netlab.core.servers.protocols import Echo, Reply
 
@@ -289,7 +299,7 @@ def test_a_failing_protocol_does_not_stop_the_server(
                 raise RuntimeError("boom")
             return super().on_message(message)
 
-    server = TcpServer(Fragile, bus=bus)
+    server = TcpServer(Fragile, bus=bus, model=model)  # type: ignore[arg-type]
     server.start()
     try:
         victim = connect(server)

@@ -1,0 +1,374 @@
+"""The async model: every connection of every async server on the one shared loop.
+
+TCP uses asyncio's transport/protocol callbacks rather than streams: each chunk
+read goes through the framing Splitter to the same sans-IO protocol the threaded
+model drives, and the reply is written to the transport. Flow control keeps memory
+bounded: when a client stops reading and the transport's buffer passes its high-water
+mark, we stop reading from that client until the buffer drains.
+
+Everything here runs on the loop's thread, so counters are plain increments and
+the only lock a message meets is the bus's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from typing import TYPE_CHECKING, Any, cast
+
+from netlab.core.events import CloseReason, Event, Kind, message_event
+from netlab.core.framing import Framing, MessageTooBig, Splitter
+from netlab.core.servers import loop
+from netlab.core.servers.base import format_address
+
+if TYPE_CHECKING:
+    from netlab.core.servers.protocols import ServerProtocol
+    from netlab.core.servers.tcp import TcpServer
+    from netlab.core.servers.udp import UdpServer
+
+SLOW_READER = f"{CloseReason.BY_US}: too slow reading"
+MAX_UDP_BUFFER = 1024 * 1024
+"""Bytes of answers waiting in an async UDP server's transport before more are dropped."""
+
+
+class AsyncTcpConnection(asyncio.Protocol):
+    """One TCP connection on the loop; also its Member of the server's room."""
+
+    __slots__ = (
+        "bytes_in",
+        "bytes_out",
+        "closed",
+        "last_active",
+        "listener",
+        "peer",
+        "reason",
+        "refused",
+        "server",
+        "session",
+        "source",
+        "splitter",
+        "started",
+        "timer",
+        "transport",
+    )
+
+    def __init__(self, server: TcpServer, listener: AsyncTcpListener) -> None:
+        self.server = server
+        self.listener = listener
+        self.transport: asyncio.Transport | None = None
+        self.session: ServerProtocol | None = None
+        self.splitter: Splitter | None = None
+        self.peer = "?"
+        self.source = server.name
+        self.reason: str | None = None
+        self.refused = False
+        self.closed = False
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.started = time.monotonic()
+        self.last_active = self.started
+        self.timer: asyncio.TimerHandle | None = None
+
+    # -- asyncio's callbacks ----------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        server = self.server
+        self.transport = transport
+        address = transport.get_extra_info("peername")
+        self.peer = format_address(address) if address else "?"
+        if server._stopping.is_set() or server.open_connections >= server.max_conns:
+            self.refused = True
+            transport.close()
+            server.refused += 1
+            self._publish(
+                Event(
+                    Kind.REFUSED,
+                    self.source,
+                    self.peer,
+                    detail=(f"already {server.max_conns} connections open"),
+                )
+            )
+            return
+        self.listener.conns.add(self)
+        server.open_connections += 1
+        server.total_connections += 1
+        self._publish(Event(Kind.ACCEPTED, self.source, self.peer))
+        if server.idle_timeout is not None:
+            self.timer = asyncio.get_running_loop().call_later(
+                server.idle_timeout, self._check_idle
+            )
+        protocol = server.protocol
+        if protocol.framing is not Framing.RAW:
+            self.splitter = Splitter(protocol.framing, server.max_message)
+        try:
+            session = self.session = protocol("tcp", server.clock)
+            session.attach(server.room, self)
+            reply = session.on_connect()
+            if reply.data:
+                self._write(reply.data)
+            if reply.close:
+                self.finish(CloseReason.BY_US)
+        except Exception as error:
+            self._failed(error)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed or self.session is None:
+            return
+        server = self.server
+        size = len(data)
+        self.bytes_in += size
+        server.bytes_in += size
+        if self.timer is not None:
+            self.last_active = time.monotonic()
+        limit = server.max_message
+        try:
+            if self.splitter is None:
+                # Raw: each chunk is a message, cut to max_message as a threaded recv would.
+                messages = (
+                    [data]
+                    if size <= limit
+                    else [data[i : i + limit] for i in range(0, size, limit)]
+                )
+            else:
+                messages = self.splitter.feed(data)
+            on_message = self.session.on_message
+            publish = server.bus.publish
+            for message in messages:
+                if len(message) > limit:
+                    raise MessageTooBig(f"a message of {len(message)} bytes")
+                server.messages_in += 1
+                publish(message_event(Kind.RECEIVED, self.source, self.peer, message))
+                reply = on_message(message)
+                if reply.data:
+                    self._write(reply.data)
+                if reply.close:
+                    self.finish(CloseReason.BY_US)
+                    return
+                if self.closed:
+                    return
+        except MessageTooBig:
+            self.finish(CloseReason.TOO_BIG)
+        except Exception as error:
+            self._failed(error)
+
+    def eof_received(self) -> bool | None:
+        return None  # the transport closes once what is queued has been sent
+
+    def pause_writing(self) -> None:
+        # The client is not reading what we send: stop reading what it sends.
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.last_active = time.monotonic()
+            self.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.refused:
+            return
+        self.closed = True
+        server = self.server
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.session is not None:
+            try:
+                self.session.on_close()
+            except Exception as error:
+                server.errors += 1
+                self._publish(Event(Kind.ERROR, self.source, self.peer, detail=_describe(error)))
+        self.listener.conns.discard(self)
+        server.open_connections -= 1
+        reason = self.reason
+        if reason is None:
+            if exc is None:
+                reason = CloseReason.STOPPING if server._stopping.is_set() else CloseReason.BY_PEER
+            elif isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+                reason = CloseReason.RESET
+            else:
+                server.errors += 1
+                self._publish(Event(Kind.ERROR, self.source, self.peer, detail=_describe(exc)))
+                reason = CloseReason.RESET
+        duration = time.monotonic() - self.started
+        self._publish(
+            Event(
+                Kind.CLOSED,
+                self.source,
+                self.peer,
+                detail=f"{reason}; {duration:.3f} s; "
+                f"{self.bytes_in} bytes in, {self.bytes_out} out",
+            )
+        )
+        self.transport = None
+        self.session = None
+
+    # -- the room's Member --------------------------------------------------------------
+
+    def deliver(self, data: bytes) -> None:
+        transport = self.transport
+        if self.closed or transport is None or transport.is_closing():
+            return
+        if transport.get_write_buffer_size() + len(data) > self.server.max_outbox:
+            self.server.dropped_slow += 1
+            self.finish(SLOW_READER, abort=True)
+            return
+        self._write(data)
+
+    # -- ours ---------------------------------------------------------------------------
+
+    def finish(self, reason: str, *, abort: bool = False) -> None:
+        """Close with `reason`: flushing what is queued, or at once when `abort`."""
+        if self.reason is None:
+            self.reason = reason
+        if self.transport is None:
+            return
+        if abort:
+            self.closed = True  # connection_lost follows on the next loop turn
+            self.transport.abort()
+        else:
+            self.transport.close()
+
+    def _write(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.transport.write(data)
+        size = len(data)
+        self.bytes_out += size
+        server = self.server
+        server.bytes_out += size
+        server.messages_out += 1
+        server.bus.publish(message_event(Kind.SENT, self.source, self.peer, data))
+
+    def _publish(self, event: Event) -> None:
+        self.server.bus.publish(event)
+
+    def _failed(self, error: Exception) -> None:
+        # A protocol's bug ends its connection, never the server.
+        self.server.errors += 1
+        self._publish(Event(Kind.ERROR, self.source, self.peer, detail=_describe(error)))
+        self.finish(CloseReason.BY_US)
+
+    def _check_idle(self) -> None:
+        self.timer = None
+        if self.closed or self.transport is None:
+            return
+        timeout = self.server.idle_timeout
+        assert timeout is not None
+        remaining = self.last_active + timeout - time.monotonic()
+        if remaining > 0:
+            self.timer = asyncio.get_running_loop().call_later(remaining, self._check_idle)
+            return
+        self.timer = None
+        self.finish(CloseReason.TIMEOUT, abort=True)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {error}"
+
+
+class AsyncTcpListener:
+    """A TcpServer's listener and connections on the shared loop."""
+
+    def __init__(self, server: TcpServer) -> None:
+        self.server = server
+        self.conns: set[AsyncTcpConnection] = set()
+        self._aserver: asyncio.Server | None = None
+
+    @classmethod
+    def start(cls, server: TcpServer, listener: socket.socket) -> AsyncTcpListener:
+        """Serve on `listener`, already bound and listening; returns once accepting."""
+        self = cls(server)
+        listener.setblocking(False)
+        backlog = min(server.max_conns, socket.SOMAXCONN)
+
+        async def serve() -> asyncio.Server:
+            running = asyncio.get_running_loop()
+            return await running.create_server(
+                lambda: AsyncTcpConnection(server, self), sock=listener, backlog=backlog
+            )
+
+        self._aserver = loop.run(serve())
+        loop.register(server)
+        return self
+
+    def stop(self, timeout: float) -> None:
+        """Close the listener and abort every connection; waits at most `timeout`."""
+        with contextlib.suppress(TimeoutError, RuntimeError):
+            loop.run(self._close(), timeout)
+
+    async def _close(self) -> None:
+        if self._aserver is not None:
+            self._aserver.close()  # closes the listening socket: the port is free
+        for conn in list(self.conns):
+            conn.finish(CloseReason.STOPPING, abort=True)
+        # Each abort's connection_lost runs on a later turn of the loop.
+        for turn in range(200):
+            if not self.conns:
+                break
+            await asyncio.sleep(0 if turn < 5 else 0.002)
+
+
+class AsyncDatagram(asyncio.DatagramProtocol):
+    """An async UdpServer's socket on the shared loop."""
+
+    def __init__(self, server: UdpServer, session: ServerProtocol, sock: socket.socket) -> None:
+        self.server = server
+        self.session = session
+        self.sock = sock
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # Python 3.11's selector datagram transport does not subclass DatagramTransport.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.server._answer(self.session, data, addr, self._send)
+
+    def _send(self, data: bytes, address: Any) -> bool:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return False
+        buffered = getattr(transport, "get_write_buffer_size", None)
+        if buffered is not None and buffered() > MAX_UDP_BUFFER:
+            return False
+        if not data:
+            # asyncio drops an empty datagram silently, but over UDP it is an answer.
+            try:
+                self.sock.sendto(data, address)
+            except (BlockingIOError, InterruptedError):
+                return False
+            return True
+        transport.sendto(data, address)
+        return True
+
+    def error_received(self, exc: Exception) -> None:
+        # An ICMP error from an earlier answer can surface here; keep serving.
+        server = self.server
+        server._count(errors=1)
+        server._emit(Kind.ERROR, detail=f"receive failed: {_describe(exc)}")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
+
+async def open_datagram(server: UdpServer, sock: socket.socket) -> AsyncDatagram:
+    running = asyncio.get_running_loop()
+    session = server.protocol("udp", server.clock)
+    sock.setblocking(False)
+    _, protocol = await running.create_datagram_endpoint(
+        lambda: AsyncDatagram(server, session, sock), sock=sock
+    )
+    return protocol
+
+
+async def close_datagram(protocol: AsyncDatagram) -> None:
+    if protocol.transport is not None:
+        protocol.transport.close()
+    for _ in range(50):
+        if protocol.transport is None:
+            break
+        await asyncio.sleep(0)
