@@ -651,9 +651,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     servers: list[Any] = []
     try:
         for spec in specs:
-            options: dict[str, Any] = {"host": args.bind, "bus": bus}
+            options: dict[str, Any] = {"host": args.bind, "bus": bus, "model": args.model}
             if spec.transport == "tcp":
-                options["model"] = args.model
                 options["max_conns"] = args.max_conns
                 if args.idle_timeout is not None:
                     options["idle_timeout"] = args.idle_timeout
@@ -823,7 +822,12 @@ def build_parser() -> argparse.ArgumentParser:
         "specs", nargs="+", metavar="SPEC", help="[tcp:|udp:]KIND:PORT, e.g. echo:1201"
     )
     sub.add_argument("--bind", default="127.0.0.1", metavar="HOST", help="address to listen on")
-    sub.add_argument("--model", choices=["threaded", "iterative"], default="threaded")
+    sub.add_argument(
+        "--model",
+        choices=["threaded", "iterative", "async"],
+        default="threaded",
+        help="thread per connection (default), one client at a time, or one event loop for all",
+    )
     sub.add_argument("--idle-timeout", type=_positive_float, metavar="S")
     sub.add_argument("--max-conns", type=_count, default=100, metavar="N")
 
