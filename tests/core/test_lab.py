@@ -53,3 +53,33 @@ def test_closing_frees_every_port_at_once() -> None:
 def test_stopping_an_unknown_server_says_so() -> None:
     with pytest.raises(InputError, match="No server named"):
         Lab().stop_server("tcp/echo:1")
+
+
+def test_tcp_and_udp_servers_share_a_port_number() -> None:
+    lab = Lab()
+    try:
+        tcp = lab.start_server("echo:0")
+        port = tcp.address[1]
+        udp = lab.start_server(f"udp:echo:{port}")
+        assert udp.address[1] == port
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.settimeout(5)
+            peer.sendto(b"ping", ("127.0.0.1", port))
+            assert peer.recv(100) == b"ping"
+    finally:
+        lab.close()
+
+
+def test_dual_stack_when_asked_serves_ipv4_and_ipv6_clients() -> None:
+    lab = Lab()
+    try:
+        server = lab.start_server("echo:0", host="::")
+        port = server.address[1]
+        for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            with socket.socket(family, socket.SOCK_STREAM) as peer:
+                peer.settimeout(5)
+                peer.connect((host, port))
+                peer.sendall(b"hi\n")
+                assert peer.recv(100) == b"hi\n"
+    finally:
+        lab.close()

@@ -109,6 +109,9 @@ class ServerBase:
         try:
             # A stopped lab server's port can be reused at once, despite TIME_WAIT.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6 and str(address[0]) == "::":
+                # "::" asks for dual stack: IPv4 clients arrive as ::ffff:a.b.c.d.
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             sock.bind(address)
         except OSError as error:
             sock.close()

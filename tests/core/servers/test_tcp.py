@@ -257,13 +257,14 @@ def test_connect_abort_cycles_leak_nothing(tcp_server: StartTcp, model: str) -> 
     server = tcp_server("echo", model=model)
     assert server.address is not None
     threads_before, fds_before = threading.active_count(), fd_count()
-    for _ in range(100):
+    for _ in range(500):
         with socket.create_connection(server.address, timeout=3) as client:
             # Linger 0 makes close() send a reset: an abort rather than a goodbye.
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    # An aborted connection may still sit in the backlog: wait until all were served.
-    assert wait_for(lambda: server.total_connections == 100)
-    assert wait_for(lambda: server.open_connections == 0)
+    # An aborted connection may still sit in the backlog, or be gone from it before the
+    # server got to it: wait until the server has caught up, whatever it was handed.
+    assert wait_for(lambda: server.open_connections == 0 and fd_count() == fds_before)
+    assert 0 < server.total_connections <= 500
     assert wait_for(lambda: threading.active_count() == threads_before)
     assert wait_for(lambda: fd_count() == fds_before)
     assert server.errors == 0
