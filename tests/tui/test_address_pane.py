@@ -1,0 +1,301 @@
+"""The Address pane: the seeds' answers as you type, one-line errors, the bit grid, paging."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Button, DataTable, Input, Static
+
+from netlab.tui.app import NetlabApp
+from netlab.tui.panes.address import DASH, PAGE_SIZE, AddressPane
+from netlab.tui.widgets.bitgrid import BitGrid
+
+SIZE = (100, 40)
+
+
+def _pane(app: NetlabApp) -> AddressPane:
+    return app.query_one(AddressPane)
+
+
+async def _type(pilot: Pilot[None], text: str, *, keys: bool = False) -> AddressPane:
+    """Put `text` in the address box, key by key as a person would if `keys`."""
+    app = pilot.app
+    assert isinstance(app, NetlabApp)
+    address = app.query_one("#address-input", Input)
+    address.focus()
+    if keys:
+        address.value = ""
+        await pilot.press(*text)
+    else:
+        address.value = text
+    await pilot.pause()
+    return _pane(app)
+
+
+def _message(app: NetlabApp, selector: str = "#address-message") -> str:
+    return str(app.query_one(selector, Static).content)
+
+
+async def test_typing_192_168_1_3_gives_ipv4mask_go_default_mask_and_network() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "192.168.1.3", keys=True)
+        details = pane.details_text()
+        assert pane.error is None
+        assert "Mask hex: ffffff00" in details
+        assert "Mask: 255.255.255.0" in details
+        assert "Network: 192.168.1.0/24" in details
+        assert "Default mask: /24  255.255.255.0  hex ffffff00" in details
+        assert "none given: the default mask of class C" in details
+        assert "Host count: 254" in details
+        assert "Type: IPv4 · class C · private" in details
+
+
+async def test_mask_go_ipv4_and_ipv6_answers() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        details = (await _type(pilot, "103.232.159.187 24 32")).details_text()
+        assert "Mask hex: ffffff00" in details
+        assert "Network: 103.232.159.0/24" in details
+        assert "Prefix: /24  (24 ones of 32 bits)" in details
+
+        _pane(app).query_one(
+            "#address-input", Input
+        ).value = "fda3:97c:1eb:fff0:5444:903a:33f0:3a6b 52 128"
+        await pilot.pause()
+        details = _pane(app).details_text()
+        assert "Mask hex: fffffffffffff0000000000000000000" in details
+        assert "Network: fda3:97c:1eb:f000::/52" in details
+        assert "Prefix: /52  (52 ones of 128 bits)" in details
+
+
+async def test_device_part_and_ipv6_split() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        details = (await _type(pilot, "192.168.1.3/16")).details_text()
+        assert "Network: 192.168.0.0/16" in details
+        assert "Device part: 0.0.1.3" in details
+
+        pane = await _type(pilot, "FE80:CD00:0000:0CDE:1257:0000:211E:729C")
+        details = pane.details_text()
+        assert "Address: fe80:cd00:0:cde:1257:0:211e:729c" in details  # IP.go's String()
+        assert "Network: fe80:cd00:0000:0cde" in details
+        assert "Subnet: 1257" in details
+        assert "Device: 0000:211e:729c" in details
+
+
+async def test_invalid_input_shows_one_line_error_and_the_app_goes_on() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "192.168.01.3", keys=True)
+        assert pane.error is not None
+        assert "leading zero" in pane.error and "192.168.1.3" in pane.error
+        message = app.query_one("#address-message", Static)
+        assert message.has_class("error") and message.size.height == 1
+
+        pane = await _type(pilot, "1.2.3.4/33")
+        assert pane.error == "Prefix /33 is out of range for IPv4: use /0 to /32."
+        assert pane.has_class("-stale")  # the last good answer is dimmed, not trusted
+
+        pane = await _type(pilot, "10.1.2.3/8")
+        assert pane.error is None and not pane.has_class("-stale")
+        assert "Network: 10.0.0.0/8" in pane.details_text()
+
+
+async def test_empty_input_shows_a_hint_not_an_error() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = _pane(app)
+        assert pane.error is None
+        assert pane.has_class("-empty")
+        await _type(pilot, "10.0.0.1")
+        pane.query_one("#address-input", Input).value = "   "
+        await pilot.pause()
+        assert pane.error is None and pane.has_class("-empty")
+        assert "Type an address" in _message(app)
+
+
+async def test_markup_in_the_input_is_shown_as_text() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "[bold]1.2.3.4")
+        assert pane.error is not None and "[bold]" in pane.error
+
+
+async def test_bit_grid_colours_exactly_the_prefix_bits_as_network() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        for text, prefix, bits in [
+            ("192.168.1.3/24", 24, 32),
+            ("10.0.0.1/13", 13, 32),
+            ("1.2.3.4/0", 0, 32),
+            ("1.2.3.4/32", 32, 32),
+            ("fda3:97c:1eb:fff0:5444:903a:33f0:3a6b 52 128", 52, 128),
+            ("2001:db8::1/64", 64, 128),
+        ]:
+            pane = await _type(pilot, text)
+            assert pane.bit_roles() == "n" * prefix + "d" * (bits - prefix), text
+            grid = pane.query_one(BitGrid)
+            drawn = grid.build(grid.size.width).plain
+            assert f"network /{prefix} │ device {bits - prefix} bits" in drawn
+
+
+class _GridApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield BitGrid()
+
+
+async def test_bit_grid_draws_the_cut_and_wraps_ipv6() -> None:
+    async with _GridApp().run_test(size=(80, 12)) as pilot:
+        grid = pilot.app.query_one(BitGrid)
+        _check_grid(grid)
+
+
+def _check_grid(grid: BitGrid) -> None:
+    grid.show(0xC0A80103, 32, 26)
+    lines = grid.build(80).plain.split("\n")
+    assert lines[1] == "11000000.10101000.00000001.00│000011"
+    assert lines[0].split() == ["192", "168", "1", "3"]
+    grid.show(0x2001_0DB8 << 96, 128, 64)
+    assert len(grid.build(80).plain.split("\n")) == 5  # 2 rows of 64 bits, the legend
+    assert len(grid.build(40).plain.split("\n")) == 9  # 4 rows of 32 bits, the legend
+
+
+async def test_clicking_a_bit_moves_the_prefix() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "192.168.1.3/24")
+        grid = pane.query_one(BitGrid)
+        # Row 1 of the grid is the bits: the 20th bit is column 19 + 2 separators.
+        await pilot.click(grid, offset=(21, 1))
+        await pilot.pause()
+        assert pane.query_one("#address-input", Input).value == "192.168.1.3/20"
+        assert "Network: 192.168.0.0/20" in pane.details_text()
+
+
+async def test_split_10_8_into_32_pages_without_building_the_list() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "10.0.0.0/8", keys=True)
+        await pilot.press("enter")  # to the split box
+        assert app.focused is pane.query_one("#split-input", Input)
+        await pilot.press(*"/32")
+        await pilot.pause()
+        started = time.perf_counter()
+        pane.read_split("/32")  # what each key in the split box does: one page, not 2**24
+        assert time.perf_counter() - started < 0.5
+        await pilot.pause()
+        table = pane.query_one("#split-table", DataTable)
+        assert table.row_count == PAGE_SIZE
+        label = _message(app, "#split-message")
+        assert "16,777,216" in label
+        assert label == f"10.0.0.0/8 into /32: subnets 1{DASH}50 of 16,777,216"
+        assert str(table.get_row_at(0)[1]) == "10.0.0.0/32"
+
+        await pilot.press("enter")  # to the table
+        assert app.focused is table
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert pane.page_offset == PAGE_SIZE
+        assert str(table.get_row_at(0)[1]) == "10.0.0.50/32"
+        assert f"subnets 51{DASH}100 of 16,777,216" in _message(app, "#split-message")
+
+        await pilot.press("right_curly_bracket")  # the last page
+        await pilot.pause()
+        assert str(table.get_row_at(table.row_count - 1)[1]) == "10.255.255.255/32"
+        assert table.row_count == 16_777_216 % PAGE_SIZE
+        assert pane.query_one("#split-next", Button).disabled
+
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert table.row_count == PAGE_SIZE
+        await pilot.press("left_curly_bracket")
+        await pilot.pause()
+        assert pane.page_offset == 0
+        assert pane.query_one("#split-prev", Button).disabled
+
+        # PageDown on the last row of a page turns to the next page.
+        table.move_cursor(row=PAGE_SIZE - 1)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert pane.page_offset == PAGE_SIZE and table.cursor_row == 0
+
+
+async def test_split_ipv6_32_into_64_and_buttons_turn_pages() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "2001:db8::/32")
+        pane.query_one("#split-input", Input).value = "/64"
+        await pilot.pause()
+        table = pane.query_one("#split-table", DataTable)
+        assert table.row_count == PAGE_SIZE
+        assert "of 4,294,967,296" in _message(app, "#split-message")
+        pane.query_one("#split-next", Button).press()
+        await pilot.pause()
+        assert str(table.get_row_at(0)[1]) == "2001:db8:0:32::/64"
+
+
+async def test_host_counts_and_split_errors() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "192.168.1.0/24")
+        split = pane.query_one("#split-input", Input)
+        split.value = "hosts: 100,50,10"
+        await pilot.pause()
+        table = pane.query_one("#split-table", DataTable)
+        assert [str(table.get_row_at(i)[2]) for i in range(table.row_count)] == [
+            "192.168.1.0/25",
+            "192.168.1.128/26",
+            "192.168.1.192/28",
+        ]
+        split.value = "/33"
+        await pilot.pause()
+        message = pane.query_one("#split-message", Static)
+        assert message.has_class("error")
+        assert "/24 to /32" in str(message.content)
+        split.value = "100"
+        await pilot.pause()
+        assert "hosts: 100" in str(message.content)
+
+
+async def test_a_range_shows_its_cidr_blocks() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "10.0.0.5 - 10.0.0.20")
+        assert pane.error is None and pane.has_class("-range")
+        table = pane.query_one("#split-table", DataTable)
+        blocks = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert blocks == [
+            "10.0.0.5/32",
+            "10.0.0.6/31",
+            "10.0.0.8/29",
+            "10.0.0.16/30",
+            "10.0.0.20/32",
+        ]
+        assert "5 CIDR blocks" in _message(app)
+
+        pane = await _type(pilot, "10.0.0.20 - 10.0.0.5")
+        assert pane.error is not None and "starts after it ends" in pane.error
+
+
+async def test_examples_fill_the_input() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab")
+        await pilot.press("enter")
+        await pilot.pause()
+        pane = _pane(app)
+        assert pane.query_one("#address-input", Input).value == "192.168.1.3"
+        assert "Mask hex: ffffff00" in pane.details_text()
+
+
+async def test_small_terminal_still_works() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _type(pilot, "fda3:97c:1eb:fff0:5444:903a:33f0:3a6b 52 128")
+        assert pane.error is None
+        pane.query_one("#split-input", Input).value = "/64"
+        await pilot.pause()
+        assert pane.query_one("#split-table", DataTable).row_count == PAGE_SIZE
