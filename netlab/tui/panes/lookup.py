@@ -1,17 +1,641 @@
-"""The Lookup pane (being built)."""
+"""The Lookup pane: names, addresses, DNS records, services and ping, one query at a time.
+
+Every lookup runs in a thread worker, so the screen never waits on the network; the
+worker reports back with a message the pane handles on the UI thread. Whatever came
+from the network (names, records, error sentences) is shown through safe_text as
+Rich Text, never as markup.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
 
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from netlab.core import lookup, ping
+from netlab.core.errors import InputError, NetlabError
+from netlab.core.safetext import safe_text
+from netlab.core.services import Service
 from netlab.tui.panes.base import Pane
+
+MAX_HISTORY = 20
+
+KINDS: dict[str, str] = {
+    "resolve-ip": "Resolve (IPv4+IPv6)",
+    "resolve-ip4": "Resolve (IPv4)",
+    "resolve-ip6": "Resolve (IPv6)",
+    "host": "All addresses",
+    "cname": "Canonical name",
+    "reverse": "Reverse",
+    "dns": "DNS record",
+    "port": "Service → port",
+    "service": "Port → service",
+    "ping": "Ping",
+    "tcp": "TCP connect timing",
+}
+"""Every lookup by key, with the title the Select shows."""
+
+_TAGS = {
+    "resolve-ip": "IP",
+    "resolve-ip4": "IPv4",
+    "resolve-ip6": "IPv6",
+    "host": "All",
+    "cname": "CNAME",
+    "reverse": "Reverse",
+    "dns": "DNS",
+    "port": "Service",
+    "service": "Port",
+    "ping": "Ping",
+    "tcp": "TCP",
+}
+"""Short names of the lookups, for the history."""
+
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "dns": ("rdtype", "server"),
+    "port": ("network",),
+    "service": ("network",),
+    "ping": ("count",),
+    "tcp": ("port", "count"),
+}
+"""The extra fields each lookup needs, by widget id; the others need none."""
+
+_HINTS = {
+    "resolve-ip": "One address of a name, IPv4 first (ResolveIP.go).",
+    "resolve-ip4": "The IPv4 address of a name (ResolveIP.go).",
+    "resolve-ip6": "The IPv6 address of a name (ResolveIP.go).",
+    "host": "Every address of a name, IPv4 first (LookupHost.go).",
+    "cname": "The canonical name of a host, its aliases and addresses.",
+    "reverse": "The names registered for an IP address.",
+    "dns": "Records from a DNS server; no server: the system's.",
+    "port": "The port of a service, as LookupPort.go: telnet → 23.",
+    "service": "The service registered on a port: 53 → domain.",
+    "ping": "ICMP echo with the bytes sent and received (Ping.go).",
+    "tcp": "How long a TCP connect to host:port takes.",
+}
+
+_PLACEHOLDERS = {
+    "reverse": "IP address, such as 127.0.0.1",
+    "dns": "DNS name, such as example.com",
+    "port": "service, such as telnet (or: tcp telnet)",
+    "service": "port, such as 53 (or: 53 udp)",
+    "ping": "host, such as 127.0.0.1",
+    "tcp": "host, such as 127.0.0.1",
+}
+_DEFAULT_PLACEHOLDER = "host name or address, such as localhost"
+
+_PROTOCOLS = ("tcp", "udp")
+_SOURCES = {"system": "/etc/services", "bundled": "the bundled table", "number": "the number"}
+_PING_INTERVAL = 1.0
+
+
+@dataclass(frozen=True)
+class Query:
+    """One lookup as the person asked for it: what to look up and the fields it needs."""
+
+    kind: str
+    text: str
+    rdtype: str = "A"
+    server: str = ""
+    network: str = "tcp"
+    count: str = "1"
+    port: str = ""
+
+    def label(self) -> Text:
+        """The query as one line of the history: the lookup's tag, then what was asked."""
+        tag = _TAGS[self.kind]
+        detail = self.text.strip()
+        if self.kind == "dns":
+            tag = f"DNS {self.rdtype}"
+            if self.server.strip():
+                detail += f" @{self.server.strip()}"
+        elif self.kind in ("port", "service"):
+            detail += f"/{self.network}"
+        elif self.kind == "tcp":
+            detail += f" :{self.port.strip()}"
+        if self.kind in ("ping", "tcp") and self.count.strip() not in ("", "1"):
+            detail += f" ×{self.count.strip()}"  # noqa: RUF001
+        return Text.assemble((tag.ljust(8) + " ", "dim"), safe_text(detail, limit=200))
+
+
+Row = tuple[Text, ...]
+
+
+@dataclass
+class Outcome:
+    """What a lookup found, ready for the table and the status line."""
+
+    columns: tuple[str, ...]
+    rows: list[Row] = field(default_factory=list)
+    status: Text = field(default_factory=Text)
+
+
+def format_elapsed(seconds: float) -> str:
+    """A duration as the status line shows it: "< 1 ms", "4.2 ms", "230 ms", "2.5 s"."""
+    ms = seconds * 1000
+    if ms < 1:
+        return "< 1 ms"
+    if ms < 100:
+        return f"{ms:.1f} ms"
+    if ms < 10_000:
+        return f"{ms:.0f} ms"
+    return f"{seconds:.1f} s"
+
+
+def _t(text: object) -> Text:
+    """Anything from the network (or typed) as plain, safe Text."""
+    return Text(safe_text(str(text)))
+
+
+def _status(*parts: str) -> Text:
+    return Text(safe_text(" · ".join(part for part in parts if part)))
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _byte_list(data: bytes) -> str:
+    """Bytes as Ping.go prints them: decimal numbers separated by spaces."""
+    return " ".join(str(byte) for byte in data)
+
+
+def _whole_number(text: str, what: str, default: int | None = None) -> int:
+    text = text.strip()
+    if not text and default is not None:
+        return default
+    if not (text.isascii() and text.isdigit()):
+        shown = safe_text(text, limit=20)
+        raise InputError(
+            f"{what.capitalize()} {shown!r} is not a whole number: give one such as 1."
+            if text
+            else f"No {what} given: give a whole number, such as 80."
+        )
+    return int(text)
+
+
+def _split_network(text: str, network: str) -> tuple[str, str]:
+    """("udp", "53") from "53 udp" or "udp 53"; network where the text names none."""
+    words = text.split()
+    if len(words) == 2 and words[0].lower() in _PROTOCOLS:
+        return words[0].lower(), words[1]
+    if len(words) == 2 and words[1].lower() in _PROTOCOLS:
+        return words[1].lower(), words[0]
+    return network, text.strip()
+
+
+def run_query(
+    query: Query,
+    progress: Callable[[Outcome], None] = lambda outcome: None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Outcome:
+    """Do the lookup (blocking: call it from a worker) and shape what it found.
+
+    Ping and TCP timing call progress after every probe and stop once cancelled()
+    is true. Raises NetlabError with one sentence when the lookup fails.
+    """
+    kind, text = query.kind, query.text
+    if kind.startswith("resolve-"):
+        network = kind.removeprefix("resolve-")
+        resolved = lookup.resolve(text, network)
+        family = {"ip": "IPv4 first", "ip4": "IPv4 only", "ip6": "IPv6 only"}[network]
+        return Outcome(
+            ("Name", "Network", "Address"),
+            [(_t(resolved.name), _t(network), _t(resolved.address))],
+            _status(
+                f"Resolved address is {resolved.address} ({family})",
+                format_elapsed(resolved.elapsed),
+            ),
+        )
+    if kind == "host":
+        found = lookup.lookup_host(text)
+        rows: list[Row] = [
+            (_t(index), _t(address), _t("IPv6" if ":" in address else "IPv4"))
+            for index, address in enumerate(found.addresses, start=1)
+        ]
+        return Outcome(
+            ("#", "Address", "Family"),
+            rows,
+            _status(
+                f"{_plural(len(rows), 'address', 'addresses')} for {found.name}",
+                format_elapsed(found.elapsed),
+            ),
+        )
+    if kind == "cname":
+        named = lookup.lookup_cname(text)
+        facts: list[Row] = [(_t("Canonical name"), _t(named.canonical))]
+        facts += [(_t("Alias"), _t(alias)) for alias in named.aliases]
+        facts += [(_t("Address"), _t(address)) for address in named.addresses]
+        return Outcome(
+            ("Field", "Value"),
+            facts,
+            _status(f"Canonical name is {named.canonical}", format_elapsed(named.elapsed)),
+        )
+    if kind == "reverse":
+        names = lookup.reverse(text)
+        return Outcome(
+            ("#", "Name"),
+            [(_t(index), _t(name)) for index, name in enumerate(names.names, start=1)],
+            _status(
+                f"{_plural(len(names.names), 'name')} for {names.address}",
+                format_elapsed(names.elapsed),
+            ),
+        )
+    if kind == "dns":
+        answer = lookup.dns_query(text, query.rdtype, query.server.strip() or None)
+        return Outcome(
+            ("Name", "TTL", "Type", "Value"),
+            [
+                (_t(record.name), _t(record.ttl), _t(record.type), _t(record.value))
+                for record in answer.records
+            ],
+            _status(
+                f"{_plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
+                f"answered by {answer.server}",
+                format_elapsed(answer.elapsed),
+            ),
+        )
+    if kind == "port":
+        network, name = _split_network(text, query.network)
+        service = lookup.lookup_port(network, name)
+        return Outcome(*_service_rows(service, f"Service port {service.port}"))
+    if kind == "service":
+        network, number = _split_network(text, query.network)
+        port = _whole_number(number, "port")
+        service = lookup.lookup_service(port, network)
+        return Outcome(*_service_rows(service, f"Service name {service.name}"))
+    if kind == "ping":
+        return _ping(query, progress, cancelled)
+    if kind == "tcp":
+        return _tcp(query, progress, cancelled)
+    raise InputError(f"Unknown lookup {kind!r}: choose one from the list.")
+
+
+def _service_rows(service: Service, headline: str) -> tuple[tuple[str, ...], list[Row], Text]:
+    rows: list[Row] = [
+        (
+            _t(service.name),
+            _t(service.port),
+            _t(service.network),
+            _t(" ".join(service.aliases) or "—"),
+        )
+    ]
+    where = f"{service.port}/{service.network} from {_SOURCES.get(service.source, service.source)}"
+    return ("Service", "Port", "Network", "Aliases"), rows, _status(headline, where)
+
+
+def _ping(
+    query: Query, progress: Callable[[Outcome], None], cancelled: Callable[[], bool]
+) -> Outcome:
+    count = _whole_number(query.count, "count", default=1)
+    outcome = Outcome(("Seq", "Message", "Bytes", "RTT"))
+    rtts: list[float] = []
+    ttls: set[int] = set()
+    address = ""
+    results = ping.ping(query.text, count=count, interval=_PING_INTERVAL)
+    for total, result in enumerate(results, start=1):
+        address = result.address
+        sequence = _t(result.sequence)
+        outcome.rows.append((sequence, _t("sent"), _t(_byte_list(result.sent)), Text()))
+        if isinstance(result, ping.PingReply):
+            rtts.append(result.rtt)
+            if result.ttl is not None:
+                ttls.add(result.ttl)
+            outcome.rows.append(
+                (
+                    Text(),
+                    _t("received"),
+                    _t(_byte_list(result.received)),
+                    _t(f"{result.rtt * 1000:.3f} ms"),
+                )
+            )
+        else:
+            outcome.rows.append(
+                (
+                    Text(),
+                    Text("no reply", style="italic"),
+                    Text(),
+                    Text(f"> {result.timeout:g} s", style="italic"),
+                )
+            )
+        ttl = f"ttl {min(ttls)}" if len(ttls) == 1 else ""
+        summary = f"{len(rtts)} of {_plural(total, 'reply', 'replies')} from {address}"
+        timing = (
+            f"rtt min/avg/max {min(rtts) * 1000:.3f}/{sum(rtts) / len(rtts) * 1000:.3f}/"
+            f"{max(rtts) * 1000:.3f} ms"
+            if rtts
+            else ""
+        )
+        outcome.status = _status(summary, ttl, timing)
+        if total < count:
+            progress(outcome)
+        if cancelled():
+            break
+    return outcome
+
+
+def _tcp(
+    query: Query, progress: Callable[[Outcome], None], cancelled: Callable[[], bool]
+) -> Outcome:
+    port = _whole_number(query.port, "port")
+    count = _whole_number(query.count, "count", default=1)
+    outcome = Outcome(("#", "Address", "Port", "Connect time"))
+    times: list[float] = []
+    for index, timing in enumerate(
+        ping.tcp_ping(query.text, port, count=count, interval=_PING_INTERVAL), start=1
+    ):
+        if timing.rtt is None:
+            result = Text(safe_text(timing.error or "failed"), style="italic")
+        else:
+            times.append(timing.rtt)
+            result = _t(f"{timing.rtt * 1000:.3f} ms")
+        outcome.rows.append((_t(index), _t(timing.address), _t(timing.port), result))
+        fastest = f"fastest {min(times) * 1000:.3f} ms" if times else ""
+        outcome.status = _status(
+            f"{len(times)} of {_plural(index, 'connect')} to {timing.address}:{port} succeeded",
+            fastest,
+        )
+        if index < count:
+            progress(outcome)
+        if cancelled():
+            break
+    return outcome
 
 
 class LookupPane(Pane):
+    """Resolve names, ask DNS servers, map services to ports, ping and time connects."""
+
     PANE_ID = "lookup"
     TITLE = "Lookup"
-    HELP = "# Lookup\n\nThis pane is being built."
+    HELP = """\
+# Lookup
+
+Type a name, address, service or port, choose a lookup and press **Enter**.
+Each lookup runs in the background; the table shows what it found and the
+line above it how long it took (and, for DNS, which server answered).
+
+- **Resolve** (IPv4+IPv6, IPv4 or IPv6): one address of a name, IPv4 first, as
+  `ResolveIP.go` does.
+- **All addresses**: every address of a name, as `LookupHost.go`.
+- **Canonical name**: the canonical name with its aliases and addresses (`LookupCNAME`).
+- **Reverse**: the names registered for an IP address.
+- **DNS record**: A, AAAA, CNAME, MX, NS, TXT, SOA, PTR or SRV records, asked of the
+  server given as *host[:port]*, or of the system's when that field is empty.
+- **Service → port**: `telnet` → 23, as `LookupPort.go`; `tcp telnet` works too.
+- **Port → service**: 53 → `domain`, for tcp or udp.
+- **Ping**: ICMP echo showing the bytes sent and received as `Ping.go` prints them
+  (`8 0 247 205 0 13 0 37`) and the round-trip time.
+- **TCP connect timing**: how long connecting to a port takes, where ICMP is refused.
+
+The **History** on the right keeps the last 20 queries, newest first: pick one
+(Enter or a click) to run it again. **Escape** stops a lookup still running.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop", "Stop lookup", show=False),
+    ]
+
+    class Progress(Message):
+        """A ping or TCP timing has results so far; more are on their way."""
+
+        def __init__(self, serial: int, query: Query, outcome: Outcome) -> None:
+            super().__init__()
+            self.serial = serial
+            self.query = query
+            self.outcome = outcome
+
+    class Finished(Message):
+        """A lookup is done: its outcome, or the one sentence saying why it failed."""
+
+        def __init__(
+            self, serial: int, query: Query, outcome: Outcome | None, error: str | None
+        ) -> None:
+            super().__init__()
+            self.serial = serial
+            self.query = query
+            self.outcome = outcome
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._serial = 0
+        self._running = False
+        self._history: list[Query] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("The Lookup pane is being built.", classes="hint")
+        with Horizontal(id="lookup-form"):
+            yield Select(
+                [(title, key) for key, title in KINDS.items()],
+                value="resolve-ip",
+                allow_blank=False,
+                id="kind",
+            )
+            yield Input(placeholder=_DEFAULT_PLACEHOLDER, id="query")
+        with Horizontal(id="lookup-options"):
+            yield Label("Type", id="rdtype-label", classes="field-label rdtype")
+            yield Select(
+                [(kind, kind) for kind in lookup.RECORD_TYPES],
+                value="A",
+                allow_blank=False,
+                id="rdtype",
+                classes="rdtype",
+            )
+            yield Label("Server", id="server-label", classes="field-label server")
+            yield Input(placeholder="system's, or host[:port]", id="server", classes="server")
+            yield Label("Network", id="network-label", classes="field-label network")
+            yield Select(
+                [(network, network) for network in _PROTOCOLS],
+                value="tcp",
+                allow_blank=False,
+                id="network",
+                classes="network",
+            )
+            yield Label("Port", id="port-label", classes="field-label port")
+            yield Input(placeholder="80", type="integer", id="port", classes="port")
+            yield Label("Count", id="count-label", classes="field-label count")
+            yield Input(value="1", type="integer", id="count", classes="count")
+            yield Static(_HINTS["resolve-ip"], id="hint", classes="hint")
+        yield Static(
+            Text("Press Enter to look up what you typed."), id="lookup-status", classes="hint"
+        )
+        with Horizontal(id="lookup-results"):
+            yield DataTable(
+                id="lookup-table", cursor_type="row", zebra_stripes=True, show_header=False
+            )
+            yield OptionList(id="history")
+
+    def on_mount(self) -> None:
+        self.query_one("#history", OptionList).border_title = "History"
+        self._show_fields("resolve-ip")
+
+    # -- the form -----------------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        value = self.query_one("#kind", Select).value
+        return value if isinstance(value, str) else "resolve-ip"
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._show_fields(event.value)
+
+    def _show_fields(self, kind: str) -> None:
+        wanted = _FIELDS.get(kind, ())
+        for name in ("rdtype", "server", "network", "port", "count"):
+            for widget in self.query(f"#lookup-options .{name}"):
+                widget.display = name in wanted
+        self.query_one("#hint", Static).update(_HINTS[kind])
+        self.query_one("#query", Input).placeholder = _PLACEHOLDERS.get(kind, _DEFAULT_PLACEHOLDER)
+
+    def _read_form(self) -> Query:
+        """The query the form describes, holding only the fields its lookup uses."""
+        kind = self.kind
+        text = self.query_one("#query", Input).value
+        wanted = _FIELDS.get(kind, ())
+        values: dict[str, str] = {}
+        if "rdtype" in wanted:
+            rdtype = self.query_one("#rdtype", Select).value
+            values["rdtype"] = rdtype if isinstance(rdtype, str) else "A"
+            values["server"] = self.query_one("#server", Input).value.strip()
+        if "network" in wanted:
+            network = self.query_one("#network", Select).value
+            # "tcp telnet" and "53 udp" name their network: it wins over the Select's.
+            values["network"], text = _split_network(
+                text, network if isinstance(network, str) else "tcp"
+            )
+        if "count" in wanted:
+            values["count"] = self.query_one("#count", Input).value.strip() or "1"
+        if "port" in wanted:
+            values["port"] = self.query_one("#port", Input).value.strip()
+        return Query(kind, text.strip(), **values)
+
+    def _fill_form(self, query: Query) -> None:
+        self.query_one("#kind", Select).value = query.kind
+        self._show_fields(query.kind)
+        text = self.query_one("#query", Input)
+        text.value = query.text
+        text.cursor_position = len(query.text)
+        wanted = _FIELDS.get(query.kind, ())
+        if "rdtype" in wanted:
+            self.query_one("#rdtype", Select).value = query.rdtype
+            self.query_one("#server", Input).value = query.server
+        if "network" in wanted:
+            self.query_one("#network", Select).value = query.network
+        if "count" in wanted:
+            self.query_one("#count", Input).value = query.count
+        if "port" in wanted:
+            self.query_one("#port", Input).value = query.port
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_lookup()
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run_lookup(self, query: Query | None = None) -> None:
+        """Start the lookup the form (or query) describes; a running one is abandoned."""
+        query = query or self._read_form()
+        self._serial += 1
+        if query.text:
+            self._remember(query)
+        self._running = True
+        status = self.query_one("#lookup-status", Static)
+        status.set_classes("busy")
+        status.update(Text.assemble("Looking up ", safe_text(query.text, limit=200), "…"))
+        self.query_one("#lookup-table", DataTable).loading = True
+        self._lookup(self._serial, query)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
+    def _lookup(self, serial: int, query: Query) -> None:
+        worker = get_current_worker()
+
+        def progress(outcome: Outcome) -> None:
+            if not worker.is_cancelled:
+                self.post_message(self.Progress(serial, query, outcome))
+
+        try:
+            outcome = run_query(query, progress, lambda: worker.is_cancelled)
+        except NetlabError as error:
+            self.post_message(self.Finished(serial, query, None, str(error)))
+        except Exception as error:
+            # A bug, not a network answer: still one line, and the app goes on.
+            self.log.error(f"lookup {query!r} failed", error)
+            reason = f"The lookup failed unexpectedly ({type(error).__name__}: {error})."
+            self.post_message(self.Finished(serial, query, None, reason))
+        else:
+            self.post_message(self.Finished(serial, query, outcome, None))
+
+    def action_stop(self) -> None:
+        if not self._running:
+            return
+        self.workers.cancel_group(self, "lookup")
+        self._serial += 1
+        self._running = False
+        self.query_one("#lookup-table", DataTable).loading = False
+        status = self.query_one("#lookup-status", Static)
+        status.set_classes("hint")
+        status.update("Stopped.")
+
+    def on_lookup_pane_progress(self, message: Progress) -> None:
+        message.stop()
+        if message.serial == self._serial:
+            self._show(message.outcome)
+            self.query_one("#lookup-status", Static).set_classes("busy")
+
+    def on_lookup_pane_finished(self, message: Finished) -> None:
+        message.stop()
+        if message.serial != self._serial:
+            return
+        self._running = False
+        table = self.query_one("#lookup-table", DataTable)
+        table.loading = False
+        status = self.query_one("#lookup-status", Static)
+        if message.outcome is None:
+            table.clear(columns=True)
+            table.show_header = False
+            status.set_classes("error")
+            status.update(Text(safe_text(message.error or "The lookup failed.")))
+        else:
+            self._show(message.outcome)
+
+    def _show(self, outcome: Outcome) -> None:
+        table = self.query_one("#lookup-table", DataTable)
+        table.loading = False
+        table.clear(columns=True)
+        table.show_header = True
+        table.add_columns(*outcome.columns)
+        table.add_rows(outcome.rows)
+        status = self.query_one("#lookup-status", Static)
+        status.set_classes("done")
+        status.update(outcome.status)
+
+    # -- history ------------------------------------------------------------------------------
+
+    @property
+    def history(self) -> Sequence[Query]:
+        """The last queries, newest first."""
+        return tuple(self._history)
+
+    def _remember(self, query: Query) -> None:
+        self._history = [query, *(old for old in self._history if old != query)][:MAX_HISTORY]
+        history = self.query_one("#history", OptionList)
+        history.set_options(Option(old.label()) for old in self._history)
+        history.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#history")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        query = self._history[event.option_index]
+        self._fill_form(query)
+        self.run_lookup(query)
