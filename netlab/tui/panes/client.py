@@ -1,17 +1,480 @@
-"""The Client pane (being built)."""
+"""The Client pane: connect to a server, talk to it, and watch the replies arrive.
+
+This is the seeds' interactive clients in one place: the concurrent TCP client of
+§2.4 (replies show while you type), GetHeadInfo, telnet to a daytime server and
+UDPDaytimeClient. Each session lives in its own tab with its own transcript; the
+message line sends to the tab in front.
+
+Connecting blocks, so it runs on a daemon thread and reports back with
+`call_from_thread`; sending goes through one sender thread, in order, so a peer that
+stops reading never freezes the screen. What the sessions do arrives as events from
+the lab's bus, batched by the app, and each transcript writes once per batch.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import contextlib
+import itertools
+import math
+import queue
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.events import Resize
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
+
+from netlab.core.client import ClientSession, parse_hex
+from netlab.core.errors import NetlabError
+from netlab.core.events import Event, Kind
+from netlab.core.framing import Framing
 from netlab.tui.panes.base import Pane
+from netlab.tui.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from netlab.core.lab import Lab
+
+HEAD_REQUEST = b"HEAD / HTTP/1.0\r\n\r\n"
+"""What GetHeadInfo.go sends."""
+NARROW = 100
+"""Below this many columns the connection bar takes two rows."""
+FRAMINGS: list[tuple[str, Framing]] = [
+    ("LF", Framing.LF),
+    ("CRLF", Framing.CRLF),
+    ("TAB", Framing.TAB),
+    ("raw", Framing.RAW),
+]
+_FRAMING_NAMES = {framing: label for label, framing in FRAMINGS}
+
+
+class HistoryInput(Input):
+    """An Input that remembers what was sent: Up and Down walk back and forth."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "history(-1)", "Previous line", show=False),
+        Binding("down", "history(1)", "Next line", show=False),
+    ]
+    MAX_HISTORY = 200
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.history: list[str] = []
+        self._index: int | None = None
+        self._draft = ""
+
+    def remember(self, line: str) -> None:
+        """Keep a sent line (not twice in a row) and start again from the newest."""
+        if line and (not self.history or self.history[-1] != line):
+            self.history.append(line)
+            del self.history[: -self.MAX_HISTORY]
+        self._index = None
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            return
+        if self._index is None:
+            if step > 0:
+                return
+            self._draft = self.value
+            index: int | None = len(self.history) - 1
+        else:
+            index = max(0, self._index + step)
+            if index >= len(self.history):
+                index = None
+        self._index = index
+        self.value = self._draft if index is None else self.history[index]
+        self.cursor_position = len(self.value)
+
+
+class _Sender:
+    """One daemon thread that sends, in order, so the screen never waits on a socket."""
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        self._report = report
+        self._queue: queue.SimpleQueue[tuple[ClientSession, bytes] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def send(self, session: ClientSession, data: bytes) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="netlab sender", daemon=True)
+            self._thread.start()
+        self._queue.put((session, data))
+
+    def stop(self) -> None:
+        self._queue.put(None)
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            session, data = job
+            try:
+                session.send_bytes(data)
+            except NetlabError as error:
+                self._report(str(error))
 
 
 class ClientPane(Pane):
     PANE_ID = "client"
     TITLE = "Client"
-    HELP = "# Client\n\nThis pane is being built."
+    HELP = """\
+# Client
+
+Connect to a server and talk to it: what you send and what comes back, each line with
+its time and byte count (**→** sent, **←** received). Replies show as they arrive, even
+while you type — the concurrent client of the seeds (§2.4), one thread reading while
+you write. Received bytes are shown as text, never obeyed: escape sequences and markup
+from the network appear literally.
+
+- **Connect**: type `host:port` (such as `127.0.0.1:1201` or `[::1]:7`), pick TCP or UDP,
+  the framing that Enter adds (LF, CRLF, TAB or raw), a connect timeout and TCP
+  keepalive, then press Enter or **Connect**. Every connection opens its own tab; the
+  message line sends to the tab in front. **Disconnect** closes it; on a closed
+  session it closes the tab.
+- **Send**: type and press Enter. **Up** and **Down** recall earlier lines.
+- **HEAD /** (Ctrl+R) sends `HEAD / HTTP/1.0\\r\\n\\r\\n` as GetHeadInfo.go does: try it
+  on a web server's port 80.
+- **timestamp** (Ctrl+T) asks the timestamp server for Unix seconds; anything else gets
+  the time as text.
+- **hex input** (Ctrl+X) sends the message line as hex bytes, such as `48 45 41 44`,
+  with no framing added. **hex view** (Ctrl+O) shows the data as a hex dump.
+
+The echo, uppercase and tab servers answer what you send (use the TAB framing for the
+tab server); a TCP daytime server sends the time and closes, as telnet shows. For
+UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "connect", "Connect", show=False, id="client-connect"),
+        Binding("ctrl+d", "disconnect", "Disconnect", priority=True, id="client-disconnect"),
+        Binding("ctrl+r", "head", "HEAD /", id="client-head"),
+        Binding("ctrl+t", "timestamp", "timestamp", id="client-timestamp"),
+        Binding("ctrl+x", "flip('#client-hex-input')", "Hex input", priority=True),
+        Binding("ctrl+o", "flip('#client-hex-view')", "Hex view"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sessions: dict[str, ClientSession] = {}
+        self._transcripts: dict[str, Transcript] = {}
+        self._pending: dict[str, list[Event]] = {}
+        """Events of sessions still connecting, kept until their tab exists."""
+        self._numbers = itertools.count(1)
+        self._sender = _Sender(self._report_from_thread)
 
     def compose(self) -> ComposeResult:
-        yield Static("The Client pane is being built.", classes="hint")
+        with Horizontal(id="client-bar"):
+            with Horizontal(id="client-target"):
+                yield Input(
+                    placeholder="host:port, such as 127.0.0.1:1201",
+                    id="client-endpoint",
+                    compact=True,
+                )
+                yield Button("Connect", id="client-connect", variant="primary", compact=True)
+                yield Button("Disconnect", id="client-disconnect", compact=True)
+            with Horizontal(id="client-options"):
+                yield Select(
+                    [("TCP", "tcp"), ("UDP", "udp")],
+                    value="tcp",
+                    allow_blank=False,
+                    id="client-transport",
+                    compact=True,
+                )
+                yield Select(
+                    FRAMINGS, value=Framing.LF, allow_blank=False, id="client-framing", compact=True
+                )
+                yield Label("timeout", classes="option-label")
+                yield Input("5", id="client-timeout", type="number", compact=True)
+                yield Label("s", classes="option-label")
+                yield Checkbox("keepalive", id="client-keepalive", compact=True)
+        yield Static(id="client-status", classes="hint")
+        yield Static(
+            "No session yet. Type host:port above and press Enter: an echo server started in "
+            "the Servers pane, a web server's :80 for HEAD /, or udp with a daytime server.",
+            id="client-empty",
+            classes="hint",
+        )
+        yield TabbedContent(id="client-sessions")
+        yield HistoryInput(placeholder="Type a message; Enter sends it", id="client-message")
+        with Horizontal(id="client-actions"):
+            yield Button("HEAD /", id="client-head", compact=True)
+            yield Button("timestamp", id="client-timestamp", compact=True)
+            yield Checkbox("hex input", id="client-hex-input", compact=True)
+            yield Checkbox("hex view", id="client-hex-view", compact=True)
+
+    def on_mount(self) -> None:
+        self._refresh_controls()
+
+    def on_unmount(self) -> None:
+        self._sender.stop()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    def focus_first(self) -> None:
+        target = "#client-message" if self._sessions else "#client-endpoint"
+        self.query_one(target, Input).focus()
+
+    # -- events from the lab -----------------------------------------------------------
+
+    def show_events(self, events: list[Event]) -> None:
+        batches: dict[str, list[Event]] = {}
+        for event in events:
+            if event.source in self._transcripts or event.source in self._pending:
+                batches.setdefault(event.source, []).append(event)
+        for name, batch in batches.items():
+            if name in self._pending:
+                self._pending[name].extend(batch)
+                continue
+            self._transcripts[name].add_events(batch)
+            if any(event.kind is Kind.CLOSED for event in batch):
+                self._refresh_tab(name)
+                self._refresh_controls()
+
+    # -- connecting --------------------------------------------------------------------
+
+    @on(Input.Submitted, "#client-endpoint")
+    @on(Input.Submitted, "#client-timeout")
+    @on(Button.Pressed, "#client-connect")
+    def action_connect(self) -> None:
+        endpoint = self.query_one("#client-endpoint", Input).value.strip()
+        if not endpoint:
+            self._show_error("Type host:port first, such as 127.0.0.1:1201.")
+            self.query_one("#client-endpoint", Input).focus()
+            return
+        timeout_text = self.query_one("#client-timeout", Input).value.strip()
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            timeout = math.nan
+        if not (math.isfinite(timeout) and timeout > 0):
+            self._show_error("The timeout must be a positive number of seconds, such as 5.")
+            return
+        transport = str(self.query_one("#client-transport", Select).value)
+        options: dict[str, Any] = {
+            "transport": transport,
+            "framing": self._framing(),
+            "connect_timeout": timeout,
+            "keepalive": self.query_one("#client-keepalive", Checkbox).value,
+        }
+        name = self._next_name()
+        self._pending[name] = []
+        self._show_status(f"Connecting {name} to {endpoint} over {transport.upper()}…")
+        app = self.app
+        threading.Thread(
+            target=self._open,
+            args=(app, name, endpoint, options),
+            name=f"netlab connect {name}",
+            daemon=True,
+        ).start()
+
+    def _next_name(self) -> str:
+        taken = set(_lab(self.app).sessions) | set(self._transcripts) | set(self._pending)
+        while (name := f"client-{next(self._numbers)}") in taken:
+            pass
+        return name
+
+    def _open(self, app: App[Any], name: str, endpoint: str, options: dict[str, Any]) -> None:
+        """On a thread: connect, then hand the session (or the error) to the screen."""
+        lab = _lab(app)
+        try:
+            session = lab.open_session(endpoint, name=name, **options)
+        except NetlabError as error:
+            _call_from_thread(app, self._connect_failed, name, str(error))
+            return
+        except Exception as error:  # pragma: no cover - a bug, shown rather than lost
+            _call_from_thread(app, self._connect_failed, name, f"Connecting failed: {error!r}")
+            return
+        if not _call_from_thread(app, self._connected, session):
+            lab.close_session(name)  # the app is gone
+
+    def _connect_failed(self, name: str, message: str) -> None:
+        self._pending.pop(name, None)
+        self._show_error(message)
+
+    async def _connected(self, session: ClientSession) -> None:
+        name = session.name
+        transcript = Transcript(name, id=f"transcript-{name}")
+        transcript.hex_view = self.query_one("#client-hex-view", Checkbox).value
+        transcript.add_events(self._pending.pop(name, []))
+        self._sessions[name] = session
+        self._transcripts[name] = transcript
+        tabs = self.query_one("#client-sessions", TabbedContent)
+        pane = TabPane(self._tab_title(session), transcript, id=f"session-{name}")
+        await tabs.add_pane(pane)
+        tabs.active = pane.id or ""
+        self._refresh_tab(name)
+        self._show_status(f"{name} is connected to {session.peer or session.endpoint}.")
+        self._refresh_controls()
+        focused = self.app.focused
+        starting = focused is None or focused.id in ("client-endpoint", "client-connect")
+        if self.display and starting:
+            self.query_one("#client-message", Input).focus()
+
+    @on(Button.Pressed, "#client-disconnect")
+    async def action_disconnect(self) -> None:
+        name = self._active_name()
+        if name is None:
+            self._show_error("No session is open.")
+            return
+        was_open = self._sessions[name].state != "closed"
+        lab = _lab(self.app)
+        # close() joins the receiver for up to a second: never on the screen's thread.
+        threading.Thread(
+            target=lab.close_session, args=(name,), name=f"netlab close {name}", daemon=True
+        ).start()
+        if was_open:
+            self._show_status(f"Closing {name}…")
+            return
+        # Already closed: this closes its tab.
+        del self._sessions[name]
+        del self._transcripts[name]
+        await self.query_one("#client-sessions", TabbedContent).remove_pane(f"session-{name}")
+        self._show_status(f"{name}'s tab is closed.")
+        self._refresh_controls()
+
+    # -- sending -----------------------------------------------------------------------
+
+    @on(Input.Submitted, "#client-message")
+    def _send_line(self, event: Input.Submitted) -> None:
+        field = self.query_one("#client-message", HistoryInput)
+        text = event.value
+        session = self._active_session()
+        if session is None:
+            self._show_error("Connect first: there is no session to send to.")
+            return
+        if self.query_one("#client-hex-input", Checkbox).value:
+            try:
+                data = parse_hex(text)
+            except NetlabError as error:
+                self._show_error(str(error))
+                return
+        else:
+            data = self._framing().frame(text.encode("utf-8"))
+        field.remember(text)
+        field.value = ""
+        if data or session.transport == "udp":  # an empty datagram is still a message
+            self._send(session, data)
+
+    @on(Button.Pressed, "#client-head")
+    def action_head(self) -> None:
+        session = self._active_session()
+        if session is None:
+            self._show_error("Connect to a web server first, such as 127.0.0.1:80.")
+            return
+        self._send(session, HEAD_REQUEST)
+
+    @on(Button.Pressed, "#client-timestamp")
+    def action_timestamp(self) -> None:
+        session = self._active_session()
+        if session is None:
+            self._show_error("Connect to a timestamp server first.")
+            return
+        framing = self._framing()
+        # The timestamp server reads lines: raw or TAB framing would never be answered.
+        if framing not in (Framing.LF, Framing.CRLF):
+            framing = Framing.LF
+        self._send(session, framing.frame(b"timestamp"))
+
+    def _send(self, session: ClientSession, data: bytes) -> None:
+        if session.state != "connected":
+            self._show_error(f"{session.name} is closed: connect again to send.")
+            return
+        self._sender.send(session, data)
+
+    def _report_from_thread(self, message: str) -> None:
+        with contextlib.suppress(RuntimeError):  # the app has gone
+            self.app.call_from_thread(self._show_error, message)
+
+    # -- toggles and controls ----------------------------------------------------------
+
+    def action_flip(self, selector: str) -> None:
+        self.query_one(selector, Checkbox).toggle()
+
+    @on(Checkbox.Changed, "#client-hex-view")
+    def _hex_view_changed(self, event: Checkbox.Changed) -> None:
+        for transcript in self._transcripts.values():
+            transcript.hex_view = event.value
+
+    @on(Checkbox.Changed, "#client-hex-input")
+    @on(Select.Changed, "#client-framing")
+    @on(TabbedContent.TabActivated)
+    def _refresh_controls(self) -> None:
+        session = self._active_session()
+        has_tabs = bool(self._sessions)
+        self.query_one("#client-empty").display = not has_tabs
+        self.query_one("#client-sessions").display = has_tabs
+        closed = session is not None and session.state == "closed"
+        self.query_one("#client-disconnect", Button).label = "Close tab" if closed else "Disconnect"
+        field = self.query_one("#client-message", Input)
+        hex_input = self.query_one("#client-hex-input", Checkbox).value
+        how = "hex bytes, no framing" if hex_input else f"{_FRAMING_NAMES[self._framing()]} framing"
+        if session is None:
+            field.border_title = "no session: connect first"
+        else:
+            state = " (closed)" if closed else ""
+            field.border_title = Content(f"to {session.name}{state} · {how}")
+        field.placeholder = (
+            "Hex bytes such as 48 45 41 44; Enter sends them"
+            if hex_input
+            else "Type a message; Enter sends it, ↑↓ recall earlier lines"
+        )
+
+    def _refresh_tab(self, name: str) -> None:
+        session = self._sessions.get(name)
+        if session is None:
+            return
+        tabs = self.query_one("#client-sessions", TabbedContent)
+        try:
+            tabs.get_tab(f"session-{name}").label = self._tab_title(session)
+        except Exception:  # the tab is not mounted yet or already gone
+            return
+
+    @staticmethod
+    def _tab_title(session: ClientSession) -> Content:
+        udp = " (udp)" if session.transport == "udp" else ""
+        closed = "✕ " if session.state == "closed" else ""
+        return Content(f"{closed}{session.name} → {session.endpoint}{udp}")
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _framing(self) -> Framing:
+        value = self.query_one("#client-framing", Select).value
+        return value if isinstance(value, Framing) else Framing.LF
+
+    def _active_name(self) -> str | None:
+        active = self.query_one("#client-sessions", TabbedContent).active
+        name = active.removeprefix("session-")
+        return name if name in self._sessions else None
+
+    def _active_session(self) -> ClientSession | None:
+        name = self._active_name()
+        return None if name is None else self._sessions[name]
+
+    def _show_status(self, message: str) -> None:
+        status = self.query_one("#client-status", Static)
+        status.set_classes("hint")
+        status.update(Text(message))
+
+    def _show_error(self, message: str) -> None:
+        status = self.query_one("#client-status", Static)
+        status.set_classes("error")
+        status.update(Text(message))
+
+
+def _lab(app: App[Any]) -> Lab:
+    """The lab of the NetlabApp this pane lives in."""
+    return cast("Lab", app.lab)  # type: ignore[attr-defined]
+
+
+def _call_from_thread(app: App[Any], callback: Callable[..., Any], *args: Any) -> bool:
+    """Run callback on the app's thread; False if the app is no longer running."""
+    try:
+        app.call_from_thread(callback, *args)
+    except RuntimeError:
+        return False
+    return True

@@ -1,0 +1,312 @@
+"""The Client pane against real servers on loopback: echo, a hostile peer, HTTP, UDP."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static, TabbedContent
+
+from netlab.tui.app import NetlabApp
+from netlab.tui.panes.client import ClientPane, HistoryInput
+from netlab.tui.widgets.transcript import Transcript
+
+SIZE = (120, 40)
+WAIT = 5.0
+
+
+async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:
+    """Let the app run until `check()` is true, failing after WAIT seconds."""
+    deadline = time.monotonic() + WAIT
+    while not check():
+        if time.monotonic() > deadline:
+            app = pilot.app
+            assert isinstance(app, NetlabApp)
+            texts = {t.session: shown(app, t.session) for t in app.query(Transcript)}
+            pytest.fail(f"timed out waiting for {what}: {status_text(app)!r} {texts}")
+        await pilot.pause(0.05)
+
+
+def transcript(app: NetlabApp, name: str = "client-1") -> Transcript:
+    return app.query_one(f"#transcript-{name}", Transcript)
+
+
+def shown(app: NetlabApp, name: str = "client-1") -> str:
+    """The transcript's text as on screen."""
+    found = app.query(f"#transcript-{name}")
+    if not found:
+        return ""
+    return "\n".join(strip.text for strip in transcript(app, name).lines)
+
+
+def status(app: NetlabApp) -> Static:
+    return app.query_one("#client-status", Static)
+
+
+def status_text(app: NetlabApp) -> str:
+    return str(status(app).render())
+
+
+async def connect(
+    pilot: Pilot[None], endpoint: str, *, transport: str = "tcp", name: str = "client-1"
+) -> None:
+    app = pilot.app
+    assert isinstance(app, NetlabApp)
+    app.query_one("#client-transport", Select).value = transport
+    app.query_one("#client-endpoint", Input).value = endpoint
+    app.query_one("#client-endpoint").focus()
+    await pilot.press("enter")
+    await until(pilot, lambda: "connected to" in shown(app, name), f"{name} to connect")
+
+
+async def send(pilot: Pilot[None], text: str) -> None:
+    field = pilot.app.query_one("#client-message", HistoryInput)
+    field.focus()
+    field.value = text
+    await pilot.press("enter")
+
+
+def received(app: NetlabApp, text: str, name: str = "client-1") -> bool:
+    return any("←" in line and text in line for line in shown(app, name).splitlines())
+
+
+@pytest.fixture
+def hostile_peer() -> Iterator[int]:
+    """A TCP server that greets every client with escape sequences and Rich markup."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        conns = []
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            conn.sendall(b"\x1b[31mRED\x1b[0m [bold]not bold[/bold] \x07\n")
+            conns.append(conn)
+        for conn in conns:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    listener.close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[int]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    thread.join(2)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_echo_server_answers_hello_in_the_transcript() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        server = app.lab.start_server("echo:0")
+        await pilot.press("alt+3")
+        assert app.focused is app.query_one("#client-endpoint")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}")
+        assert app.focused is app.query_one("#client-message")
+        await pilot.press(*"hello", "enter")
+        await until(pilot, lambda: received(app, "hello"), "the echo")
+        lines = shown(app).splitlines()
+        sent = next(line for line in lines if "→" in line)
+        assert "6 B" in sent and "hello\\n" in sent
+        assert re.search(r"\d\d:\d\d:\d\d", sent)
+        tab = app.query_one(TabbedContent).get_tab("session-client-1")
+        assert str(tab.label) == f"client-1 → 127.0.0.1:{server.address[1]}"
+
+
+async def test_escapes_and_markup_from_the_peer_are_shown_literally(hostile_peer: int) -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{hostile_peer}")
+        await until(pilot, lambda: received(app, "RED"), "the greeting")
+        text = shown(app)
+        assert "\\x1b[31mRED\\x1b[0m [bold]not bold[/bold] \\x07\\n" in text
+        line = next(line for line in transcript(app).lines if "RED" in line.text)
+        data = [segment for segment in line if "bold" in segment.text]
+        assert data and not any(segment.style and segment.style.bold for segment in data)
+
+
+async def test_head_request_shows_the_http_status(http_server: int) -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{http_server}")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "HTTP/1.0 200" in shown(app), "the HTTP reply")
+        assert "HEAD / HTTP/1.0\\r\\n" in shown(app)
+        await until(pilot, lambda: "closed by the peer" in shown(app), "the server to close")
+        tab = app.query_one(TabbedContent).get_tab("session-client-1")
+        assert str(tab.label).startswith("✕ client-1")
+
+
+async def test_udp_daytime_replies_with_the_time() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        server = app.lab.start_server("udp:daytime:0")
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}", transport="udp")
+        assert "(udp)" in str(app.query_one(TabbedContent).get_tab("session-client-1").label)
+        await send(pilot, "anything")
+        pattern = re.compile(r"←.*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+        await until(pilot, lambda: pattern.search(shown(app)), "the time")
+
+
+async def test_timestamp_quick_action() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        server = app.lab.start_server("timestamp:0")
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}")
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: re.search(r"←.*\b\d{10}\\n", shown(app)), "Unix seconds")
+
+
+async def test_refused_connection_shows_one_error_line_and_the_app_goes_on() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        app.query_one("#client-endpoint", Input).value = f"127.0.0.1:{closed_port()}"
+        await pilot.press("enter")
+        await until(pilot, lambda: status(app).has_class("error"), "the error")
+        assert "refused" in status_text(app)
+        assert len(status_text(app).splitlines()) == 1
+        assert not app.query(Transcript)
+        # Still alive: a good connection works afterwards.
+        server = app.lab.start_server("echo:0")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}", name="client-2")
+        assert not status(app).has_class("error")
+
+
+async def test_bad_endpoint_shows_its_error() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        app.query_one("#client-endpoint", Input).value = "localhost:99999"
+        await pilot.press("enter")
+        await until(pilot, lambda: status(app).has_class("error"), "the error")
+        assert "99999 is out of range" in status_text(app)
+        await send(pilot, "hi")
+        assert "Connect first" in status_text(app)
+
+
+async def test_history_recalls_earlier_lines() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        server = app.lab.start_server("echo:0")
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}")
+        await send(pilot, "first")
+        await send(pilot, "second")
+        field = app.query_one("#client-message", HistoryInput)
+        await pilot.press(*"draft")
+        await pilot.press("up")
+        assert field.value == "second"
+        await pilot.press("up", "up")
+        assert field.value == "first"
+        await pilot.press("down")
+        assert field.value == "second"
+        await pilot.press("down")
+        assert field.value == "draft"
+        await until(pilot, lambda: received(app, "second"), "the echoes")
+
+
+async def test_two_sessions_in_two_tabs_and_closing_one_leaves_the_other() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        server = app.lab.start_server("echo:0")
+        endpoint = f"127.0.0.1:{server.address[1]}"
+        await pilot.press("alt+3")
+        await connect(pilot, endpoint)
+        await connect(pilot, endpoint, name="client-2")
+        tabs = app.query_one("#client-sessions", TabbedContent)
+        assert tabs.tab_count == 2
+        assert tabs.active == "session-client-2"
+        await send(pilot, "to-two")
+        await until(pilot, lambda: received(app, "to-two", "client-2"), "client-2's echo")
+        tabs.active = "session-client-1"
+        await pilot.pause()
+        await send(pilot, "to-one")
+        await until(pilot, lambda: received(app, "to-one"), "client-1's echo")
+        assert "to-one" not in shown(app, "client-2")
+        assert "to-two" not in shown(app)
+
+        await pilot.press("ctrl+d")  # closes client-1, its tab stays
+        await until(pilot, lambda: "closed (disconnected)" in shown(app), "client-1 to close")
+        assert app.lab.sessions["client-2"].state == "connected"
+        assert tabs.tab_count == 2
+        await pilot.press("ctrl+d")  # on a closed session: closes the tab
+        await until(pilot, lambda: tabs.tab_count == 1, "the tab to go")
+        assert tabs.active == "session-client-2"
+        await send(pilot, "still")
+        await until(pilot, lambda: received(app, "still", "client-2"), "client-2 to go on")
+
+
+async def test_hex_view_and_hex_input() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        server = app.lab.start_server("echo:0")
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}")
+        await send(pilot, "hello")
+        await until(pilot, lambda: received(app, "hello"), "the echo")
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: "68 65 6c 6c 6f 0a" in shown(app), "the hex dump")
+        assert "hello\\n" not in shown(app)
+        await pilot.press("ctrl+o", "ctrl+x")
+        await send(pilot, "68 69 0a")
+        await until(pilot, lambda: received(app, "hi\\n"), "the hex bytes echoed")
+        await send(pilot, "zz")
+        assert "not hex" in status_text(app)
+        assert app.query_one("#client-message", HistoryInput).value == "zz"
+
+
+async def test_quitting_with_a_session_open_is_prompt() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        server = app.lab.start_server("echo:0")
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}")
+        session = app.lab.sessions["client-1"]
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+    assert time.monotonic() - started < 3
+    assert session.state == "closed"
+
+
+def test_pane_is_the_client_pane() -> None:
+    assert ClientPane.PANE_ID == "client"
+    assert "GetHeadInfo" in ClientPane.HELP and "UDPDaytimeClient" in ClientPane.HELP

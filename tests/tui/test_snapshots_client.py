@@ -1,0 +1,128 @@
+"""Snapshots of the Client pane: a chat with an echo server, and a refused connection.
+
+The echo server listens on a fixed port (the first free one of PORTS) so the tab and
+the transcript read the same on every run; the clock is fixed and the client's own
+ephemeral port is written as 50000 for the same reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from netlab.core.events import Event, Kind
+from netlab.tui.app import NetlabApp
+from netlab.tui.widgets.transcript import Transcript
+
+PORTS = (47201, 47213, 47227, 47239, 47251, 47263)
+WAIT = 5.0
+
+
+def free_port() -> int:
+    """The first port of PORTS nothing listens on here; skips the test if none is."""
+    for port in PORTS:
+        with socket.socket() as probe:
+            # As the lab's servers bind: a port left in TIME_WAIT by the last run is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.skip(f"ports {PORTS} are all busy")
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Transcript, "clock", lambda moment: datetime(2024, 5, 1, 12, 0, 7))
+
+
+def steady_app() -> NetlabApp:
+    """An app whose session events name a fixed local port."""
+    app = NetlabApp()
+    publish = app.lab.bus.publish
+
+    def fixed(event: Event) -> None:
+        if event.kind is Kind.CONNECTED:
+            event = dataclasses.replace(event, detail="from 127.0.0.1:50000")
+        publish(event)
+
+    app.lab.bus.publish = fixed  # type: ignore[method-assign]
+    return app
+
+
+async def until(pilot: Pilot[None], check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def lines(app: NetlabApp) -> Iterator[str]:
+    for transcript in app.query(Transcript):
+        for strip in transcript.lines:
+            yield strip.text
+
+
+def echoed(app: NetlabApp, count: int) -> bool:
+    return sum("←" in line for line in lines(app)) >= count
+
+
+async def chat(pilot: Pilot[None], port: int) -> None:
+    app = pilot.app
+    assert isinstance(app, NetlabApp)
+    await pilot.press("alt+3")
+    app.query_one("#client-endpoint", Input).value = f"127.0.0.1:{port}"
+    await pilot.press("enter")
+    await until(pilot, lambda: any("connected to" in line for line in lines(app)), "connect")
+    messages = ["hello", "\x1b[31mred?\x1b[0m [bold]not bold[/bold]"]
+    for count, message in enumerate(messages, start=1):
+        app.query_one("#client-message", Input).value = message
+        await pilot.press("enter")
+        await until(pilot, functools.partial(echoed, app, count), "the echo")
+    field = app.query_one("#client-message", Input)
+    field.value = "typing while replies arrive"
+    field.cursor_position = len(field.value)
+    await steady_cursor(pilot)
+
+
+async def steady_cursor(pilot: Pilot[None]) -> None:
+    """No blinking: the cursor shows in every snapshot."""
+    for field in pilot.app.query(Input):
+        field.cursor_blink = False
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_chat_with_an_echo_server(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    port = free_port()
+    app = steady_app()
+    app.lab.start_server(f"echo:{port}")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await chat(pilot, port)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_refused_connection(snap_compare: Callable[..., bool]) -> None:
+    port = free_port()
+    app = steady_app()
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("alt+3")
+        app.query_one("#client-endpoint", Input).value = f"127.0.0.1:{port}"
+        await pilot.press("enter")
+        await until(pilot, lambda: app.query_one("#client-status").has_class("error"), "error")
+        await steady_cursor(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
