@@ -1,17 +1,707 @@
-"""The Servers pane (being built)."""
+"""The Servers pane: start lab servers, watch their counters, connections and events.
+
+Everything that blocks (binding, stopping, restarting) runs in thread workers; the
+table of servers is brought up to date on a timer by reading the servers' counters
+and changing only the cells that changed. Events arrive in batches from the app
+(`show_events`): one pass notes connections and bytes per peer, and the EventLog
+writes the batch in one call.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import contextlib
+import ipaddress
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, ClassVar
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.events import Resize
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
+from textual.widgets.data_table import RowDoesNotExist
+from textual.worker import Worker, WorkerState
+
+from netlab.core import tcpstate
+from netlab.core.errors import InputError, NetlabError
+from netlab.core.events import Event, Kind
+from netlab.core.lab import Lab, Server
+from netlab.core.servers import MODELS, PROTOCOLS, ServerSpec, parse_spec
+from netlab.core.servers.protocols import Clock as ServerClock
 from netlab.tui.panes.base import Pane
+from netlab.tui.widgets.eventlog import EventLog
+
+REFRESH = 0.5
+"""Seconds between readings of every server's counters."""
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+SPARK_SAMPLES = 8
+MAX_PEERS = 200
+"""Connections (or UDP sources) remembered per server; the oldest closed go first."""
+NARROW = 96
+"""Below this many columns the start form takes two lines."""
+SHORT = 30
+"""Below this many lines the pane drops its blank lines between parts."""
+LOOPBACK_NAMES = ("localhost", "ip6-localhost")
+
+SERVERS_HELP = """\
+# Servers
+
+Start the lab's servers, as many as you like, and watch what they do.
+
+- **The form**: pick a kind, TCP or UDP, the address to listen on (127.0.0.1 keeps it
+  on this machine), a port (0 lets the system choose), how TCP connections are served
+  (threaded, iterative or async) and the limits (idle timeout in seconds, most
+  connections at once), then **Start** or Enter in the port field. TCP and UDP may
+  share a port number.
+- **The table** shows each server's counters, refreshed twice a second, with a small
+  graph of messages per second. **Ctrl+S** stops and **Ctrl+R** restarts the selected
+  server (or the buttons below the table).
+- **Connections** lists the selected server's peers: when they connected, bytes each
+  way, and the kernel's TCP state (ESTABLISHED, CLOSE_WAIT, TIME_WAIT…).
+- **The log** shows every connection and message of every server, as `netlab serve`
+  prints them. Filter it by server or text; **p** (or the Pause box) freezes it:
+  new events are kept and counted, and appear when you resume (at most the newest
+  5,000 lines are kept). Scroll up to stop following the newest lines; **f** or End
+  follows again. Data from the network is shown as text, control characters escaped.
+
+The servers mirror the seed programs: **DaytimeServer** (daytime), **SimpleEchoServer**
+(echo, iterative model), **ThreadedEchoServer** (echo, threaded), **UDPDaytimeServer**
+(daytime over UDP), the **uppercase**, **timestamp** and **tab** servers (upper,
+timestamp, tab), and the **multi-port server** (start several at once here).
+"""
+
+
+def human(count: int) -> str:
+    """A count in at most five characters: 999, 12.3k, 4.56M."""
+    if count < 10_000:
+        return str(count)
+    for unit, size in (("k", 1e3), ("M", 1e6), ("G", 1e9)):
+        if count < size * 1000:
+            value = count / size
+            return f"{value:.1f}{unit}" if value < 100 else f"{value:.0f}{unit}"
+    return f"{count / 1e12:.0f}T"
+
+
+def sparkline(samples: Iterable[float]) -> str:
+    """A text graph, ▁ to █, scaled to its largest sample."""
+    values = list(samples)
+    top = max(values, default=0.0)
+    if top <= 0:
+        return SPARK_BARS[0] * len(values)
+    last = len(SPARK_BARS) - 1
+    return "".join(SPARK_BARS[min(last, round(value / top * last))] for value in values)
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip().lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class Peer:
+    """One connection (TCP) or datagram source (UDP) of a server, as its events told."""
+
+    peer: str
+    since: float
+    bytes_in: int = 0
+    bytes_out: int = 0
+    closed: str = ""
+    """Why it closed ("closed by peer"), or "" while open."""
+
+
+@dataclass
+class Reading:
+    """The last counters read from one server, for its messages-per-second graph."""
+
+    messages: int
+    at: float
+    rates: deque[float] = field(default_factory=lambda: deque([0.0] * SPARK_SAMPLES, SPARK_SAMPLES))
+
+
+class ServersTable(DataTable[str]):
+    """The running servers; Ctrl+S and Ctrl+R act on the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "stop_server", "Stop server", id="servers.stop"),
+        Binding("ctrl+r", "restart_server", "Restart server", id="servers.restart"),
+    ]
+
+    def action_stop_server(self) -> None:
+        self.parent_pane.action_stop_selected()
+
+    def action_restart_server(self) -> None:
+        self.parent_pane.action_restart_selected()
+
+    @property
+    def parent_pane(self) -> ServersPane:
+        return self.query_ancestor(ServersPane)
+
+
+SERVER_COLUMNS = (
+    # What matters most first: at half width the last columns scroll out of view.
+    ("name", "server"),
+    ("open", "open"),
+    ("total", "total"),
+    ("msgs_in", "msgs in"),
+    ("msgs_out", "out"),
+    ("rate", "msgs/s"),
+    ("bytes_in", "bytes in"),
+    ("bytes_out", "out"),
+    ("refused", "refused"),
+    ("address", "address"),
+    ("model", "model"),
+)
+PEER_COLUMNS = (
+    ("peer", "peer"),
+    ("since", "since"),
+    ("bytes_in", "bytes in"),
+    ("bytes_out", "out"),
+    ("state", "state"),
+)
 
 
 class ServersPane(Pane):
     PANE_ID = "servers"
     TITLE = "Servers"
-    HELP = "# Servers\n\nThis pane is being built."
+    HELP = SERVERS_HELP
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.server_clock: ServerClock | None = None
+        """The clock given to servers started here (daytime, time); None for the real one.
+        Snapshot tests fix it, as they fix the log's `EventLog.clock`."""
+        self._peers: dict[str, dict[str, Peer]] = {}
+        self._readings: dict[str, Reading] = {}
+        self._cells: dict[str, dict[str, dict[str, str]]] = {"servers": {}, "peers": {}}
+        self._busy: set[str] = set()
+        """Servers being stopped or restarted: their rows stay until that is done."""
+        self._selected: str | None = None
+        self._peers_shown_for: str | None = None
+        self._server_names: tuple[str, ...] = ()
+        self.event_log = EventLog(id="servers-log")
+        """Every server's events; its `clock` is how their times are shown."""
+
+    # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static("The Servers pane is being built.", classes="hint")
+        kinds = [(f"{name}", name) for name in PROTOCOLS]
+        with Horizontal(id="servers-form"):
+            with Horizontal(classes="form-group"):
+                yield Label("Start", classes="form-label")
+                yield Select(
+                    kinds, value="echo", allow_blank=False, compact=True, id="servers-kind"
+                )
+                yield Select(
+                    [("TCP", "tcp"), ("UDP", "udp")],
+                    value="tcp",
+                    allow_blank=False,
+                    compact=True,
+                    id="servers-transport",
+                )
+                yield Select(
+                    [(model, model) for model in MODELS],
+                    value="threaded",
+                    allow_blank=False,
+                    compact=True,
+                    id="servers-model",
+                )
+                yield Button("Start", id="servers-start", variant="primary", compact=True)
+            with Horizontal(classes="form-group"):
+                yield Label("on", classes="form-label")
+                yield Input("127.0.0.1", id="servers-bind", compact=True, max_length=255)
+                yield Label("port", classes="form-label")
+                yield Input(placeholder="0", id="servers-port", compact=True, max_length=16)
+                yield Label("idle s", classes="form-label")
+                yield Input(placeholder="def.", id="servers-idle", compact=True, max_length=8)
+                yield Label("max", classes="form-label")
+                yield Input(placeholder="100", id="servers-max-conns", compact=True, max_length=7)
+        yield Static("", id="servers-warning")
+        yield Static("", id="servers-message")
+        table: ServersTable = ServersTable(
+            id="servers-table", cursor_type="row", zebra_stripes=True
+        )
+        for key, label in SERVER_COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        with Horizontal(id="servers-actions"):
+            yield Button("Stop", id="servers-stop", variant="error", compact=True, disabled=True)
+            yield Button("Restart", id="servers-restart", compact=True, disabled=True)
+            yield Static("No servers yet: start one above.", id="servers-peers-title")
+            yield Static("", id="servers-dropped")
+        peers: DataTable[str] = DataTable(id="servers-peers", cursor_type="none", show_cursor=False)
+        for key, label in PEER_COLUMNS:
+            peers.add_column(label, key=key)
+        yield peers
+        with Horizontal(id="servers-log-bar"):
+            yield Select(
+                [], prompt="all servers", allow_blank=True, compact=True, id="servers-log-server"
+            )
+            yield Input(
+                placeholder="filter text", id="servers-log-filter", compact=True, max_length=200
+            )
+            yield Checkbox("Pause", id="servers-log-pause", compact=True)
+            yield Static("", id="servers-log-status")
+        yield self.event_log
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH, self.refresh_servers)
+        self.watch(self.event_log, "paused", self._paused_changed, init=False)
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+        self.set_class(event.size.height < SHORT, "-short")
+
+    def focus_first(self) -> None:
+        self.query_one("#servers-port", Input).focus()
+
+    @property
+    def lab(self) -> Lab:
+        lab = getattr(self.app, "lab", None)
+        if not isinstance(lab, Lab):
+            raise RuntimeError("The Servers pane runs inside an app with a `lab`.")
+        return lab
+
+    @property
+    def server_table(self) -> ServersTable:
+        return self.query_one(ServersTable)
+
+    @property
+    def peer_table(self) -> DataTable[str]:
+        return self.query_one("#servers-peers", DataTable)
+
+    # -- messages --------------------------------------------------------------------------
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        """One line under the form: the outcome of the last start, stop or restart."""
+        message = self.query_one("#servers-message", Static)
+        message.update(text)
+        message.set_class(error, "error")
+        message.set_class(not error, "hint")
+        message.display = bool(text)
+
+    @on(Input.Changed, "#servers-bind")
+    def _bind_changed(self, event: Input.Changed) -> None:
+        host = event.value.strip()
+        warning = self.query_one("#servers-warning", Static)
+        if is_loopback(host):
+            warning.display = False
+            return
+        where = host or "every address of this machine"
+        warning.update(f"listening on {where}: other machines can reach it")
+        warning.display = True
+
+    @on(Select.Changed, "#servers-transport")
+    def _transport_changed(self, event: Select.Changed) -> None:
+        # Connection limits mean nothing to a UDP server.
+        for field_id in ("#servers-idle", "#servers-max-conns"):
+            self.query_one(field_id, Input).disabled = event.value == "udp"
+
+    # -- starting --------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#servers-start")
+    def _start_pressed(self) -> None:
+        self.start_from_form()
+
+    @on(Input.Submitted, "#servers-form Input")
+    def _form_submitted(self) -> None:
+        self.start_from_form()
+
+    def start_from_form(self) -> None:
+        """Check the form here, then bind in a thread worker."""
+        try:
+            spec, options = self._read_form()
+        except InputError as error:
+            self.say(str(error), error=True)
+            return
+        self.say(f"Starting {spec.transport}/{spec.kind} on port {spec.port or 'any'}…")
+        self.run_worker(
+            lambda: self.lab.start_server(spec, **options),
+            name="start new",
+            group="servers",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _read_form(self) -> tuple[ServerSpec, dict[str, Any]]:
+        kind = str(self.query_one("#servers-kind", Select).value)
+        transport = str(self.query_one("#servers-transport", Select).value)
+        model = str(self.query_one("#servers-model", Select).value)
+        port_text = self.query_one("#servers-port", Input).value.strip() or "0"
+        spec = parse_spec(f"{transport}:{kind}:{port_text}@{model}")
+        host = self.query_one("#servers-bind", Input).value.strip()
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        options: dict[str, Any] = {"host": host}
+        if self.server_clock is not None:
+            options["clock"] = self.server_clock
+        if transport == "tcp":
+            idle = self.query_one("#servers-idle", Input).value.strip()
+            if idle:
+                options["idle_timeout"] = _number(idle, "The idle timeout", 0.0, 3600.0)
+            most = self.query_one("#servers-max-conns", Input).value.strip()
+            if most:
+                options["max_conns"] = int(_number(most, "The most connections", 1, 10_000, int))
+        if spec.port:
+            for server in dict(self.lab.servers).values():
+                if server.transport == transport and server.address[1] == spec.port:
+                    raise InputError(
+                        f"{server.name} already serves {transport.upper()} port {spec.port}: "
+                        "stop it or pick another port."
+                    )
+        return spec, options
+
+    # -- stopping and restarting -----------------------------------------------------------
+
+    @on(Button.Pressed, "#servers-stop")
+    def action_stop_selected(self) -> None:
+        """Stop the highlighted server, in a worker (it can take up to a second)."""
+        self._run_on_selected("stop", self._stop)
+
+    @on(Button.Pressed, "#servers-restart")
+    def action_restart_selected(self) -> None:
+        """Stop the highlighted server and start one like it on the same port."""
+        self._run_on_selected("restart", self._restart)
+
+    def _run_on_selected(self, verb: str, job: Callable[[str], object]) -> None:
+        name = self._selected
+        if name is None or name in self._busy:
+            return
+        self._busy.add(name)
+        self.say(f"{'Stopping' if verb == 'stop' else 'Restarting'} {name}…")
+        self.run_worker(
+            partial(job, name),
+            name=f"{verb} {name}",
+            group="servers",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _stop(self, name: str) -> str:
+        self.lab.stop_server(name)
+        return name
+
+    def _restart(self, name: str) -> Server:
+        old = self.lab.servers.get(name)
+        if old is None:
+            raise InputError(f"No server named {name!r} is running.")
+        spec = ServerSpec(old.transport, old.protocol.name, old.address[1], old.model)
+        options: dict[str, Any] = {"host": old.host, "clock": old.clock}
+        if old.transport == "tcp":
+            options |= {
+                "idle_timeout": old.idle_timeout,
+                "max_conns": old.max_conns,
+                "max_message": old.max_message,
+            }
+        self.lab.stop_server(name)
+        return self.lab.start_server(spec, **options)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "servers" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        event.stop()
+        verb, _, name = worker.name.partition(" ")
+        self._busy.discard(name)
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            text = str(error) if isinstance(error, NetlabError) else repr(error)
+            self.say(text.splitlines()[0] if text else f"Could not {verb} {name}.", error=True)
+            self.refresh_servers()
+            return
+        if verb == "stop":
+            self.say(f"Stopped {name}.")
+            self.refresh_servers()
+            return
+        server: Server = worker.result
+        host, port = server.address[0], server.address[1]
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.say(f"{'Restarted' if verb == 'restart' else 'Started'} {server.name} on {where}.")
+        self.refresh_servers()
+        self.select_server(server.name)
+
+    # -- the servers table -----------------------------------------------------------------
+
+    def refresh_servers(self) -> None:
+        """Read every server's counters; add, remove and update rows and cells."""
+        # While the app closes, the pane's children go before its timers and the
+        # app's drain do: there is nothing left to show things in.
+        with contextlib.suppress(NoMatches):
+            self._refresh_servers()
+
+    def _refresh_servers(self) -> None:
+        lab = self.lab
+        servers = dict(lab.servers)
+        table = self.server_table
+        now = time.monotonic()
+        rows: dict[str, dict[str, str]] = {}
+        for name, server in servers.items():
+            rows[name] = self._server_cells(server, now)
+        for name in self._busy:
+            if name not in rows and name in self._cells["servers"]:
+                rows[name] = self._cells["servers"][name]
+        _sync_table(table, self._cells["servers"], rows)
+        for name in list(self._readings):
+            if name not in rows:
+                del self._readings[name]
+        if self._selected not in rows:
+            self._selected = _highlighted(table)
+        names = tuple(sorted(rows))
+        if names != self._server_names:
+            self._server_names = names
+            self._update_log_servers(names)
+        for button_id in ("#servers-stop", "#servers-restart"):
+            self.query_one(button_id, Button).disabled = self._selected is None
+        dropped = lab.bus.dropped
+        label = self.query_one("#servers-dropped", Static)
+        label.update(f"log events dropped: {dropped:,}" if dropped else "")
+        self._refresh_peers()
+        self._show_log_status()
+
+    def _server_cells(self, server: Server, now: float) -> dict[str, str]:
+        messages = server.messages_in + server.messages_out
+        reading = self._readings.get(server.name)
+        if reading is None:
+            reading = self._readings[server.name] = Reading(messages, now)
+        elif now - reading.at >= REFRESH * 0.8:
+            reading.rates.append(max(0, messages - reading.messages) / (now - reading.at))
+            reading.messages, reading.at = messages, now
+        rate = reading.rates[-1]
+        address = server.address
+        where = ""
+        if address is not None:
+            host, port = address[0], address[1]
+            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        tcp = server.transport == "tcp"
+        return {
+            "name": server.name,
+            "open": human(server.open_connections) if tcp else "-",
+            "total": human(server.total_connections) if tcp else "-",
+            "msgs_in": human(server.messages_in),
+            "msgs_out": human(server.messages_out),
+            "rate": f"{sparkline(reading.rates)} {human(round(rate))}",
+            "bytes_in": human(server.bytes_in),
+            "bytes_out": human(server.bytes_out),
+            "refused": human(server.refused),
+            "address": where,
+            "model": server.model,
+        }
+
+    def select_server(self, name: str) -> None:
+        """Highlight a server's row, showing its connections."""
+        table = self.server_table
+        with contextlib.suppress(RowDoesNotExist):
+            table.move_cursor(row=table.get_row_index(name))
+            self._selected = name
+            self._refresh_peers()
+
+    def reset_rates(self) -> None:
+        """Start every messages-per-second graph afresh, flat, from the counters now."""
+        self._readings.clear()
+        self.refresh_servers()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is not self.server_table:
+            return
+        self._selected = event.row_key.value
+        self._refresh_peers()
+
+    def _update_log_servers(self, names: tuple[str, ...]) -> None:
+        select: Select[str] = self.query_one("#servers-log-server", Select)
+        current = select.value
+        with select.prevent(Select.Changed):
+            select.set_options([(name, name) for name in names])
+            if isinstance(current, str) and current in names:
+                select.value = current
+        if isinstance(current, str) and current not in names:
+            self._apply_log_filter()
+
+    # -- connections -----------------------------------------------------------------------
+
+    def show_events(self, events: list[Event]) -> None:
+        """Note each connection's bytes, then log the batch in one write."""
+        if not events or not self.event_log.is_attached:
+            return
+        self._note_peers(events)
+        self.event_log.show_events(events)
+        if self.event_log.paused:
+            with contextlib.suppress(NoMatches):
+                self._show_log_status()
+
+    def _note_peers(self, events: list[Event]) -> None:
+        peers_of = self._peers
+        for event in events:
+            kind = event.kind
+            if kind is Kind.RECEIVED or kind is Kind.DATAGRAM_IN:
+                record = self._peer(event, create=kind is Kind.DATAGRAM_IN)
+                if record is not None:
+                    record.bytes_in += event.size
+            elif kind is Kind.SENT or kind is Kind.DATAGRAM_OUT:
+                record = self._peer(event, create=False)
+                if record is not None:
+                    record.bytes_out += event.size
+            elif kind is Kind.ACCEPTED:
+                self._peer(event, create=True, fresh=True)
+            elif kind is Kind.CLOSED:
+                record = self._peer(event, create=False)
+                if record is not None:
+                    record.closed = event.detail.split(";", 1)[0] or "closed"
+            elif kind is Kind.STOPPED or kind is Kind.LISTENING:
+                peers_of.pop(event.source, None)
+
+    def _peer(self, event: Event, *, create: bool, fresh: bool = False) -> Peer | None:
+        peers = self._peers.get(event.source)
+        if peers is None:
+            if not create:
+                return None
+            peers = self._peers[event.source] = {}
+        record = peers.get(event.peer)
+        if record is None or fresh:
+            if not create:
+                return None
+            peers.pop(event.peer, None)
+            record = peers[event.peer] = Peer(event.peer, event.time)
+            if len(peers) > MAX_PEERS:
+                oldest = next((p for p, r in peers.items() if r.closed), next(iter(peers)))
+                del peers[oldest]
+        return record
+
+    def _refresh_peers(self) -> None:
+        name = self._selected
+        table = self.peer_table
+        title = self.query_one("#servers-peers-title", Static)
+        if name != self._peers_shown_for:
+            self._peers_shown_for = name
+            table.clear()
+            self._cells["peers"] = {}
+        server = self.lab.servers.get(name) if name else None
+        if name is None:
+            title.update("No servers yet: start one above." if not self._server_names else "")
+            _sync_table(table, self._cells["peers"], {})
+            return
+        peers = self._peers.get(name, {})
+        udp = name.startswith("udp/")
+        what = ("source" if udp else "connection") + ("" if len(peers) == 1 else "s")
+        title.update(f"{len(peers)} {what} of {name}")
+        states = {} if udp or not peers or server is None else tcp_states(server.address[1])
+        clock = self.event_log.clock
+        rows: dict[str, dict[str, str]] = {}
+        for peer, record in peers.items():
+            state = "-" if udp else states.get(peer, "")
+            if not state:
+                state = record.closed or "-"
+            elif record.closed and state != "TIME_WAIT":
+                state = record.closed
+            rows[peer] = {
+                "peer": peer,
+                "since": clock(record.since),
+                "bytes_in": human(record.bytes_in),
+                "bytes_out": human(record.bytes_out),
+                "state": state,
+            }
+        _sync_table(table, self._cells["peers"], rows)
+
+    # -- the log ---------------------------------------------------------------------------
+
+    @on(Select.Changed, "#servers-log-server")
+    @on(Input.Changed, "#servers-log-filter")
+    def _apply_log_filter(self) -> None:
+        value = self.query_one("#servers-log-server", Select).value
+        server = value if isinstance(value, str) else None
+        text = self.query_one("#servers-log-filter", Input).value
+        self.event_log.set_filter(server=server, text=text)
+        self._show_log_status()
+
+    @on(Checkbox.Changed, "#servers-log-pause")
+    def _pause_toggled(self, event: Checkbox.Changed) -> None:
+        self.event_log.paused = event.value
+
+    def _paused_changed(self, paused: bool) -> None:
+        checkbox = self.query_one("#servers-log-pause", Checkbox)
+        if checkbox.value != paused:
+            with checkbox.prevent(Checkbox.Changed):
+                checkbox.value = paused
+        self._show_log_status()
+
+    def _show_log_status(self) -> None:
+        self.query_one("#servers-log-status", Static).update(self.event_log.status)
+
+
+def tcp_states(port: int) -> dict[str, str]:
+    """The kernel's TCP state of each peer of a local port, by "host:port" text.
+
+    Empty where the system cannot tell (no /proc): the table then shows "-".
+    """
+    try:
+        sockets = tcpstate.sockets_on_port(port)
+    except (NetlabError, OSError):
+        return {}
+    states: dict[str, str] = {}
+    for entry in sockets or []:
+        if entry.state is tcpstate.TcpState.LISTEN:
+            continue
+        # A socket a process still holds wins over a TIME_WAIT ghost of an older one.
+        key = entry.remote_text
+        if key not in states or entry.inode:
+            states[key] = entry.state.value
+    return states
+
+
+def _number(
+    text: str, what: str, low: float, high: float, kind: Callable[[str], float] = float
+) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise InputError(f"{what} {text!r} is not a number: use {low:g} to {high:g}.") from None
+    if not low < value <= high if kind is float else not low <= value <= high:
+        raise InputError(f"{what} {text} is out of range: use {low:g} to {high:g}.")
+    return value
+
+
+def _highlighted(table: DataTable[str]) -> str | None:
+    if not table.row_count:
+        return None
+    with contextlib.suppress(Exception):
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key
+    return None
+
+
+def _sync_table(
+    table: DataTable[str], shown: dict[str, dict[str, str]], rows: dict[str, dict[str, str]]
+) -> bool:
+    """Make `table` show `rows` (key -> column -> text), touching only what changed.
+
+    `shown` is what the table holds now; it is brought up to date too. Returns whether
+    any row was added.
+    """
+    for key in [key for key in shown if key not in rows]:
+        table.remove_row(key)
+        del shown[key]
+    added = False
+    for key, cells in rows.items():
+        old = shown.get(key)
+        if old is None:
+            table.add_row(*cells.values(), key=key)
+            shown[key] = dict(cells)
+            added = True
+            continue
+        for column, text in cells.items():
+            if old.get(column) != text:
+                table.update_cell(key, column, text, update_width=True)
+                old[column] = text
+    return added

@@ -1,0 +1,345 @@
+"""The Servers pane: start servers from the form, talk to them, watch counters and the log."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
+
+from netlab.core.events import Event, Kind
+from netlab.tui.app import NetlabApp
+from netlab.tui.panes.servers import ServersPane, human, is_loopback, sparkline
+from netlab.tui.widgets.eventlog import EventLog, format_event
+
+SIZE = (120, 40)
+WAIT = 5.0
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
+    """Let the app run until `condition()` holds, for at most WAIT seconds."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def pane(app: NetlabApp) -> ServersPane:
+    return app.query_one(ServersPane)
+
+
+def log_text(app: NetlabApp) -> str:
+    return "\n".join(app.query_one(EventLog).lines)
+
+
+def message(app: NetlabApp) -> str:
+    return str(app.query_one("#servers-message", Static).render())
+
+
+def cells(app: NetlabApp, name: str) -> dict[str, str]:
+    table = app.query_one("#servers-table", DataTable)
+    row = table.get_row(name)
+    return {
+        str(column.key.value): str(cell)
+        for column, cell in zip(table.columns.values(), row, strict=True)
+    }
+
+
+async def start(
+    pilot: Pilot[None],
+    *,
+    kind: str = "echo",
+    transport: str = "tcp",
+    port: str = "0",
+    host: str = "127.0.0.1",
+) -> str:
+    """Fill the form, press Enter in the port field, and wait for the new server's name."""
+    app = pilot.app
+    assert isinstance(app, NetlabApp)
+    before = set(app.lab.servers)
+    app.query_one("#servers-kind", Select).value = kind
+    app.query_one("#servers-transport", Select).value = transport
+    app.query_one("#servers-bind", Input).value = host
+    port_field = app.query_one("#servers-port", Input)
+    port_field.value = port
+    port_field.focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: set(app.lab.servers) - before, "the server to start")
+    (name,) = set(app.lab.servers) - before
+    await wait_for(pilot, lambda: name in cells_keys(app), "its row")
+    return name
+
+
+def cells_keys(app: NetlabApp) -> list[str]:
+    table = app.query_one("#servers-table", DataTable)
+    return [str(key.value) for key in table.rows]
+
+
+async def test_echo_server_from_the_form_counts_and_logs_an_exchange() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        name = await start(pilot)
+        server = app.lab.servers[name]
+        host, port = server.address
+        assert name == f"tcp/echo:{port}"
+        assert cells(app, name)["address"] == f"127.0.0.1:{port}"
+        assert "Started" in message(app)
+
+        with socket.create_connection((host, port), timeout=WAIT) as client:
+            client.sendall(b"hello\n")
+            assert client.recv(100) == b"hello\n"
+            peer = "{}:{}".format(*client.getsockname())
+            await wait_for(pilot, lambda: "sent" in log_text(app), "the log")
+            log = log_text(app)
+            assert f"{name}  accepted  {peer}" in log
+            assert f"{name}  received  {peer}  6 bytes hello\\n" in log
+            assert f"{name}  sent  {peer}  6 bytes hello\\n" in log
+            await wait_for(pilot, lambda: cells(app, name)["msgs_out"] == "1", "the counters")
+            row = cells(app, name)
+            assert (row["open"], row["total"], row["msgs_in"], row["bytes_in"]) == (
+                "1",
+                "1",
+                "1",
+                "6",
+            )
+            # The connection shows under the table, with the kernel's view of it.
+            peers = app.query_one("#servers-peers", DataTable)
+            await wait_for(pilot, lambda: peers.row_count == 1, "the connection")
+            peer_row = [str(cell) for cell in peers.get_row(peer)]
+            assert peer_row[0] == peer
+            assert peer_row[2:4] == ["6", "6"]
+            assert peer_row[4] in ("ESTABLISHED", "-")
+
+        await wait_for(pilot, lambda: "closed" in log_text(app), "the close")
+        await wait_for(pilot, lambda: cells(app, name)["open"] == "0", "open to drop")
+
+
+async def test_markup_and_escapes_from_a_peer_are_shown_literally() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        name = await start(pilot)
+        with socket.create_connection(app.lab.servers[name].address, timeout=WAIT) as client:
+            client.sendall(b"\x1b[2J[bold]x[/bold]")
+            assert client.recv(100) == b"\x1b[2J[bold]x[/bold]"
+            await wait_for(pilot, lambda: "sent" in log_text(app), "the log")
+        assert "18 bytes \\x1b[2J[bold]x[/bold]" in log_text(app)
+        assert "\x1b" not in log_text(app)
+
+
+async def test_stop_removes_the_server_and_frees_its_port() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        name = await start(pilot)
+        port = app.lab.servers[name].address[1]
+        table = app.query_one("#servers-table", DataTable)
+        table.focus()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: name not in app.lab.servers, "the stop")
+        await wait_for(pilot, lambda: table.row_count == 0, "the row to go")
+        assert message(app) == f"Stopped {name}."
+        with socket.socket() as again:
+            again.bind(("127.0.0.1", port))
+            again.listen()
+
+
+async def test_restart_keeps_the_port_and_starts_counting_afresh() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        name = await start(pilot)
+        old = app.lab.servers[name]
+        with socket.create_connection(old.address, timeout=WAIT) as client:
+            client.sendall(b"x")
+            client.recv(10)
+        app.query_one("#servers-table", DataTable).focus()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.lab.servers.get(name) not in (None, old), "a restart")
+        assert app.lab.servers[name].address == old.address
+        await wait_for(pilot, lambda: message(app).startswith("Restarted"), "the message")
+        await wait_for(pilot, lambda: cells(app, name)["total"] == "0", "fresh counters")
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"),
+    [("99999", "Port 99999 is out of range"), ("echo!", "is not a port")],
+)
+async def test_a_bad_port_is_one_error_line(port: str, expected: str) -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        app.query_one("#servers-port", Input).value = port
+        await pilot.click("#servers-start")
+        await pilot.pause()
+        shown = app.query_one("#servers-message", Static)
+        assert expected in message(app)
+        assert "\n" not in message(app)
+        assert shown.has_class("error")
+        assert not app.lab.servers
+
+
+async def test_a_port_in_use_is_one_error_line() -> None:
+    app = NetlabApp()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("alt+4")
+            app.query_one("#servers-port", Input).value = str(port)
+            await pilot.click("#servers-start")
+            await wait_for(pilot, lambda: "Cannot listen" in message(app), "the error")
+            assert message(app) == f"Cannot listen on 127.0.0.1:{port}: Address already in use."
+            assert app.query_one("#servers-message", Static).has_class("error")
+            assert not app.lab.servers
+
+
+async def test_tcp_and_udp_share_a_port_and_the_udp_daytime_server_answers() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        tcp = await start(pilot)
+        port = app.lab.servers[tcp].address[1]
+        udp = await start(pilot, kind="daytime", transport="udp", port=str(port))
+        assert udp == f"udp/daytime:{port}"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.settimeout(WAIT)
+            client.sendto(b"what time is it?", ("127.0.0.1", port))
+            answer, _ = client.recvfrom(1000)
+        assert answer.endswith(b"\n") and answer[:2].isdigit()
+        await wait_for(pilot, lambda: "datagram-out" in log_text(app), "the log")
+        assert f"{udp}  datagram-in" in log_text(app)
+        await wait_for(pilot, lambda: cells(app, udp)["msgs_out"] == "1", "the counters")
+        assert cells(app, udp)["open"] == "-"
+        # A second UDP server on the same port would share the datagrams: refused here.
+        await start_fails(pilot, kind="echo", transport="udp", port=str(port))
+        assert f"{udp} already serves UDP port {port}" in message(app)
+
+
+async def start_fails(pilot: Pilot[None], **form: str) -> None:
+    app = pilot.app
+    for field, value in form.items():
+        widget = app.query_one(f"#servers-{field}")
+        assert isinstance(widget, Input | Select)
+        widget.value = value
+    await pilot.click("#servers-start")
+    await pilot.pause()
+
+
+async def test_the_log_filters_by_server_and_by_text() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        first = await start(pilot)
+        second = await start(pilot, kind="upper")
+        for name, data in ((first, b"one\n"), (second, b"two\n")):
+            with socket.create_connection(app.lab.servers[name].address, timeout=WAIT) as client:
+                client.sendall(data)
+                client.recv(100)
+        await wait_for(pilot, lambda: log_text(app).count("  sent  ") == 2, "both exchanges")
+
+        app.query_one("#servers-log-server", Select).value = second
+        await pilot.pause()
+        assert second in log_text(app)
+        assert first not in log_text(app)
+
+        app.query_one("#servers-log-server", Select).clear()
+        app.query_one("#servers-log-filter", Input).value = "ONE"
+        await pilot.pause()
+        lines = app.query_one(EventLog).lines
+        assert lines and all("one" in line for line in lines)
+
+        # New lines go through the same filter.
+        with socket.create_connection(app.lab.servers[first].address, timeout=WAIT) as client:
+            client.sendall(b"someone\n")
+            client.recv(100)
+        await wait_for(pilot, lambda: "someone" in log_text(app), "the new line")
+        assert all("one" in line for line in app.query_one(EventLog).lines)
+
+
+async def test_pausing_holds_new_lines_until_resumed() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        name = await start(pilot)
+        await wait_for(pilot, lambda: "listening" in log_text(app), "the first line")
+        app.query_one("#servers-log-pause", Checkbox).value = True
+        await pilot.pause()
+        assert app.query_one(EventLog).paused
+        with socket.create_connection(app.lab.servers[name].address, timeout=WAIT) as client:
+            client.sendall(b"held\n")
+            client.recv(100)
+            status = app.query_one("#servers-log-status", Static)
+            await wait_for(pilot, lambda: "held" in str(status.render()), "the held count")
+        assert "held\\n" not in log_text(app)
+        assert "paused: " in str(status.render())
+        log = app.query_one(EventLog)
+        log.focus()
+        await pilot.press("p")
+        assert not app.query_one("#servers-log-pause", Checkbox).value
+        await wait_for(pilot, lambda: "held\\n" in log_text(app), "the held lines")
+
+
+async def test_a_bind_address_off_loopback_warns() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        warning = app.query_one("#servers-warning", Static)
+        assert not warning.display
+        app.query_one("#servers-bind", Input).value = "0.0.0.0"
+        await pilot.pause()
+        assert warning.display
+        assert str(warning.render()) == "listening on 0.0.0.0: other machines can reach it"
+        app.query_one("#servers-bind", Input).value = "::1"
+        await pilot.pause()
+        assert not warning.display
+
+
+async def test_quitting_with_servers_running_is_prompt() -> None:
+    app = NetlabApp()
+    clients = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        for kind in ("echo", "upper", "timestamp"):
+            name = await start(pilot, kind=kind)
+            clients.append(socket.create_connection(app.lab.servers[name].address, WAIT))
+        await wait_for(pilot, lambda: log_text(app).count("accepted") == 3, "the clients")
+        began = time.monotonic()
+        await pilot.press("ctrl+q")
+    took = time.monotonic() - began
+    for client in clients:
+        client.close()
+    assert took < 2.0
+    assert not app.lab.servers
+
+
+async def test_the_split_view_shows_the_pane_beside_the_client() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+5")
+        servers = pane(app)
+        assert servers.display
+        assert servers.has_class("-narrow")
+        await start(pilot)
+
+
+def test_log_lines_are_formatted_like_netlab_serve() -> None:
+    event = Event(Kind.RECEIVED, "tcp/echo:1201", "127.0.0.1:50312", b"hello\n", 6)
+    assert (
+        format_event(event, lambda _: "12:00:00")
+        == "12:00:00  tcp/echo:1201  received  127.0.0.1:50312  6 bytes hello\\n"
+    )
+
+
+def test_helpers() -> None:
+    assert [human(n) for n in (0, 9999, 12_345, 4_560_000)] == ["0", "9999", "12.3k", "4.6M"]
+    assert sparkline([0, 0]) == "▁▁"
+    assert sparkline([0, 1, 2, 4]) == "▁▃▅█"
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("") and not is_loopback("10.0.0.1")

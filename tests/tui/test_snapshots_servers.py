@@ -1,0 +1,147 @@
+"""Snapshots of the Servers pane after a scripted exchange, on fixed ports and a fixed clock.
+
+Everything that varies from run to run is pinned: the servers listen on fixed ports
+(TCP and UDP sharing one), the clients connect from fixed ports, the log's clock
+(`EventLog.clock`) and the servers' clock (`ServersPane.server_clock`) are fixed, and
+the messages-per-second graphs are reset once the exchange is over. A test whose
+ports are taken on this machine is skipped rather than failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select
+
+from netlab.tui.app import NetlabApp
+from netlab.tui.panes.servers import ServersPane
+from netlab.tui.widgets.eventlog import EventLog
+
+WAIT = 5.0
+MOMENT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _free(port: int, kind: socket.SocketKind) -> bool:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture
+def clients() -> Iterator[list[socket.socket]]:
+    """Client sockets, closed after the app has quit (so the servers close first)."""
+    made: list[socket.socket] = []
+    yield made
+    for sock in made:
+        sock.close()
+
+
+async def _wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def _script(
+    view: str, server_port: int, tcp_client: int, udp_client: int, made: list[socket.socket]
+) -> Callable[[Pilot[None]], object]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, NetlabApp)
+        await pilot.press(view)
+        pane = app.query_one(ServersPane)
+        pane.event_log.clock = lambda _moment: "12:00:00"
+        pane.server_clock = lambda: MOMENT
+        for kind, transport in (("echo", "tcp"), ("daytime", "udp")):
+            app.query_one("#servers-kind", Select).value = kind
+            app.query_one("#servers-transport", Select).value = transport
+            app.query_one("#servers-port", Input).value = str(server_port)
+            await pilot.click("#servers-start")
+            name = f"{transport}/{kind}:{server_port}"
+            await _wait_for(pilot, lambda name=name: name in app.lab.servers)  # type: ignore[misc]
+
+        tcp = socket.socket()
+        made.append(tcp)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.settimeout(WAIT)
+        tcp.bind(("127.0.0.1", tcp_client))
+        tcp.connect(("127.0.0.1", server_port))
+        for data in (b"hello\n", b"\x1b[2J[bold]x[/bold]\n"):
+            tcp.sendall(data)
+            assert tcp.recv(100) == data
+        # The echo's last event is published just after its reply: wait, so the log's
+        # order does not depend on which thread runs first.
+        await _wait_for(pilot, lambda: pane.event_log.line_count >= 7)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        made.append(udp)
+        udp.settimeout(WAIT)
+        udp.bind(("127.0.0.1", udp_client))
+        udp.sendto(b"time?", ("127.0.0.1", server_port))
+        udp.recvfrom(100)
+
+        echo, daytime = f"tcp/echo:{server_port}", f"udp/daytime:{server_port}"
+        await _wait_for(pilot, lambda: pane.event_log.line_count >= 9)
+        await pilot.pause(0.6)  # a refresh of the counters, and the connection's TCP state
+        pane.reset_rates()
+        pane.select_server(echo)
+        app.query_one("#servers-table", DataTable).focus()
+        pane.say(f"Started {daytime} on 127.0.0.1:{server_port}.")
+        await pilot.pause()
+
+    return run_before
+
+
+# Below the usual ephemeral range (32768-60999), so no client of anyone else's is handed
+# one of them, and apart from the ports other snapshot tests pin.
+@pytest.mark.parametrize(
+    ("view", "size", "ports"),
+    [
+        ("alt+4", (120, 40), (29871, 29881, 29882)),
+        ("alt+4", (80, 24), (29872, 29883, 29884)),
+        ("alt+5", (120, 40), (29873, 29885, 29886)),
+    ],
+    ids=["servers-120x40", "servers-80x24", "split-120x40"],
+)
+def test_servers_pane_after_an_exchange(
+    snap_compare: Callable[..., bool],
+    clients: list[socket.socket],
+    view: str,
+    size: tuple[int, int],
+    ports: tuple[int, int, int],
+) -> None:
+    server_port, tcp_client, udp_client = ports
+    busy = [
+        port
+        for port, kind in (
+            (server_port, socket.SOCK_STREAM),
+            (server_port, socket.SOCK_DGRAM),
+            (tcp_client, socket.SOCK_STREAM),
+            (udp_client, socket.SOCK_DGRAM),
+        )
+        if not _free(port, kind)
+    ]
+    if busy:
+        pytest.skip(f"fixed ports in use here: {busy}")
+    with contextlib.ExitStack():
+        assert snap_compare(
+            NetlabApp(),
+            terminal_size=size,
+            run_before=_script(view, server_port, tcp_client, udp_client, clients),
+        )
+
+
+def test_the_event_log_clock_is_what_the_snapshots_fix() -> None:
+    log = EventLog()
+    log.clock = lambda _moment: "12:00:00"
+    assert log.clock(time.monotonic()) == "12:00:00"
