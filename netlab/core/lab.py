@@ -12,7 +12,7 @@ from typing import Any
 
 from netlab.core.bus import EventBus
 from netlab.core.client import ClientSession
-from netlab.core.errors import InputError
+from netlab.core.errors import InputError, OperationFailed
 from netlab.core.servers import ServerSpec, make_server, parse_spec
 
 Server = Any
@@ -31,6 +31,17 @@ class Lab:
     def start_server(self, spec: ServerSpec | str, **options: Any) -> Server:
         """Make, start and keep a server; its name is how the rest of the lab knows it."""
         spec = parse_spec(spec) if isinstance(spec, str) else spec
+        for running in self.servers.values():
+            # SO_REUSEADDR would let a second UDP server share the port and steal datagrams.
+            if (
+                running.transport == spec.transport
+                and spec.port
+                and running.address[1] == spec.port
+            ):
+                raise OperationFailed(
+                    f"{running.name} already serves {spec.transport.upper()} port {spec.port}: "
+                    "stop it first or choose another port."
+                )
         server = make_server(spec, bus=self.bus, **options)
         server.start()
         self.servers[server.name] = server

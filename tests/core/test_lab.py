@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from netlab.core.errors import InputError
+from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import Kind
 from netlab.core.lab import Lab
 
@@ -81,5 +81,15 @@ def test_dual_stack_when_asked_serves_ipv4_and_ipv6_clients() -> None:
                 peer.connect((host, port))
                 peer.sendall(b"hi\n")
                 assert peer.recv(100) == b"hi\n"
+    finally:
+        lab.close()
+
+
+def test_a_second_server_on_the_same_transport_and_port_is_refused() -> None:
+    lab = Lab()
+    try:
+        udp = lab.start_server("udp:echo:0")
+        with pytest.raises(OperationFailed, match="already serves UDP port"):
+            lab.start_server(f"udp:daytime:{udp.address[1]}")
     finally:
         lab.close()
