@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Tab, Tabs
 
 from netlab.core.lab import Lab
+from netlab.tui.commands import LabCommands
 from netlab.tui.help import HelpScreen
 from netlab.tui.panes.address import AddressPane
 from netlab.tui.panes.base import Pane
@@ -34,6 +35,7 @@ class NetlabApp(App[None]):
     """The terminal network lab."""
 
     TITLE = "netlab"
+    COMMANDS = App.COMMANDS | {LabCommands}
     CSS_PATH: ClassVar[list[str | PurePath]] = [
         _HERE / "netlab.tcss",
         *sorted((_HERE / "panes").glob("*.tcss")),

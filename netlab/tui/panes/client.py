@@ -153,8 +153,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         Binding("ctrl+d", "disconnect", "Disconnect", priority=True, id="client-disconnect"),
         Binding("ctrl+r", "head", "HEAD /", id="client-head"),
         Binding("ctrl+t", "timestamp", "timestamp", id="client-timestamp"),
-        Binding("ctrl+x", "flip('#client-hex-input')", "Hex input", priority=True),
-        Binding("ctrl+o", "flip('#client-hex-view')", "Hex view"),
+        Binding("ctrl+x", "flip('#client-hex-input')", "Hex input", show=False, priority=True),
+        Binding("ctrl+o", "flip('#client-hex-view')", "Hex view", show=False),
     ]
 
     def __init__(self) -> None:

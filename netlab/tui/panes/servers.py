@@ -183,6 +183,8 @@ class ServersPane(Pane):
         Snapshot tests fix it, as they fix the log's `EventLog.clock`."""
         self._peers: dict[str, dict[str, Peer]] = {}
         self._readings: dict[str, Reading] = {}
+        self._server_sources: set[str] = set()
+        """Every server name seen, stopped ones too: their last events still belong here."""
         self._cells: dict[str, dict[str, dict[str, str]]] = {"servers": {}, "peers": {}}
         self._busy: set[str] = set()
         """Servers being stopped or restarted: their rows stay until that is done."""
@@ -534,6 +536,13 @@ class ServersPane(Pane):
     def show_events(self, events: list[Event]) -> None:
         """Note each connection's bytes, then log the batch in one write."""
         if not events or not self.event_log.is_attached:
+            return
+        # The lab's bus also carries client sessions; this log is the servers' side.
+        known = self._server_sources
+        known.update(self.app.lab.servers)  # type: ignore[attr-defined]
+        known.update(e.source for e in events if e.kind is Kind.LISTENING)
+        events = [event for event in events if event.source in known]
+        if not events:
             return
         self._note_peers(events)
         self.event_log.show_events(events)
