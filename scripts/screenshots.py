@@ -1,0 +1,101 @@
+"""Save the README's screenshots from the app itself: `.venv/bin/python scripts/screenshots.py`.
+
+Each view is driven the way a person would drive it (keys and typing) against real
+servers on 127.0.0.1, then saved as SVG into screenshots/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from netlab.tui.app import NetlabApp
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+SIZE = (120, 36)
+
+
+async def _settle(pilot: Pilot[None], seconds: float = 0.5) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(seconds)
+
+
+async def _type(pilot: Pilot[None], selector: str, text: str) -> None:
+    field = pilot.app.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    await pilot.press(*text)
+
+
+async def address(pilot: Pilot[None]) -> None:
+    await pilot.press("alt+1")
+    await _type(pilot, "#address-input", "192.168.1.3/24")
+    await _settle(pilot)
+
+
+async def lookup(pilot: Pilot[None]) -> None:
+    await pilot.press("alt+2")
+    await _type(pilot, "#query", "localhost")
+    await pilot.press("enter")
+    await _settle(pilot)
+
+
+async def _chat(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, NetlabApp)
+    server = app.lab.start_server("echo:0")
+    await pilot.press("alt+5")
+    await _type(pilot, "#client-endpoint", "{}:{}".format(*server.address))
+    await pilot.press("enter")
+    await _settle(pilot)
+    for line in ("hello", "is anybody there?", "netlab speaks echo"):
+        await _type(pilot, "#client-message", line)
+        await pilot.press("enter")
+        await _settle(pilot, 0.3)
+    await _settle(pilot)
+
+
+async def split(pilot: Pilot[None]) -> None:
+    await _chat(pilot)
+
+
+async def client(pilot: Pilot[None]) -> None:
+    await _chat(pilot)
+    await pilot.press("alt+3")
+    await _settle(pilot)
+
+
+async def servers(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, NetlabApp)
+    await _chat(pilot)
+    app.lab.start_server("udp:daytime:0")
+    await pilot.press("alt+4")
+    await _settle(pilot)
+
+
+VIEWS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
+    "address": address,
+    "lookup": lookup,
+    "client": client,
+    "servers": servers,
+    "split": split,
+}
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, drive in VIEWS.items():
+        app = NetlabApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await drive(pilot)
+            app.save_screenshot(f"{name}.svg", str(OUT))
+        print(OUT / f"{name}.svg")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

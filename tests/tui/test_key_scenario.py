@@ -1,0 +1,138 @@
+"""The lab's central scenario, end to end through the UI: start an echo server in the
+Servers pane, connect the Client to it, send `hello`, and see it come back while the
+server's log shows the connection and both messages — and how that looks, mid-chat.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from netlab.core.events import Event
+from netlab.tui.app import NetlabApp
+from netlab.tui.panes.servers import ServersPane
+from netlab.tui.widgets.transcript import Transcript
+
+WAIT = 5.0
+PORTS = (38411, 38423, 38437, 38449)
+"""Where the snapshot's echo server listens: fixed, so the picture is the same each run."""
+
+
+async def _until(pilot: Pilot[None], check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def _transcript(app: NetlabApp) -> str:
+    return "\n".join(strip.text for t in app.query(Transcript) for strip in t.lines)
+
+
+def _server_log(app: NetlabApp) -> str:
+    return "\n".join(app.query_one(ServersPane).event_log.lines)
+
+
+async def _type(pilot: Pilot[None], selector: str, text: str) -> None:
+    field = pilot.app.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    await pilot.press(*text, "enter")
+
+
+async def _chat(pilot: Pilot[None], port: int = 0) -> str:
+    """Start the echo server from the form, connect from the split view, say hello."""
+    app = pilot.app
+    assert isinstance(app, NetlabApp)
+    await pilot.press("alt+4")
+    if port:
+        app.query_one("#servers-port", Input).value = str(port)
+    await pilot.click("#servers-start")
+    await _until(pilot, lambda: len(app.lab.servers) == 1, "the echo server to start")
+    [server] = app.lab.servers.values()
+    where = "{}:{}".format(*server.address)
+    await pilot.press("alt+5")
+    await _type(pilot, "#client-endpoint", where)
+    await _until(pilot, lambda: len(app.lab.sessions) == 1, "the client to connect")
+    await _type(pilot, "#client-message", "hello")
+    await _until(pilot, lambda: "← " in _transcript(app) or "←" in _transcript(app), "the echo")
+    await _until(pilot, lambda: " sent " in _server_log(app), "the server's log")
+    return str(server.name)
+
+
+async def test_start_echo_connect_send_hello_and_watch_the_log() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        name = await _chat(pilot)
+        assert app.view == "split"
+        transcript = _transcript(app)
+        assert "hello\\n" in transcript
+        assert transcript.count("hello") == 2  # once sent, once back
+        log = _server_log(app).splitlines()
+        kinds = [line.split("  ")[2] for line in log if f"  {name}  " in line]
+        assert kinds[:4] == ["listening", "accepted", "received", "sent"]
+        assert any("6 bytes hello\\n" in line for line in log)
+        started = time.monotonic()
+    assert time.monotonic() - started < 2  # quitting stopped the server and the session
+    assert app.lab.servers == {} and app.lab.sessions == {}
+
+
+def _free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.skip(f"ports {PORTS} are all busy")
+
+
+def _steady_app() -> NetlabApp:
+    """An app whose events name a fixed client port, so the picture never changes."""
+    app = NetlabApp()
+    publish = app.lab.bus.publish
+
+    def steady(event: Event) -> None:
+        if event.peer and not event.source.startswith("client"):
+            event = dataclasses.replace(event, peer="127.0.0.1:50000")
+        if event.detail.startswith("from 127.0.0.1:"):
+            event = dataclasses.replace(event, detail="from 127.0.0.1:50000")
+        publish(event)
+
+    app.lab.bus.publish = steady  # type: ignore[method-assign]
+    return app
+
+
+def test_split_view_mid_chat(
+    snap_compare: Callable[..., bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = _free_port()
+    monkeypatch.setattr(Transcript, "clock", lambda moment: datetime(2024, 5, 1, 12, 0, 7))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        pilot.app.query_one(ServersPane).event_log.clock = lambda _moment: "12:00:07"
+        await _chat(pilot, port)
+        for field in pilot.app.query(Input):
+            field.cursor_blink = False
+        pilot.app.query_one(ServersPane).reset_rates()
+        await pilot.pause(0.3)
+
+    assert snap_compare(_steady_app(), terminal_size=(120, 36), run_before=run_before)
+
+
+def test_help_screen(snap_compare: Callable[..., bool]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("alt+5", "f1")
+        await pilot.pause()
+
+    assert snap_compare(NetlabApp(), terminal_size=(100, 32), run_before=run_before)
