@@ -8,12 +8,13 @@ and input errors. Every lookup's worker is waited for before the screenshot.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import DataTable, Input, Select
 
 from netlab.core import lookup
 from netlab.tui.app import NetlabApp
@@ -48,6 +49,11 @@ async def _look_up(pilot: Pilot[None], kind: str, text: str, **fields: str) -> N
     query.focus()
     await pilot.press("enter")
     await app.workers.wait_for_complete()
+    # The worker's result arrives as a message: wait until the table has taken it.
+    table = app.query_one("#lookup-table", DataTable)
+    deadline = time.monotonic() + 5
+    while table.loading and time.monotonic() < deadline:
+        await pilot.pause(0.05)
     await pilot.pause()
 
 
