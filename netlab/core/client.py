@@ -34,6 +34,7 @@ from netlab.core.endpoints import Endpoint, parse_endpoint
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import MAX_EVENT_DATA, CloseReason, Event, Kind, message_event
 from netlab.core.framing import Framing, MessageTooBig, Splitter
+from netlab.core.lookup import addresses_for
 from netlab.core.safetext import StreamDecoder
 
 Transport = Literal["tcp", "udp"]
@@ -54,15 +55,6 @@ POLL_INTERVAL = 0.1
 _TCP_READ = MAX_EVENT_DATA
 _UDP_READ = 65535
 _HEX_SEPARATORS = re.compile(r"[\s:]+")
-_NO_SUCH_HOST = {
-    code
-    for code in (
-        getattr(socket, "EAI_NONAME", None),
-        getattr(socket, "EAI_NODATA", None),
-        getattr(socket, "EAI_ADDRFAMILY", None),
-    )
-    if code is not None
-}
 _RESET = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED)
 
 
@@ -518,40 +510,9 @@ _AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
 
 
 def _resolve(endpoint: Endpoint, transport: Transport, timeout: float) -> list[_AddrInfo]:
-    """getaddrinfo within `timeout`: a name is looked up in a thread that is given up on."""
+    """The endpoint's addresses, looked up within `timeout`."""
     kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
-    host = endpoint.host or None  # Go's ":80": getaddrinfo(None) gives loopback
-    bare = (host or "").removesuffix(".").lower()
-    if bare == "invalid" or bare.endswith(".invalid"):
-        # RFC 6761: never resolves, so answer at once rather than asking DNS.
-        raise OperationFailed(f"No such host: {endpoint.host}.")
-    found: list[list[_AddrInfo]] = []
-    failed: list[OSError] = []
-    done = threading.Event()
-
-    def lookup() -> None:
-        try:
-            found.append(list(socket.getaddrinfo(host, endpoint.port, type=kind)))
-        except OSError as error:
-            failed.append(error)
-        finally:
-            done.set()
-
-    if host is None or _is_ip_literal(host):
-        lookup()  # numeric: no lookup that could hang, so no thread
-    else:
-        threading.Thread(target=lookup, name=f"netlab resolve {host}", daemon=True).start()
-        if not done.wait(timeout):
-            raise OperationFailed(f"Looking up {host} timed out after {timeout:g} s.")
-    if failed:
-        error = failed[0]
-        if isinstance(error, socket.gaierror) and error.errno in _NO_SUCH_HOST:
-            raise OperationFailed(f"No such host: {endpoint.host}.")
-        raise OperationFailed(f"Looking up {endpoint.host} failed: {_reason(error)}.")
-    infos = found[0]
-    if not infos:
-        raise OperationFailed(f"No such host: {endpoint.host}.")
-    return infos
+    return addresses_for(endpoint.host or None, endpoint.port, kind=kind, timeout=timeout)
 
 
 def _read_to_end(sock: socket.socket, where: Endpoint, timeout: float, *, idle_ends: bool) -> bytes:
@@ -616,14 +577,6 @@ def _check_timeout(timeout: float, what: str) -> float:
     ):
         raise InputError(f"The {what} must be a positive number of seconds, not {timeout!r}.")
     return float(timeout)
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        socket.getaddrinfo(host, None, flags=socket.AI_NUMERICHOST)
-    except (OSError, UnicodeError):
-        return False
-    return True
 
 
 def _address_text(address: object) -> str:

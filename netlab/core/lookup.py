@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import dns.exception
 import dns.name
@@ -29,7 +29,7 @@ import dns.reversename
 
 from netlab.core.endpoints import parse_endpoint
 from netlab.core.errors import InputError, NetlabError, OperationFailed
-from netlab.core.hostnames import check_hostname
+from netlab.core.hostnames import check_hostname, is_ip_literal
 from netlab.core.services import Service, port_for_service, service_for_port
 
 DEFAULT_TIMEOUT = 5.0
@@ -422,6 +422,28 @@ def _go_form(ip: _IP) -> _IP:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
+
+
+def addresses_for(host: str | None, port: int, *, kind: int, timeout: float) -> list[Any]:
+    """getaddrinfo for a connection, given up on after `timeout` like every lookup here.
+
+    An empty host is this machine (Go's ":80"); an IP literal needs no lookup and no thread.
+    """
+    if host is None or is_ip_literal(host):
+        try:
+            return socket.getaddrinfo(host, port, type=kind)
+        except OSError as error:
+            raise OperationFailed(f"{host} cannot be used: {_sentence_part(str(error))}.") from None
+    name = _system_name(host)
+    found = _run_blocking(
+        lambda: socket.getaddrinfo(name, port, type=kind),
+        what=name,
+        not_found=f"No such host: {_shown(name)}.",
+        timeout=timeout,
+    )
+    if not found:
+        raise OperationFailed(f"No such host: {_shown(name)}.")
+    return found
 
 
 def _system_name(name: str) -> str:
