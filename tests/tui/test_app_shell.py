@@ -46,3 +46,15 @@ async def test_ctrl_q_quits() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+q")
     assert app.return_code == 0
+
+
+async def test_every_view_survives_resizing_down_to_80x24_and_back() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(140, 45)) as pilot:
+        for view in ("1", "2", "3", "4", "5"):
+            await pilot.press(f"alt+{view}")
+            for size in ((80, 24), (140, 45)):
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+                assert app.screen.size == size
+        assert app.is_running
