@@ -43,12 +43,17 @@ class NetlabApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="quit"),
         Binding("f1", "help", "Help", id="help"),
-        # Digits switch views when no input has the focus; Alt+digit works everywhere.
+        # A digit switches views from the tab bar (where a digit is not text); Alt+digit
+        # works from anywhere and puts the cursor in the view's first field.
         *(
-            Binding(keys, f"show('{view}')", title, show=False, id=f"view-{view}")
+            Binding(str(number), f"show('{view}')", title, show=False, id=f"view-{view}")
             for number, (view, title) in enumerate(VIEWS.items(), start=1)
-            for keys in [f"{number},alt+{number}"]
         ),
+        *(
+            Binding(f"alt+{number}", f"show('{view}', True)", title, show=False)
+            for number, (view, title) in enumerate(VIEWS.items(), start=1)
+        ),
+        Binding("escape", "to_tabs", "Views", show=False, id="to-tabs"),
     ]
 
     DRAIN_INTERVAL = 0.1
@@ -58,9 +63,11 @@ class NetlabApp(App[None]):
         super().__init__()
         self.lab = lab if lab is not None else Lab()
         """Every server and client session started from the app; all stop when it quits."""
+        self._enter_view = False
 
     def on_mount(self) -> None:
         self.set_interval(self.DRAIN_INTERVAL, self.drain_events)
+        self.query_one(Tabs).focus()
 
     def drain_events(self) -> None:
         """Show everything that happened since the last tick, one batch per pane."""
@@ -91,11 +98,25 @@ class NetlabApp(App[None]):
         view = (event.tab.id or "tab-address").removeprefix("tab-")
         panes = self.query_one("#panes")
         panes.set_classes(f"show-{view}")
-        first = "client" if view == SPLIT else view
-        self.query_one(f"#{first}", Pane).focus_first()
+        self._focus_view(view)
 
-    def action_show(self, view: str) -> None:
-        self.query_one(Tabs).active = f"tab-{view}"
+    def action_show(self, view: str, enter: bool = False) -> None:
+        """Show a view; with `enter`, also put the cursor in its first field."""
+        tabs = self.query_one(Tabs)
+        self._enter_view = enter
+        if tabs.active == f"tab-{view}":
+            self._focus_view(view)
+        tabs.active = f"tab-{view}"
+
+    def action_to_tabs(self) -> None:
+        """Escape: back to the tab bar, where digits and arrows switch views."""
+        self.query_one(Tabs).focus()
+
+    def _focus_view(self, view: str) -> None:
+        if self._enter_view:
+            self._enter_view = False
+            first = "client" if view == SPLIT else view
+            self.query_one(f"#{first}", Pane).focus_first()
 
     def action_help(self) -> None:
         view = self.view
@@ -108,7 +129,8 @@ _KEYS_HELP = """
 
 ## Keys
 
-- **1 to 5** (or **Alt+1 to 5** while typing): Address, Lookup, Client, Servers, and Client +
-  Servers side by side
+- **1 to 5** on the tab bar, or **Alt+1 to 5** from anywhere: Address, Lookup, Client,
+  Servers, and Client + Servers side by side
+- **Tab** moves into a view's fields, **Escape** back to the tab bar
 - **Ctrl+P**: the command palette · **F1**: this help · **Ctrl+Q**: quit
 """

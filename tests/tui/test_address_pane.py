@@ -283,7 +283,7 @@ async def test_a_range_shows_its_cidr_blocks() -> None:
 async def test_examples_fill_the_input() -> None:
     app = NetlabApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("tab")
+        await pilot.press("alt+1", "tab")
         await pilot.press("enter")
         await pilot.pause()
         pane = _pane(app)

@@ -23,6 +23,7 @@ def _steady_cursors(pilot: Pilot[Any]) -> None:
 def _typed(address: str, split: str = "") -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def run_before(pilot: Pilot[Any]) -> None:
         await pilot.pause()  # the app's first layout, as a person would see it
+        await pilot.press("alt+1")  # into the address field
         _steady_cursors(pilot)
         pilot.app.query_one("#address-input", Input).value = address
         await pilot.press("end")  # no selection: the cursor after the text

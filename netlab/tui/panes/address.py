@@ -38,7 +38,10 @@ DASH = "\u2013"
 PAGE_SIZE = 50
 """Rows of a subnet list computed and shown at a time."""
 
-EMPTY_HINT = "Type an address, a mask or a range: the answer appears as you type."
+EMPTY_HINT = (
+    "Type an address, a mask or a range (Tab takes you to the field): "
+    "the answer appears as you type."
+)
 SPLIT_HINT = (
     "Split this network: type a prefix such as /26, or host counts such as hosts: 100,50,10."
 )
