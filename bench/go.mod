@@ -1,0 +1,3 @@
+module netlabbench
+
+go 1.19

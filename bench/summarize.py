@@ -1,0 +1,165 @@
+"""Summarise bench/run's results.jsonl into the table between the markers in README.md.
+
+python bench/summarize.py RESULTS README ELAPSED RUNS DUR
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+START, END = "<!-- results -->", "<!-- /results -->"
+
+# cell prefix -> (metric, unit, "higher" | "lower" is better, target ratio, target text)
+RULES = [
+    ("tcp async", "rt_per_s", "rt/s", "higher", 1.1, "≥ 1.1×"),
+    ("tcp threaded", "rt_per_s", "rt/s", "higher", 0.3, "≥ 0.3×"),
+    ("bulk", "mb_per_s", "MB/s each way", "higher", 1.5, "≥ 1.5×"),
+    ("udp", "rt_per_s", "rt/s", "higher", 1.2, "≥ 1.2×"),
+    ("hold async", "server_rss_mib", "MiB RSS held", "lower", 1.5, "all echo; RSS ≤ 1.5×"),
+    ("hold threaded", "server_rss_mib", "MiB RSS held", "lower", None, "all echo"),
+]
+
+
+def fmt(x: float) -> str:
+    if x >= 1000:
+        return f"{x:,.0f}"
+    if x >= 100:
+        return f"{x:.0f}"
+    return f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
+def spread(values: list[float]) -> str:
+    if not values:
+        return "—"
+    return f"{fmt(statistics.median(values))} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def cmd(*args: str) -> str:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:
+        return "?"
+
+
+def machine() -> str:
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}, "
+        f"Python {platform.python_version()}, {cmd('go', 'version')}, "
+        f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+    )
+
+
+def main() -> int:
+    results, readme, elapsed, runs, dur = sys.argv[1:6]
+    cells: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    order: list[str] = []
+    with open(results) as f:
+        for line in f:
+            row = json.loads(line)
+            if row["cell"] not in order:
+                order.append(row["cell"])
+            cells[row["cell"]][row["server"]].append(row["r"])
+
+    lines = [
+        f"Measured by `bench/run` on {machine()}; {runs} runs per server per cell, "
+        f"alternating netlab / reference, {dur} timed windows; whole run {elapsed} s.",
+        "Each figure is the median with (min–max). Ratio = netlab median / reference median. "
+        "CPU is the server's utime+stime over the window, in cores (1.00 = one core busy).",
+        "",
+        "| cell | metric | netlab | reference | ratio | target | verdict | netlab p50 / p99 µs | "
+        "reference p50 / p99 µs | netlab CPU | reference CPU | netlab RSS MiB | reference RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in order:
+        rule = next((r for r in RULES if name.startswith(r[0])), None)
+        if rule is None:
+            continue
+        _, metric, unit, better, target, target_text = rule
+        by = cells[name]
+        ok = {s: [r for r in by[s] if r.get("ok")] for s in ("netlab", "reference")}
+        failed = {s: len(by[s]) - len(ok[s]) for s in ("netlab", "reference")}
+        vals = {s: [r[metric] for r in ok[s] if metric in r] for s in ok}
+        med = {s: statistics.median(v) if v else None for s, v in vals.items()}
+        ratio = med["netlab"] / med["reference"] if med["netlab"] and med["reference"] else None
+        verdict = "missed"
+        if failed["netlab"]:
+            errors = {r.get("error", "?") for r in by["netlab"] if not r.get("ok")}
+            verdict = f"missed: {failed['netlab']} of {len(by['netlab'])} runs failed ({'; '.join(sorted(errors))[:160]})"
+        elif ratio is not None:
+            if target is None:
+                verdict = "met"
+            elif better == "higher":
+                verdict = "met" if ratio >= target else f"missed ({ratio:.2f}×)"
+            else:
+                verdict = "met" if ratio <= target else f"missed ({ratio:.2f}×)"
+        if name.startswith("hold") and not failed["netlab"]:
+            echoed = [r.get("echoed", 0) for r in by["netlab"]]
+            conns = [r.get("conns", 0) for r in by["netlab"]]
+            verdict += (
+                f"; all {conns[0]:,} echoed in every run" if echoed == conns else "; NOT all echoed"
+            )
+            opens = [r.get("open_secs", 0) for r in ok["netlab"]]
+            echoes = [r.get("echo_secs", 0) for r in ok["netlab"]]
+            ropens = [r.get("open_secs", 0) for r in ok["reference"]]
+            rechoes = [r.get("echo_secs", 0) for r in ok["reference"]]
+            verdict += (
+                f" (open {fmt(statistics.median(opens))} s, echo all {fmt(statistics.median(echoes))} s;"
+                f" reference {fmt(statistics.median(ropens))} s / {fmt(statistics.median(rechoes))} s)"
+            )
+        if name.startswith("udp"):
+            lost = {s: sum(r.get("lost", 0) for r in ok[s]) for s in ok}
+            verdict += f"; lost {lost['netlab']} / {lost['reference']} datagrams (200 ms timeout)"
+
+        def lat(s: str) -> str:
+            p50 = [r["p50_us"] for r in ok[s] if "p50_us" in r]
+            p99 = [r["p99_us"] for r in ok[s] if "p99_us" in r]
+            return f"{fmt(statistics.median(p50))} / {fmt(statistics.median(p99))}" if p50 else "—"
+
+        def col(s: str, key: str) -> str:
+            return spread([r[key] for r in ok[s] if key in r])
+
+        lines.append(
+            f"| {name} | {unit} | {spread(vals['netlab'])} | {spread(vals['reference'])} | "
+            f"{f'{ratio:.2f}×' if ratio else '—'} | {target_text} | {verdict} | "
+            f"{lat('netlab')} | {lat('reference')} | {col('netlab', 'server_cpu')} | "
+            f"{col('reference', 'server_cpu')} | {col('netlab', 'server_rss_mib')} | "
+            f"{col('reference', 'server_rss_mib')} |"
+        )
+    table = "\n".join(lines)
+
+    with open(readme) as f:
+        text = f.read()
+    if START in text and END in text:
+        text = re.sub(
+            re.escape(START) + ".*?" + re.escape(END),
+            lambda _: f"{START}\n{table}\n{END}",
+            text,
+            flags=re.S,
+        )
+    else:
+        text += f"\n{START}\n{table}\n{END}\n"
+    with open(readme, "w") as f:
+        f.write(text)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
