@@ -354,13 +354,6 @@ class ServersPane(Pane):
             most = self.query_one("#servers-max-conns", Input).value.strip()
             if most:
                 options["max_conns"] = int(_number(most, "The most connections", 1, 10_000, int))
-        if spec.port:
-            for server in dict(self.lab.servers).values():
-                if server.transport == transport and server.address[1] == spec.port:
-                    raise InputError(
-                        f"{server.name} already serves {transport.upper()} port {spec.port}: "
-                        "stop it or pick another port."
-                    )
         return spec, options
 
     # -- stopping and restarting -----------------------------------------------------------
