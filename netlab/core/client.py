@@ -19,7 +19,6 @@ from __future__ import annotations
 import binascii
 import contextlib
 import errno
-import math
 import re
 import selectors
 import socket
@@ -31,7 +30,7 @@ from typing import Any, Literal
 
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import Endpoint, parse_endpoint
-from netlab.core.errors import InputError, OperationFailed
+from netlab.core.errors import InputError, OperationFailed, positive_seconds
 from netlab.core.events import MAX_EVENT_DATA, CloseReason, Event, Kind, message_event
 from netlab.core.framing import Framing, MessageTooBig, Splitter
 from netlab.core.lookup import addresses_for
@@ -80,9 +79,9 @@ class ClientSession:
         self.transport = _check_transport(transport)
         self.endpoint = _endpoint(endpoint, self.transport)
         self.framing = framing
-        self.connect_timeout = _check_timeout(connect_timeout, "connect timeout")
+        self.connect_timeout = positive_seconds(connect_timeout, "connect timeout")
         self.read_timeout = (
-            None if read_timeout is None else _check_timeout(read_timeout, "read timeout")
+            None if read_timeout is None else positive_seconds(read_timeout, "read timeout")
         )
         """Close with CloseReason.TIMEOUT after this long with nothing received."""
         self.keepalive = keepalive
@@ -270,7 +269,7 @@ class ClientSession:
         Raises OperationFailed if `timeout` passes or the session closes first; the
         unread data stays in the inbox then.
         """
-        timeout = _check_timeout(timeout, "timeout")
+        timeout = positive_seconds(timeout, "timeout")
 
         def satisfied() -> bool:
             data = bytes(self._inbox)
@@ -414,7 +413,7 @@ def head(endpoint: str | Endpoint, timeout: float = 5.0) -> bytes:
     the reply is cut at REPLY_LIMIT.
     """
     where = _endpoint(endpoint, "tcp", default_port=80)
-    timeout = _check_timeout(timeout, "timeout")
+    timeout = positive_seconds(timeout, "timeout")
     with _open(where, "tcp", timeout, keepalive=False) as sock:
         sock.settimeout(timeout)
         _sendall(sock, b"HEAD / HTTP/1.0\r\n\r\n", where)
@@ -437,7 +436,7 @@ def send_once(
     """
     transport = _check_transport(transport)
     where = _endpoint(endpoint, transport)
-    timeout = _check_timeout(timeout, "timeout")
+    timeout = positive_seconds(timeout, "timeout")
     data = framing.frame(bytes(message))
     with _open(where, transport, timeout, keepalive=False) as sock:
         sock.settimeout(timeout)
@@ -566,17 +565,6 @@ def _check_transport(transport: str) -> Transport:
     if transport == "udp":
         return "udp"
     raise InputError(f"Unknown transport {transport!r}: use tcp or udp.")
-
-
-def _check_timeout(timeout: float, what: str) -> float:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise InputError(f"The {what} must be a positive number of seconds, not {timeout!r}.")
-    return float(timeout)
 
 
 def _address_text(address: object) -> str:

@@ -12,7 +12,6 @@ thread that is waited for at most `timeout` seconds and then abandoned.
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
 import socket
 import threading
@@ -28,7 +27,7 @@ import dns.resolver
 import dns.reversename
 
 from netlab.core.endpoints import parse_endpoint
-from netlab.core.errors import InputError, NetlabError, OperationFailed
+from netlab.core.errors import InputError, NetlabError, OperationFailed, positive_seconds
 from netlab.core.hostnames import check_hostname, is_ip_literal
 from netlab.core.services import Service, port_for_service, service_for_port
 
@@ -122,7 +121,7 @@ def resolve(name: str, network: str = "ip", timeout: float = DEFAULT_TIMEOUT) ->
     if network not in NETWORKS:
         raise InputError(f"Unknown network {network!r}: use ip, ip4 or ip6.")
     wanted = {"ip": 0, "ip4": 4, "ip6": 6}[network]
-    timeout = _check_timeout(timeout)
+    timeout = positive_seconds(timeout)
     start = time.perf_counter()
     literal = _ip_literal(name)
     if literal is not None:
@@ -150,7 +149,7 @@ def resolve(name: str, network: str = "ip", timeout: float = DEFAULT_TIMEOUT) ->
 
 def lookup_host(name: str, timeout: float = DEFAULT_TIMEOUT) -> HostAddresses:
     """Every address of name, IPv4 first then IPv6, as LookupHost."""
-    timeout = _check_timeout(timeout)
+    timeout = positive_seconds(timeout)
     start = time.perf_counter()
     literal = _ip_literal(name)
     if literal is not None:
@@ -167,7 +166,7 @@ def lookup_host(name: str, timeout: float = DEFAULT_TIMEOUT) -> HostAddresses:
 
 def lookup_cname(name: str, timeout: float = DEFAULT_TIMEOUT) -> CanonicalName:
     """The canonical name of a host as the system resolver reports it, as LookupCNAME."""
-    timeout = _check_timeout(timeout)
+    timeout = positive_seconds(timeout)
     start = time.perf_counter()
     literal = _ip_literal(name)
     if literal is not None:
@@ -200,7 +199,7 @@ def lookup_cname(name: str, timeout: float = DEFAULT_TIMEOUT) -> CanonicalName:
 
 def reverse(address: str, timeout: float = DEFAULT_TIMEOUT) -> ReverseName:
     """The names registered for an IP address, as LookupAddr."""
-    timeout = _check_timeout(timeout)
+    timeout = positive_seconds(timeout)
     literal = _ip_literal(address)
     if literal is None:
         shown = address.strip()[:60]
@@ -245,7 +244,7 @@ def dns_query(
         raise InputError(
             f"Unknown record type {rdtype.strip()[:20]!r}: use one of {', '.join(RECORD_TYPES)}."
         )
-    timeout = _check_timeout(timeout)
+    timeout = positive_seconds(timeout)
     qname = _query_name(name, kind)
     shown = "." if qname == dns.name.root else qname.to_text(omit_final_dot=True)
     resolver, where = _system_resolver() if server is None else _chosen_resolver(server, timeout)
@@ -402,12 +401,6 @@ def _run_blocking(call: Callable[[], _T], *, what: str, not_found: str, timeout:
             raise OperationFailed(f"Looking up {what} failed: {_sentence_part(reason)}.") from error
         raise error
     return outcome[0]
-
-
-def _check_timeout(timeout: float) -> float:
-    if not isinstance(timeout, int | float) or not math.isfinite(timeout) or timeout <= 0:
-        raise InputError(f"The timeout must be a positive number of seconds, not {timeout!r}.")
-    return float(timeout)
 
 
 def _ip_literal(text: str) -> _IP | None:
