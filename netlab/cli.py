@@ -20,7 +20,7 @@ from typing import Any
 from netlab import __version__
 from netlab.core import addresses
 from netlab.core.errors import InputError, NetlabError
-from netlab.core.events import Event
+from netlab.core.events import format_event
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_PAGE = 16
@@ -627,20 +627,6 @@ def cmd_connect(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed and reason is not CloseReason.BY_PEER else EXIT_OK
 
 
-def _event_line(event: Event) -> str:
-    from netlab.core.safetext import safe_bytes
-
-    stamp = time.strftime("%H:%M:%S")
-    parts = [stamp, event.source, event.kind.value]
-    if event.peer:
-        parts.append(event.peer)
-    if event.data or event.size:
-        parts.append(f"{event.size} bytes {safe_bytes(event.data, limit=200)!s}")
-    if event.detail:
-        parts.append(event.detail)
-    return "  ".join(parts)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run lab servers until Ctrl-C, printing each connection and message as it happens."""
     from netlab.core.bus import EventBus
@@ -674,7 +660,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         dataclasses.asdict(event) | {"data": event.data.decode("utf-8", "replace")}
                     )
                 else:
-                    print(_event_line(event))
+                    print(format_event(event))
             sys.stdout.flush()
     except KeyboardInterrupt:
         return EXIT_OK

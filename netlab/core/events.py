@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from netlab.core.safetext import safe_bytes, safe_text
 
 
 class Kind(enum.StrEnum):
@@ -60,3 +63,62 @@ class Event:
 def message_event(kind: Kind, source: str, peer: str, data: bytes) -> Event:
     """An event carrying bytes, kept short however large the message."""
     return Event(kind, source, peer, bytes(data[:MAX_EVENT_DATA]), len(data))
+
+
+Clock = Callable[[float], str]
+"""Turns an Event.time (time.monotonic()) into the time of day shown, "HH:MM:SS"."""
+
+DATA_LIMIT = 200
+"""Characters of a message shown in its line, as `netlab serve` prints them."""
+
+
+class _LocalClock:
+    """Local wall-clock time of a monotonic stamp, formatted once per second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+        self._offset = 0.0
+        self._offset_at = -1.0
+
+    def __call__(self, moment: float) -> str:
+        if not 0.0 <= moment - self._offset_at < 1.0:
+            # Wall minus monotonic time, looked at again each second (the wall clock
+            # can be stepped); two clock reads per event would be most of the cost.
+            self._offset_at = moment
+            self._offset = time.time() - time.monotonic()
+        second = int(moment + self._offset)
+        if second != self._second:
+            self._second = second
+            self._text = time.strftime("%H:%M:%S", time.localtime(second))
+        return self._text
+
+
+local_clock: Clock = _LocalClock()
+"""The default clock: the local time of day at which the event happened."""
+
+
+def format_event(
+    event: Event, clock: Clock = local_clock, made_safe: dict[bytes, str] | None = None
+) -> str:
+    """One log line, as `netlab serve` prints it; network data made safe, never markup.
+
+    "12:00:00  tcp/echo:1201  received  127.0.0.1:50312  6 bytes hello\\n"
+
+    `made_safe` remembers the shown form of each message across a batch: a flood is
+    mostly the same few messages, and each distinct one need be made safe only once.
+    """
+    line = f"{clock(event.time)}  {event.source}  {event.kind.value}"
+    if event.peer:
+        line += f"  {event.peer}"
+    if event.data or event.size:
+        data = event.data
+        shown = None if made_safe is None else made_safe.get(data)
+        if shown is None:
+            shown = safe_bytes(data, DATA_LIMIT)
+            if made_safe is not None:
+                made_safe[data] = shown
+        line += f"  {event.size} bytes {shown}"
+    if event.detail:
+        line += f"  {safe_text(event.detail, DATA_LIMIT)}"
+    return line

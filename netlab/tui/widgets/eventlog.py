@@ -17,9 +17,8 @@ stamp into the "HH:MM:SS" shown; snapshot tests replace it with a fixed one.
 
 from __future__ import annotations
 
-import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -27,57 +26,9 @@ from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.widgets import Log
 
-from netlab.core.events import Event, Kind
-from netlab.core.safetext import safe_bytes, safe_text
+from netlab.core.events import Clock, Event, format_event, local_clock
 
-Clock = Callable[[float], str]
-"""Turns an Event.time (time.monotonic()) into the time of day shown, "HH:MM:SS"."""
-
-DATA_LIMIT = 200
-"""Characters of a message shown in its line, as `netlab serve` prints them."""
 DEFAULT_MAX_LINES = 5000
-_KIND_TEXT = {kind: kind.value for kind in Kind}
-
-
-class _LocalClock:
-    """Local wall-clock time of a monotonic stamp, formatted once per second."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._text = ""
-        self._offset = 0.0
-        self._offset_at = -1.0
-
-    def __call__(self, moment: float) -> str:
-        if not 0.0 <= moment - self._offset_at < 1.0:
-            # Wall minus monotonic time, looked at again each second (the wall clock
-            # can be stepped); two clock reads per event would be most of the cost.
-            self._offset_at = moment
-            self._offset = time.time() - time.monotonic()
-        second = int(moment + self._offset)
-        if second != self._second:
-            self._second = second
-            self._text = time.strftime("%H:%M:%S", time.localtime(second))
-        return self._text
-
-
-local_clock: Clock = _LocalClock()
-"""The default clock: the local time of day at which the event happened."""
-
-
-def format_event(event: Event, clock: Clock = local_clock) -> str:
-    """One log line, as `netlab serve` prints it; network data made safe, never markup.
-
-    "12:00:00  tcp/echo:1201  received  127.0.0.1:50312  6 bytes hello\\n"
-    """
-    line = f"{clock(event.time)}  {event.source}  {event.kind.value}"
-    if event.peer:
-        line += f"  {event.peer}"
-    if event.data or event.size:
-        line += f"  {event.size} bytes {safe_bytes(event.data, DATA_LIMIT)}"
-    if event.detail:
-        line += f"  {safe_text(event.detail, DATA_LIMIT)}"
-    return line
 
 
 class EventLog(Log):
@@ -136,22 +87,10 @@ class EventLog(Log):
         keep = self._kept.append
         shown: list[str] = []
         show = shown.append
-        kinds = _KIND_TEXT
-        # A flood is mostly the same few messages: each distinct one is made safe once.
-        texts: dict[bytes, str] = {}
+        made_safe: dict[bytes, str] = {}
         for event in events:
             source = event.source
-            line = f"{clock(event.time)}  {source}  {kinds[event.kind]}"
-            if event.peer:
-                line += f"  {event.peer}"
-            if event.data or event.size:
-                data = event.data
-                shown_data = texts.get(data)
-                if shown_data is None:
-                    shown_data = texts[data] = safe_bytes(data, DATA_LIMIT)
-                line += f"  {event.size} bytes {shown_data}"
-            if event.detail:
-                line += f"  {safe_text(event.detail, DATA_LIMIT)}"
+            line = format_event(event, clock, made_safe)
             keep((source, line))
             if (
                 not paused
