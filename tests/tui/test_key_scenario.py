@@ -6,7 +6,6 @@ server's log shows the connection and both messages — and how that looks, mid-
 from __future__ import annotations
 
 import dataclasses
-import socket
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -19,6 +18,7 @@ from netlab.core.events import Event
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
 from netlab.tui.widgets.transcript import Transcript
+from tests.loopback import first_free_port
 
 WAIT = 5.0
 PORTS = (38411, 38423, 38437, 38449)
@@ -85,18 +85,6 @@ async def test_start_echo_connect_send_hello_and_watch_the_log() -> None:
     assert app.lab.servers == {} and app.lab.sessions == {}
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip(f"ports {PORTS} are all busy")
-
-
 def _steady_app() -> NetlabApp:
     """An app whose events name a fixed client port, so the picture never changes."""
     app = NetlabApp()
@@ -116,7 +104,7 @@ def _steady_app() -> NetlabApp:
 def test_split_view_mid_chat(
     snap_compare: Callable[..., bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = _free_port()
+    port = first_free_port(PORTS)
     monkeypatch.setattr(Transcript, "clock", lambda moment: datetime(2024, 5, 1, 12, 0, 7))
 
     async def run_before(pilot: Pilot[None]) -> None:

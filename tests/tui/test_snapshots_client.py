@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -21,23 +20,10 @@ from textual.widgets import Input
 from netlab.core.events import Event, Kind
 from netlab.tui.app import NetlabApp
 from netlab.tui.widgets.transcript import Transcript
+from tests.loopback import first_free_port
 
 PORTS = (47201, 47213, 47227, 47239, 47251, 47263)
 WAIT = 5.0
-
-
-def free_port() -> int:
-    """The first port of PORTS nothing listens on here; skips the test if none is."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            # As the lab's servers bind: a port left in TIME_WAIT by the last run is free.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip(f"ports {PORTS} are all busy")
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +90,7 @@ async def steady_cursor(pilot: Pilot[None]) -> None:
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 def test_chat_with_an_echo_server(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
-    port = free_port()
+    port = first_free_port(PORTS)
     app = steady_app()
     app.lab.start_server(f"echo:{port}")
 
@@ -115,7 +101,7 @@ def test_chat_with_an_echo_server(snap_compare: Callable[..., bool], size: tuple
 
 
 def test_refused_connection(snap_compare: Callable[..., bool]) -> None:
-    port = free_port()
+    port = first_free_port(PORTS)
     app = steady_app()
 
     async def run_before(pilot: Pilot[None]) -> None:

@@ -22,19 +22,10 @@ from textual.widgets import DataTable, Input, Select
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
 from netlab.tui.widgets.eventlog import EventLog
+from tests.loopback import can_bind
 
 WAIT = 5.0
 MOMENT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-def _free(port: int, kind: socket.SocketKind) -> bool:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture
@@ -129,7 +120,7 @@ def test_servers_pane_after_an_exchange(
             (tcp_client, socket.SOCK_STREAM),
             (udp_client, socket.SOCK_DGRAM),
         )
-        if not _free(port, kind)
+        if not can_bind(port, kind)
     ]
     if busy:
         pytest.skip(f"fixed ports in use here: {busy}")

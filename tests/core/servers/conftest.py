@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -31,19 +31,20 @@ def model(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+Server = TypeVar("Server", TcpServer, UdpServer)
+
+
 @pytest.fixture
 def bus() -> EventBus:
     return EventBus()
 
 
-@pytest.fixture
-def tcp_server(bus: EventBus) -> Iterator[Callable[..., TcpServer]]:
-    """tcp_server(kind, **options) -> a started TcpServer, stopped at teardown."""
-    started: list[TcpServer] = []
+def _starting(cls: type[Server], bus: EventBus) -> Iterator[Callable[..., Server]]:
+    started: list[Server] = []
 
-    def start(kind: str, **options: Any) -> TcpServer:
+    def start(kind: str, **options: Any) -> Server:
         options.setdefault("bus", bus)
-        server = TcpServer(kind, **options)
+        server = cls(kind, **options)
         server.start()
         started.append(server)
         return server
@@ -51,22 +52,18 @@ def tcp_server(bus: EventBus) -> Iterator[Callable[..., TcpServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def tcp_server(bus: EventBus) -> Iterator[Callable[..., TcpServer]]:
+    """tcp_server(kind, **options) -> a started TcpServer, stopped at teardown."""
+    yield from _starting(TcpServer, bus)
 
 
 @pytest.fixture
 def udp_server(bus: EventBus) -> Iterator[Callable[..., UdpServer]]:
-    started: list[UdpServer] = []
-
-    def start(kind: str, **options: Any) -> UdpServer:
-        options.setdefault("bus", bus)
-        server = UdpServer(kind, **options)
-        server.start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+    """udp_server(kind, **options) -> a started UdpServer, stopped at teardown."""
+    yield from _starting(UdpServer, bus)
 
 
 @pytest.fixture
