@@ -88,6 +88,7 @@ def _script(
         pane.select_server(echo)
         app.query_one("#servers-table", DataTable).focus()
         pane.say(f"Started {daytime} on 127.0.0.1:{server_port}.")
+        await app.workers.wait_for_complete()  # the TCP states, read off the UI thread
         await pilot.pause()
 
     return run_before

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -183,6 +183,11 @@ class ServersPane(Pane):
         Snapshot tests fix it, as they fix the log's `EventLog.clock`."""
         self._peers: dict[str, dict[str, Peer]] = {}
         self._readings: dict[str, Reading] = {}
+        self._tcp_states: dict[str, str] = {}
+        self._tcp_states_for: int | None = None
+        self._reading_states = False
+        """One read of /proc at a time: a slow one is not piled on by the next tick."""
+        """The last TCP states read (peer -> state) and the port they were read for."""
         self._server_sources: set[str] = set()
         """Every server name seen, stopped ones too: their last events still belong here."""
         self._cells: dict[str, dict[str, dict[str, str]]] = {"servers": {}, "peers": {}}
@@ -598,7 +603,11 @@ class ServersPane(Pane):
         udp = name.startswith("udp/")
         what = ("source" if udp else "connection") + ("" if len(peers) == 1 else "s")
         title.update(f"{len(peers)} {what} of {name}")
-        states = {} if udp or not peers or server is None else tcp_states(server.address[1])
+        port = None if udp or not peers or server is None else server.address[1]
+        states = self._tcp_states if port is not None and port == self._tcp_states_for else {}
+        if port is not None and not self._reading_states:
+            self._reading_states = True
+            self._read_tcp_states(port)
         clock = self.event_log.clock
         rows: dict[str, dict[str, str]] = {}
         for peer, record in peers.items():
@@ -615,6 +624,21 @@ class ServersPane(Pane):
                 "state": state,
             }
         _sync_table(table, self._cells["peers"], rows)
+
+    @work(thread=True, group="tcp-states", exit_on_error=False)
+    def _read_tcp_states(self, port: int) -> None:
+        # /proc/net/tcp lists every socket of the machine: with thousands of connections
+        # reading it takes long enough to stall the screen, so it is read off the UI thread.
+        states = tcp_states(port)
+        self.app.call_from_thread(self._got_tcp_states, port, states)
+
+    def _got_tcp_states(self, port: int, states: dict[str, str]) -> None:
+        self._reading_states = False
+        if (port, states) == (self._tcp_states_for, self._tcp_states):
+            return
+        self._tcp_states_for, self._tcp_states = port, states
+        with contextlib.suppress(NoMatches):
+            self._refresh_peers()
 
     # -- the log ---------------------------------------------------------------------------
 
