@@ -629,22 +629,20 @@ def cmd_connect(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run lab servers until Ctrl-C, printing each connection and message as it happens."""
-    from netlab.core.bus import EventBus
-    from netlab.core.servers import make_server, parse_spec
+    from netlab.core.lab import Lab
+    from netlab.core.servers import parse_spec
 
     specs = [parse_spec(text) for text in args.specs]
-    bus = EventBus()
-    servers: list[Any] = []
+    lab = Lab()
+    bus = lab.bus
     try:
         for spec in specs:
-            options: dict[str, Any] = {"host": args.bind, "bus": bus, "model": args.model}
+            options: dict[str, Any] = {"host": args.bind, "model": args.model}
             if spec.transport == "tcp":
                 options["max_conns"] = args.max_conns
                 if args.idle_timeout is not None:
                     options["idle_timeout"] = args.idle_timeout
-            server = make_server(spec, **options)
-            host, port = server.start()
-            servers.append(server)
+            host, port = lab.start_server(spec, **options).address
             where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
             if not args.json:
                 print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
@@ -665,8 +663,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return EXIT_OK
     finally:
-        for server in servers:
-            server.stop()
+        lab.close()
         if bus.dropped:
             print(f"netlab serve: {bus.dropped} log events were dropped.", file=sys.stderr)
 
