@@ -19,6 +19,7 @@ from typing import Any
 
 from netlab import __version__
 from netlab.core import addresses
+from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, NetlabError
 from netlab.core.events import format_event
 
@@ -642,8 +643,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 options["max_conns"] = args.max_conns
                 if args.idle_timeout is not None:
                     options["idle_timeout"] = args.idle_timeout
-            host, port = lab.start_server(spec, **options).address
-            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            where = address_text(lab.start_server(spec, **options).address)
             if not args.json:
                 print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
         if args.bind not in ("127.0.0.1", "::1", "localhost"):

@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from netlab.core.bus import EventBus
-from netlab.core.endpoints import Endpoint, parse_endpoint
+from netlab.core.endpoints import Endpoint, address_text, parse_endpoint
 from netlab.core.errors import InputError, OperationFailed, positive_seconds
 from netlab.core.events import MAX_EVENT_DATA, CloseReason, Event, Kind, message_event
 from netlab.core.framing import Framing, MessageTooBig, Splitter
@@ -569,8 +569,7 @@ def _check_transport(transport: str) -> Transport:
 
 def _address_text(address: object) -> str:
     if isinstance(address, tuple) and len(address) >= 2:
-        host = str(address[0])
-        return f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+        return address_text(address)
     return str(address)
 
 

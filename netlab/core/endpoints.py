@@ -33,6 +33,11 @@ class Endpoint:
         return f"{host}:{self.port}"
 
 
+def address_text(address: tuple[object, ...]) -> str:
+    """A socket address tuple, (host, port, ...), written as "host:port" or "[v6]:port"."""
+    return str(Endpoint(str(address[0]), int(str(address[1]))))
+
+
 def parse_port(text: str, *, network: str = "tcp", allow_zero: bool = False) -> int:
     """A port number or a service name (http, telnet) -> a checked port number."""
     text = text.strip()

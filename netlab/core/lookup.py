@@ -26,7 +26,7 @@ import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
-from netlab.core.endpoints import parse_endpoint
+from netlab.core.endpoints import Endpoint, parse_endpoint
 from netlab.core.errors import InputError, NetlabError, OperationFailed, positive_seconds
 from netlab.core.hostnames import check_hostname, is_ip_literal
 from netlab.core.services import Service, port_for_service, service_for_port
@@ -365,7 +365,7 @@ def _server_text(host: str, port: int) -> str:
     if "/" in host:
         # A DNS-over-HTTPS URL already says where it goes.
         return host
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return str(Endpoint(host, port))
 
 
 def _run_blocking(call: Callable[[], _T], *, what: str, not_found: str, timeout: float) -> _T:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Input, Select
 
+from netlab.core.endpoints import address_text
 from netlab.core.servers import PROTOCOLS
 
 if TYPE_CHECKING:
@@ -33,8 +34,7 @@ class LabCommands(Provider):
                 label = f"Start a {transport.upper()} {name} server"
                 yield label, partial(self._start, name, transport), protocol.summary
         for server_name, server in dict(app.lab.servers).items():
-            host, port = server.address
-            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            where = address_text(server.address)
             label = f"Connect the client to {server_name}"
             yield label, partial(self._connect, where, server.transport), f"at {where}"
 

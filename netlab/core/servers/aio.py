@@ -18,10 +18,10 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any, cast
 
+from netlab.core.endpoints import address_text
 from netlab.core.events import CloseReason, Event, Kind, message_event
 from netlab.core.framing import Framing, MessageTooBig, Splitter
 from netlab.core.servers import loop
-from netlab.core.servers.base import format_address
 
 if TYPE_CHECKING:
     from netlab.core.servers.protocols import ServerProtocol
@@ -78,7 +78,7 @@ class AsyncTcpConnection(asyncio.Protocol):
         server = self.server
         self.transport = transport
         address = transport.get_extra_info("peername")
-        self.peer = format_address(address) if address else "?"
+        self.peer = address_text(address) if address else "?"
         if server._stopping.is_set() or server.open_connections >= server.max_conns:
             self.refused = True
             transport.close()

@@ -7,17 +7,13 @@ import threading
 from typing import ClassVar, Self
 
 from netlab.core.bus import EventBus
+from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import Event, Kind, message_event
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
 
 POLL = 0.1
 """How often blocked loops look at the stop flag; bounds how long stop() takes."""
-
-
-def format_address(address: tuple[str, int] | tuple[str, int, int, int]) -> str:
-    host, port = address[0], address[1]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def resolve_protocol(protocol: str | type[ServerProtocol]) -> type[ServerProtocol]:
@@ -115,7 +111,7 @@ class ServerBase:
             sock.bind(address)
         except OSError as error:
             sock.close()
-            where = format_address((str(address[0]), int(address[1])))
+            where = address_text(address)
             raise OperationFailed(f"Cannot listen on {where}: {error.strerror}.") from None
         return sock
 

@@ -22,11 +22,12 @@ from collections.abc import Callable
 from typing import Literal
 
 from netlab.core.bus import EventBus
+from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import CloseReason, Kind
 from netlab.core.framing import MessageTooBig, Splitter
 from netlab.core.servers import aio
-from netlab.core.servers.base import POLL, ServerBase, format_address
+from netlab.core.servers.base import POLL, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
 from netlab.core.servers.room import Room
 
@@ -220,7 +221,7 @@ class TcpServer(ServerBase):
         host, port = listener.getsockname()[:2]
         self.address = (host, port)
         self._emit(
-            Kind.LISTENING, detail=f"listening on {format_address(self.address)} ({self.model})"
+            Kind.LISTENING, detail=f"listening on {address_text(self.address)} ({self.model})"
         )
         if self.model == "async":
             try:
@@ -279,7 +280,7 @@ class TcpServer(ServerBase):
                 self._emit(Kind.ERROR, detail=f"accept failed: {error.strerror or error}")
                 time.sleep(POLL)  # out of fds, say: wait rather than spin
                 continue
-            peer = format_address(address)
+            peer = address_text(address)
             if self.open_connections >= self.max_conns or self._stopping.is_set():
                 sock.close()
                 self._count(refused=1)

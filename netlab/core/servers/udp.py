@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable
 
 from netlab.core.bus import EventBus
+from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.servers import aio, loop
-from netlab.core.servers.base import POLL, ServerBase, format_address
+from netlab.core.servers.base import POLL, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
 from netlab.core.servers.tcp import MODELS, Model
 
@@ -105,7 +106,7 @@ class UdpServer(ServerBase):
         self._sock = sock
         host, port = sock.getsockname()[:2]
         self.address = (host, port)
-        where = format_address(self.address)
+        where = address_text(self.address)
         if self.model == "async":
             self._emit(Kind.LISTENING, detail=f"listening on {where} (async)")
             try:
@@ -166,7 +167,7 @@ class UdpServer(ServerBase):
         address: Address,
         send: Callable[[bytes, Address], bool] | None = None,
     ) -> None:
-        peer = format_address(address)
+        peer = address_text(address)
         self._count(messages_in=1, bytes_in=len(data))
         detail = ""
         if address[1] < LOWEST_ANSWERED_PORT:

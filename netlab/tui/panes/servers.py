@@ -29,6 +29,7 @@ from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from netlab.core import tcpstate
+from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, NetlabError
 from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab, Server
@@ -427,8 +428,7 @@ class ServersPane(Pane):
             self.refresh_servers()
             return
         server: Server = worker.result
-        host, port = server.address[0], server.address[1]
-        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        where = address_text(server.address)
         self.say(f"{'Restarted' if verb == 'restart' else 'Started'} {server.name} on {where}.")
         self.refresh_servers()
         self.select_server(server.name)
@@ -483,8 +483,7 @@ class ServersPane(Pane):
         address = server.address
         where = ""
         if address is not None:
-            host, port = address[0], address[1]
-            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            where = address_text(address)
         tcp = server.transport == "tcp"
         return {
             "name": server.name,
