@@ -89,7 +89,7 @@ def _script(
         app.query_one("#servers-table", DataTable).focus()
         pane.say(f"Started {daytime} on 127.0.0.1:{server_port}.")
         await app.workers.wait_for_complete()  # the TCP states, read off the UI thread
-        await pilot.pause()
+        await pilot.pause(0.2)  # and the table's columns widened to fit them
 
     return run_before
 
