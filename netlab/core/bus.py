@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 
 from netlab.core.events import Event
 
@@ -29,6 +30,7 @@ class EventBus:
         self.published = 0
         self.dropped = 0
         """Events that were pushed out, unread, by newer ones."""
+        self._summaries: dict[object, Callable[[], list[Event]]] = {}
 
     def publish(self, event: Event) -> None:
         with self._lock:
@@ -36,10 +38,22 @@ class EventBus:
                 self.dropped += 1
             self._events.append(event)
             self.published += 1
-        self._waiting.set()
+        if not self._waiting.is_set():  # set() takes a lock and notifies: only when needed
+            self._waiting.set()
+
+    def add_summaries(self, owner: object, take: Callable[[], list[Event]]) -> None:
+        """Have each drain() first publish what `take()` returns: a sampling server's
+        counts of a second that is over, which no message of its own will carry."""
+        self._summaries[owner] = take
+
+    def remove_summaries(self, owner: object) -> None:
+        self._summaries.pop(owner, None)
 
     def drain(self) -> list[Event]:
         """Take every waiting event, oldest first."""
+        for take in list(self._summaries.values()):
+            for event in take():
+                self.publish(event)
         with self._lock:
             events = list(self._events)
             self._events.clear()

@@ -57,6 +57,9 @@ class Event:
     size: int = 0
     detail: str = ""
     """Why a connection closed, what went wrong, where a server listens."""
+    summed: int = 0
+    """Messages this one event stands for when a flood was counted, not logged one by
+    one (see sampling.py); `size` is then their bytes and `data` is empty."""
     time: float = field(default_factory=time.monotonic)
 
 
@@ -111,7 +114,9 @@ def format_event(
     line = f"{clock(event.time)}  {event.source}  {event.kind.value}"
     if event.peer:
         line += f"  {event.peer}"
-    if event.data or event.size:
+    if event.summed:
+        line += f"  {event.summed:,} messages, {event.size:,} bytes, not logged one by one"
+    elif event.data or event.size:
         data = event.data
         shown = None if made_safe is None else made_safe.get(data)
         if shown is None:

@@ -16,10 +16,11 @@ import asyncio
 import contextlib
 import socket
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from netlab.core.endpoints import address_text
-from netlab.core.events import CloseReason, Event, Kind, message_event
+from netlab.core.events import CloseReason, Kind
 from netlab.core.framing import Framing, MessageTooBig, Splitter
 from netlab.core.servers import loop
 
@@ -47,7 +48,6 @@ class AsyncTcpConnection(asyncio.Protocol):
         "refused",
         "server",
         "session",
-        "source",
         "splitter",
         "started",
         "timer",
@@ -61,7 +61,6 @@ class AsyncTcpConnection(asyncio.Protocol):
         self.session: ServerProtocol | None = None
         self.splitter: Splitter | None = None
         self.peer = "?"
-        self.source = server.name
         self.reason: str | None = None
         self.refused = False
         self.closed = False
@@ -74,28 +73,21 @@ class AsyncTcpConnection(asyncio.Protocol):
     # -- asyncio's callbacks ----------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # uvloop's transports follow asyncio.Transport without subclassing it.
+        self.transport = transport = cast(asyncio.Transport, transport)
         server = self.server
-        self.transport = transport
         address = transport.get_extra_info("peername")
         self.peer = address_text(address) if address else "?"
         if server._stopping.is_set() or server.open_connections >= server.max_conns:
             self.refused = True
             transport.close()
             server.refused += 1
-            self._publish(
-                Event(
-                    Kind.REFUSED,
-                    self.source,
-                    self.peer,
-                    detail=(f"already {server.max_conns} connections open"),
-                )
-            )
+            server._emit(Kind.REFUSED, self.peer, f"already {server.max_conns} connections open")
             return
         self.listener.conns.add(self)
         server.open_connections += 1
         server.total_connections += 1
-        self._publish(Event(Kind.ACCEPTED, self.source, self.peer))
+        server._emit(Kind.ACCEPTED, self.peer)
         if server.idle_timeout is not None:
             self.timer = asyncio.get_running_loop().call_later(
                 server.idle_timeout, self._check_idle
@@ -120,7 +112,6 @@ class AsyncTcpConnection(asyncio.Protocol):
         server = self.server
         size = len(data)
         self.bytes_in += size
-        server.bytes_in += size
         if self.timer is not None:
             self.last_active = time.monotonic()
         limit = server.max_message
@@ -134,13 +125,18 @@ class AsyncTcpConnection(asyncio.Protocol):
                 )
             else:
                 messages = self.splitter.feed(data)
+                if not messages:
+                    server._count(bytes_in=size)
             on_message = self.session.on_message
-            publish = server.bus.publish
+            received = server._received
+            peer = self.peer
             for message in messages:
                 if len(message) > limit:
+                    server._count(bytes_in=size)
                     raise MessageTooBig(f"a message of {len(message)} bytes")
-                server.messages_in += 1
-                publish(message_event(Kind.RECEIVED, self.source, self.peer, message))
+                # The chunk's bytes are counted with its first message: one lock, not two.
+                received(Kind.RECEIVED, peer, message, size)
+                size = 0
                 reply = on_message(message)
                 if reply.data:
                     self._write(reply.data)
@@ -179,7 +175,7 @@ class AsyncTcpConnection(asyncio.Protocol):
                 self.session.on_close()
             except Exception as error:
                 server.errors += 1
-                self._publish(Event(Kind.ERROR, self.source, self.peer, detail=_describe(error)))
+                server._emit(Kind.ERROR, self.peer, _describe(error))
         self.listener.conns.discard(self)
         server.open_connections -= 1
         reason = self.reason
@@ -190,17 +186,13 @@ class AsyncTcpConnection(asyncio.Protocol):
                 reason = CloseReason.RESET
             else:
                 server.errors += 1
-                self._publish(Event(Kind.ERROR, self.source, self.peer, detail=_describe(exc)))
+                server._emit(Kind.ERROR, self.peer, _describe(exc))
                 reason = CloseReason.RESET
         duration = time.monotonic() - self.started
-        self._publish(
-            Event(
-                Kind.CLOSED,
-                self.source,
-                self.peer,
-                detail=f"{reason}; {duration:.3f} s; "
-                f"{self.bytes_in} bytes in, {self.bytes_out} out",
-            )
+        server._emit(
+            Kind.CLOSED,
+            self.peer,
+            f"{reason}; {duration:.3f} s; {self.bytes_in} bytes in, {self.bytes_out} out",
         )
         self.transport = None
         self.session = None
@@ -234,20 +226,13 @@ class AsyncTcpConnection(asyncio.Protocol):
     def _write(self, data: bytes) -> None:
         assert self.transport is not None
         self.transport.write(data)
-        size = len(data)
-        self.bytes_out += size
-        server = self.server
-        server.bytes_out += size
-        server.messages_out += 1
-        server.bus.publish(message_event(Kind.SENT, self.source, self.peer, data))
-
-    def _publish(self, event: Event) -> None:
-        self.server.bus.publish(event)
+        self.bytes_out += len(data)
+        self.server._sent(Kind.SENT, self.peer, data)
 
     def _failed(self, error: Exception) -> None:
         # A protocol's bug ends its connection, never the server.
         self.server.errors += 1
-        self._publish(Event(Kind.ERROR, self.source, self.peer, detail=_describe(error)))
+        self.server._emit(Kind.ERROR, self.peer, _describe(error))
         self.finish(CloseReason.BY_US)
 
     def _check_idle(self) -> None:
@@ -320,10 +305,13 @@ class AsyncDatagram(asyncio.DatagramProtocol):
         self.session = session
         self.sock = sock
         self.transport: asyncio.DatagramTransport | None = None
+        self._buffered: Callable[[], int] = _nothing_buffered
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # Python 3.11's selector datagram transport does not subclass DatagramTransport.
+        # Neither Python 3.11's selector datagram transport nor uvloop's subclasses
+        # DatagramTransport; both have get_write_buffer_size().
         self.transport = cast(asyncio.DatagramTransport, transport)
+        self._buffered = getattr(transport, "get_write_buffer_size", _nothing_buffered)
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         self.server._answer(self.session, data, addr, self._send)
@@ -332,8 +320,7 @@ class AsyncDatagram(asyncio.DatagramProtocol):
         transport = self.transport
         if transport is None or transport.is_closing():
             return False
-        buffered = getattr(transport, "get_write_buffer_size", None)
-        if buffered is not None and buffered() > MAX_UDP_BUFFER:
+        if self._buffered() > MAX_UDP_BUFFER:
             return False
         if not data:
             # asyncio drops an empty datagram silently, but over UDP it is an answer.
@@ -353,6 +340,10 @@ class AsyncDatagram(asyncio.DatagramProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+
+
+def _nothing_buffered() -> int:
+    return 0
 
 
 async def open_datagram(server: UdpServer, sock: socket.socket) -> AsyncDatagram:

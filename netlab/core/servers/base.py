@@ -10,6 +10,7 @@ from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import Event, Kind, message_event
+from netlab.core.sampling import MESSAGE_RATE, MessageSampler
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
 
 POLL = 0.1
@@ -44,6 +45,7 @@ class ServerBase:
         bus: EventBus | None,
         name: str | None,
         clock: Clock | None,
+        message_rate: int = MESSAGE_RATE,
     ) -> None:
         self.protocol = resolve_protocol(protocol)
         if self.transport not in self.protocol.transports:
@@ -53,6 +55,8 @@ class ServerBase:
             )
         if not 0 <= port <= 65535:
             raise InputError(f"Port {port} is out of range: use 0 to 65535.")
+        if message_rate < 1:
+            raise InputError(f"Message rate {message_rate} must be at least 1 a second.")
         self.host = host
         self.port = port
         self.bus = bus if bus is not None else EventBus()
@@ -70,6 +74,8 @@ class ServerBase:
         self.messages_out = 0
         self.refused = 0
         self.errors = 0
+        self._sampler = MessageSampler("", message_rate)
+        """Which messages get an event of their own; named in _named()."""
 
     @property
     def name(self) -> str:
@@ -87,11 +93,51 @@ class ServerBase:
             for counter, delta in deltas.items():
                 setattr(self, counter, getattr(self, counter) + delta)
 
+    def _named(self) -> None:
+        """Called once the address is known: from here on the name is fixed."""
+        self._name = self.name
+        self._sampler.source = self._name
+        self.bus.add_summaries(self, self._due_summaries)
+
     def _emit(self, kind: Kind, peer: str = "", detail: str = "") -> None:
+        if kind is Kind.CLOSED or kind is Kind.STOPPED:
+            # A peer's or the server's last counts go out before the event that ends it.
+            with self._count_lock:
+                summed = self._sampler.take_peer(peer) if peer else self._sampler.take_all()
+            for event in summed:
+                self.bus.publish(event)
+            if kind is Kind.STOPPED:
+                self.bus.remove_summaries(self)
         self.bus.publish(Event(kind, self.name, peer, detail=detail))
 
-    def _emit_data(self, kind: Kind, peer: str, data: bytes) -> None:
-        self.bus.publish(message_event(kind, self.name, peer, data))
+    def _received(self, kind: Kind, peer: str, data: bytes, size: int = 0) -> None:
+        """Count one message in (and `size` bytes in), logging it or summing it."""
+        with self._count_lock:
+            self.messages_in += 1
+            self.bytes_in += size
+            before = self._sampler.admit(kind, peer, len(data))
+        if before is not None:
+            self._publish_message(before, kind, peer, data)
+
+    def _sent(self, kind: Kind, peer: str, data: bytes) -> None:
+        """Count one message out, logging it or summing it."""
+        size = len(data)
+        with self._count_lock:
+            self.messages_out += 1
+            self.bytes_out += size
+            before = self._sampler.admit(kind, peer, size)
+        if before is not None:
+            self._publish_message(before, kind, peer, data)
+
+    def _publish_message(self, before: list[Event], kind: Kind, peer: str, data: bytes) -> None:
+        publish = self.bus.publish
+        for event in before:
+            publish(event)
+        publish(message_event(kind, self.name, peer, data))
+
+    def _due_summaries(self) -> list[Event]:
+        with self._count_lock:
+            return self._sampler.due()
 
     def _bind(self, kind: socket.SocketKind) -> socket.socket:
         """A socket bound to host:port, IPv6 when the host is an IPv6 address."""

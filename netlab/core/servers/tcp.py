@@ -26,6 +26,7 @@ from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import CloseReason, Kind
 from netlab.core.framing import MessageTooBig, Splitter
+from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio
 from netlab.core.servers.base import POLL, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
@@ -96,7 +97,7 @@ class _Connection:
             self.drop(SLOW_READER)
             return
         # Counted as handed over, as the async model counts what it gives its transport.
-        self.server._sent(self, whole)
+        self.server._handed_over(self, whole)
 
     def _send_now(self, data: bytes) -> int:
         """Send what the socket takes without waiting; how many bytes went."""
@@ -183,8 +184,11 @@ class TcpServer(ServerBase):
         max_outbox: int = MAX_OUTBOX,
         name: str | None = None,
         clock: Clock | None = None,
+        message_rate: int = MESSAGE_RATE,
     ) -> None:
-        super().__init__(protocol, host, port, bus=bus, name=name, clock=clock)
+        super().__init__(
+            protocol, host, port, bus=bus, name=name, clock=clock, message_rate=message_rate
+        )
         if model not in MODELS:
             raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
         if max_conns < 1 or max_message < 1 or max_outbox < 1:
@@ -220,6 +224,7 @@ class TcpServer(ServerBase):
         self._listener = listener
         host, port = listener.getsockname()[:2]
         self.address = (host, port)
+        self._named()
         self._emit(
             Kind.LISTENING, detail=f"listening on {address_text(self.address)} ({self.model})"
         )
@@ -309,14 +314,13 @@ class TcpServer(ServerBase):
         thread.start()
         return thread
 
-    def _sent(self, conn: _Connection, data: bytes) -> None:
+    def _handed_over(self, conn: _Connection, data: bytes) -> None:
         conn.bytes_out += len(data)
-        self._count(bytes_out=len(data), messages_out=1)
-        self._emit_data(Kind.SENT, conn.peer, data)
+        self._sent(Kind.SENT, conn.peer, data)
 
     def _send(self, conn: _Connection, data: bytes) -> None:
         conn.sock.sendall(data)
-        self._sent(conn, data)
+        self._handed_over(conn, data)
 
     def _serve(self, conn: _Connection) -> None:
         reason: str = CloseReason.BY_PEER
@@ -375,13 +379,18 @@ class TcpServer(ServerBase):
             chunk = conn.sock.recv(recv_size)
             if not chunk:
                 return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
-            conn.bytes_in += len(chunk)
-            self._count(bytes_in=len(chunk))
-            for message in splitter.feed(chunk):
+            size = len(chunk)
+            conn.bytes_in += size
+            messages = splitter.feed(chunk)
+            if not messages:
+                self._count(bytes_in=size)
+            for message in messages:
                 if len(message) > self.max_message:
+                    self._count(bytes_in=size)
                     raise MessageTooBig(f"a message of {len(message)} bytes")
-                self._count(messages_in=1)
-                self._emit_data(Kind.RECEIVED, conn.peer, message)
+                # The chunk's bytes are counted with its first message: one lock, not two.
+                self._received(Kind.RECEIVED, conn.peer, message, size)
+                size = 0
                 reply = session.on_message(message)
                 if reply.data:
                     self._send(conn, reply.data)

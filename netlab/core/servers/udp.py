@@ -18,6 +18,7 @@ from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import MAX_EVENT_DATA, Event, Kind
+from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio, loop
 from netlab.core.servers.base import POLL, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
@@ -83,8 +84,11 @@ class UdpServer(ServerBase):
         burst: float | None = None,
         name: str | None = None,
         clock: Clock | None = None,
+        message_rate: int = MESSAGE_RATE,
     ) -> None:
-        super().__init__(protocol, host, port, bus=bus, name=name, clock=clock)
+        super().__init__(
+            protocol, host, port, bus=bus, name=name, clock=clock, message_rate=message_rate
+        )
         if model not in MODELS:
             raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
         self.model = model
@@ -98,6 +102,8 @@ class UdpServer(ServerBase):
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._endpoint: aio.AsyncDatagram | None = None
+        self._peers: dict[Address, str] = {}
+        """Each source's "host:port", made once: a flood comes from a few sources."""
 
     def start(self) -> tuple[str, int]:
         if self.address is not None:
@@ -106,6 +112,7 @@ class UdpServer(ServerBase):
         self._sock = sock
         host, port = sock.getsockname()[:2]
         self.address = (host, port)
+        self._named()
         where = address_text(self.address)
         if self.model == "async":
             self._emit(Kind.LISTENING, detail=f"listening on {where} (async)")
@@ -167,8 +174,11 @@ class UdpServer(ServerBase):
         address: Address,
         send: Callable[[bytes, Address], bool] | None = None,
     ) -> None:
-        peer = address_text(address)
-        self._count(messages_in=1, bytes_in=len(data))
+        peer = self._peers.get(address)
+        if peer is None:
+            if len(self._peers) >= MAX_SOURCES:
+                self._peers.clear()
+            peer = self._peers[address] = address_text(address)
         detail = ""
         if address[1] < LOWEST_ANSWERED_PORT:
             self._count(ignored=1)
@@ -176,18 +186,20 @@ class UdpServer(ServerBase):
         elif not self.limiter.allow(address[0]):
             self._count(rate_limited=1)
             detail = "not answered: source over its rate limit"
-        kept = data[:MAX_EVENT_DATA]
-        self.bus.publish(Event(Kind.DATAGRAM_IN, self.name, peer, kept, len(data), detail))
         if detail:
+            # Always logged on its own: a refusal to answer is worth a line.
+            self._count(messages_in=1, bytes_in=len(data))
+            kept = data[:MAX_EVENT_DATA]
+            self.bus.publish(Event(Kind.DATAGRAM_IN, self.name, peer, kept, len(data), detail))
             return
+        self._received(Kind.DATAGRAM_IN, peer, data, len(data))
         try:
             reply = session.on_message(data)
             if reply.data is not None:
                 answer = reply.data[:MAX_DATAGRAM]
                 if not (send or self._sendto)(answer, address):
                     return
-                self._count(messages_out=1, bytes_out=len(answer))
-                self._emit_data(Kind.DATAGRAM_OUT, peer, answer)
+                self._sent(Kind.DATAGRAM_OUT, peer, answer)
         except Exception as error:
             # One bad datagram or unreachable source must not stop the server.
             self._count(errors=1)
