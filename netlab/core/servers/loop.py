@@ -5,6 +5,11 @@ coroutine's result, bounded) or `call()` (fire and forget); everything they keep
 per connection is then touched only from the loop's thread, so the hot path takes
 no locks. `shutdown()` stops any server still on the loop, stops the loop and
 joins its thread; the next use starts a fresh one.
+
+The loop is uvloop's where uvloop is installed (it is a dependency wherever it
+builds): the same asyncio API, with the socket work in libuv, which is what lets one
+Python thread keep up with a goroutine-per-connection Go server. Plain asyncio is
+the fallback, and NETLAB_LOOP=asyncio asks for it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import os
 import threading
 import weakref
 from collections.abc import Callable, Coroutine
@@ -31,6 +37,23 @@ _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _thread: threading.Thread | None = None
 _users: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    """A fresh loop: uvloop's when installed, unless NETLAB_LOOP=asyncio."""
+    if os.environ.get("NETLAB_LOOP", "").lower() != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def loop_kind() -> str:
+    """'uvloop' or 'asyncio': what the shared loop is, or would be when started."""
+    return type(_loop or new_loop()).__module__.split(".")[0]
 
 
 def _run_forever(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
@@ -56,7 +79,7 @@ def get_loop() -> asyncio.AbstractEventLoop:
     with _lock:
         if _loop is not None and _thread is not None and _thread.is_alive():
             return _loop
-        loop = asyncio.new_event_loop()
+        loop = new_loop()
         ready = threading.Event()
         thread = threading.Thread(
             target=_run_forever, args=(loop, ready), name="netlab asyncio servers", daemon=True
