@@ -13,9 +13,8 @@ call on_close() once as the connection ends.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 from netlab.core.framing import Framing
 from netlab.core.safetext import safe_bytes
@@ -50,11 +49,12 @@ def go_time_text(moment: datetime) -> str:
     return f"{stamp} {moment.strftime('%z')} {zone}"
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
+class Reply(NamedTuple):
     """Bytes to send and whether to close the connection afterwards.
 
     None sends nothing; b"" matters over UDP, where an empty datagram is an answer.
+    A named tuple, not a frozen dataclass: one is made per message, and a tuple is
+    built several times faster.
     """
 
     data: bytes | None = None
