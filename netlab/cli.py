@@ -22,6 +22,7 @@ from netlab.core import addresses
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, NetlabError
 from netlab.core.events import format_event
+from netlab.core.sampling import MESSAGE_RATE
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_PAGE = 16
@@ -638,7 +639,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bus = lab.bus
     try:
         for spec in specs:
-            options: dict[str, Any] = {"host": args.bind, "model": args.model}
+            options: dict[str, Any] = {
+                "host": args.bind,
+                "model": args.model,
+                "message_rate": args.log_rate,
+            }
             if spec.transport == "tcp":
                 options["max_conns"] = args.max_conns
                 if args.idle_timeout is not None:
@@ -813,6 +818,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--idle-timeout", type=_positive_float, metavar="S")
     sub.add_argument("--max-conns", type=_count, default=100, metavar="N")
+    sub.add_argument(
+        "--log-rate",
+        type=_count,
+        default=MESSAGE_RATE,
+        metavar="N",
+        help=f"messages a second (in and out) each server prints one by one; the rest as counts "
+        f"(default {MESSAGE_RATE})",
+    )
 
     sub = command("head", cmd_head, "HEAD / HTTP/1.0 and the reply (GetHeadInfo.go)", timeout=5)
     sub.add_argument("endpoint", metavar="HOST:PORT")

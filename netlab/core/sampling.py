@@ -19,7 +19,7 @@ from collections.abc import Callable
 from netlab.core.events import Event, Kind
 
 MESSAGE_RATE = 1000
-"""Messages a second each server logs one by one before it starts counting."""
+"""Messages a second, in and out together, each server logs one by one before it counts."""
 WINDOW = 1.0
 MAX_PENDING = 4096
 """Peers counted at once; more (a UDP flood from many ports) flushes early."""

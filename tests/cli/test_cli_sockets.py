@@ -20,9 +20,9 @@ from tests.cli.run import netlab
 class Serve:
     """A running `netlab serve`, read line by line without ever blocking for long."""
 
-    def __init__(self, *specs: str) -> None:
+    def __init__(self, *specs: str, options: tuple[str, ...] = ()) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "netlab", "serve", *specs],
+            [sys.executable, "-u", "-m", "netlab", "serve", *options, *specs],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -92,6 +92,27 @@ def test_send_to_echo_and_the_log_shows_it(serve: Serve) -> None:
     assert "6 bytes hello\\n" in serve.wait_for("received")
     assert "hello" in serve.wait_for("sent")
     assert "closed by peer" in serve.wait_for("closed")
+
+
+def test_serve_prints_a_flood_past_its_log_rate_as_counts() -> None:
+    server = Serve("echo:0", options=("--log-rate", "3"))
+    try:
+        host, port = server.addresses["tcp/echo"].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as client:
+            for _ in range(10):
+                client.sendall(b"ping")
+                assert client.recv(16) == b"ping"
+        closed = server.wait_for("closed")
+    finally:
+        server.stop()
+    for what in ("received", "sent"):
+        lines = [line for line in server.lines if f"  {what}  " in line]
+        # Three events a second in all, in and out; the rest of the ten are one count.
+        summed = [line for line in lines if line.endswith("not logged one by one")]
+        assert len(summed) == 1 and lines[-1] == summed[0]
+        messages = int(summed[0].split("  ")[-1].split()[0])
+        assert messages + len(lines) - 1 == 10
+        assert server.lines.index(summed[0]) < server.lines.index(closed)
 
 
 def test_send_a_udp_datagram_to_daytime(serve: Serve) -> None:
