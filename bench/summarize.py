@@ -79,12 +79,15 @@ def main() -> int:
 
     lines = [
         f"Measured by `bench/run` on {machine()}; {runs} runs per server per cell, "
-        f"alternating netlab / reference, {dur} timed windows; whole run {elapsed} s.",
+        f"alternating netlab / reference, {dur} timed windows; whole run {elapsed} s; "
+        f"{os.environ.get('BENCH_PINNED', 'not pinned')}; netlab's async model on "
+        f"{os.environ.get('BENCH_LOOP', '?')}.",
         "Each figure is the median with (min–max). Ratio = netlab median / reference median. "
         "CPU is the server's utime+stime over the window, in cores (1.00 = one core busy).",
         "",
-        "| cell | metric | netlab | reference | ratio | target | verdict | netlab p50 / p99 µs | "
-        "reference p50 / p99 µs | netlab CPU | reference CPU | netlab RSS MiB | reference RSS MiB |",
+        "| cell | metric | netlab | reference | ratio | target | verdict | "
+        "netlab p50 / p99 µs | reference p50 / p99 µs | netlab CPU | reference CPU | "
+        "netlab RSS MiB | reference RSS MiB |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in order:
@@ -101,7 +104,8 @@ def main() -> int:
         verdict = "missed"
         if failed["netlab"]:
             errors = {r.get("error", "?") for r in by["netlab"] if not r.get("ok")}
-            verdict = f"missed: {failed['netlab']} of {len(by['netlab'])} runs failed ({'; '.join(sorted(errors))[:160]})"
+            why = "; ".join(sorted(errors))[:160]
+            verdict = f"missed: {failed['netlab']} of {len(by['netlab'])} runs failed ({why})"
         elif ratio is not None:
             if target is None:
                 verdict = "met"
@@ -119,20 +123,21 @@ def main() -> int:
             echoes = [r.get("echo_secs", 0) for r in ok["netlab"]]
             ropens = [r.get("open_secs", 0) for r in ok["reference"]]
             rechoes = [r.get("echo_secs", 0) for r in ok["reference"]]
+            median = statistics.median
             verdict += (
-                f" (open {fmt(statistics.median(opens))} s, echo all {fmt(statistics.median(echoes))} s;"
-                f" reference {fmt(statistics.median(ropens))} s / {fmt(statistics.median(rechoes))} s)"
+                f" (open {fmt(median(opens))} s, echo all {fmt(median(echoes))} s;"
+                f" reference {fmt(median(ropens))} s / {fmt(median(rechoes))} s)"
             )
         if name.startswith("udp"):
             lost = {s: sum(r.get("lost", 0) for r in ok[s]) for s in ok}
             verdict += f"; lost {lost['netlab']} / {lost['reference']} datagrams (200 ms timeout)"
 
-        def lat(s: str) -> str:
+        def lat(s: str, ok: dict[str, list[dict]] = ok) -> str:
             p50 = [r["p50_us"] for r in ok[s] if "p50_us" in r]
             p99 = [r["p99_us"] for r in ok[s] if "p99_us" in r]
             return f"{fmt(statistics.median(p50))} / {fmt(statistics.median(p99))}" if p50 else "—"
 
-        def col(s: str, key: str) -> str:
+        def col(s: str, key: str, ok: dict[str, list[dict]] = ok) -> str:
             return spread([r[key] for r in ok[s] if key in r])
 
         lines.append(

@@ -33,10 +33,14 @@ class Serve:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.addresses: dict[str, str] = {}
-        for _ in specs:
-            line = self.next_line(10)
-            kind, _, _, where = line.split()
-            self.addresses[kind] = where
+        try:
+            for _ in specs:
+                line = self.next_line(10)
+                kind, _, _, where = line.split()
+                self.addresses[kind] = where
+        except BaseException:
+            self.stop()  # never leave a server running behind a failed start
+            raise
 
     def _read(self) -> None:
         assert self.process.stdout is not None

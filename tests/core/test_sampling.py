@@ -6,7 +6,7 @@ import pytest
 
 from netlab.core.bus import EventBus
 from netlab.core.events import Event, Kind, format_event
-from netlab.core.sampling import MAX_PENDING, MessageSampler
+from netlab.core.sampling import IN, MAX_PENDING, OUT, MessageSampler
 
 
 class Clock:
@@ -17,9 +17,9 @@ class Clock:
         return self.now
 
 
-def feed(sampler: MessageSampler, count: int, kind: Kind = Kind.RECEIVED, peer: str = "p:1") -> int:
+def feed(sampler: MessageSampler, count: int, direction: int = IN, peer: str = "p:1") -> int:
     """Offer `count` 10-byte messages; how many got an event of their own."""
-    return sum(sampler.admit(kind, peer, 10) is not None for _ in range(count))
+    return sum(sampler.admit(peer, 10, direction) is not None for _ in range(count))
 
 
 def test_the_first_messages_of_a_second_are_admitted_the_rest_summed() -> None:
@@ -45,7 +45,7 @@ def test_a_new_window_hands_back_the_last_ones_summaries_first() -> None:
     assert feed(sampler, 3) == 2
     assert feed(sampler, 4) == 0
     clock.now += 1.5
-    before = sampler.admit(Kind.RECEIVED, "p:1", 10)
+    before = sampler.admit("p:1", 10, IN)
     assert before is not None and [e.summed for e in before] == [5]
     assert feed(sampler, 2) == 1  # the new window's budget, less the message that opened it
 
@@ -54,15 +54,25 @@ def test_summaries_are_per_peer_and_direction_and_taken_before_a_close() -> None
     clock = Clock()
     sampler = MessageSampler("s", rate=1, clock=clock)
     feed(sampler, 1)  # the window's budget
-    feed(sampler, 3, Kind.RECEIVED, "a:1")
-    feed(sampler, 2, Kind.SENT, "a:1")
-    feed(sampler, 4, Kind.RECEIVED, "b:2")
+    feed(sampler, 3, IN, "a:1")
+    feed(sampler, 2, OUT, "a:1")
+    feed(sampler, 4, IN, "b:2")
     taken = sampler.take_peer("a:1")
     assert [(e.kind, e.peer, e.summed) for e in taken] == [
         (Kind.RECEIVED, "a:1", 3),
         (Kind.SENT, "a:1", 2),
     ]
     assert [(e.peer, e.summed) for e in sampler.take_all()] == [("b:2", 4)]
+
+
+def test_a_udp_server_sums_under_its_own_kinds() -> None:
+    sampler = MessageSampler("s", (Kind.DATAGRAM_IN, Kind.DATAGRAM_OUT), rate=1, clock=Clock())
+    feed(sampler, 3)
+    feed(sampler, 2, OUT)
+    assert [(e.kind, e.summed) for e in sampler.take_all()] == [
+        (Kind.DATAGRAM_IN, 2),
+        (Kind.DATAGRAM_OUT, 2),
+    ]
     assert sampler.take_all() == []
 
 
@@ -71,7 +81,7 @@ def test_too_many_peers_flush_early_rather_than_grow() -> None:
     feed(sampler, 1)
     flushed: list[Event] = []
     for port in range(MAX_PENDING + 10):
-        before = sampler.admit(Kind.DATAGRAM_IN, f"h:{port}", 1)
+        before = sampler.admit(f"h:{port}", 1, IN)
         if before:
             flushed += before
     assert len(flushed) == MAX_PENDING

@@ -135,7 +135,7 @@ class AsyncTcpConnection(asyncio.Protocol):
                     server._count(bytes_in=size)
                     raise MessageTooBig(f"a message of {len(message)} bytes")
                 # The chunk's bytes are counted with its first message: one lock, not two.
-                received(Kind.RECEIVED, peer, message, size)
+                received(peer, message, size)
                 size = 0
                 reply = on_message(message)
                 if reply.data:
@@ -227,7 +227,7 @@ class AsyncTcpConnection(asyncio.Protocol):
         assert self.transport is not None
         self.transport.write(data)
         self.bytes_out += len(data)
-        self.server._sent(Kind.SENT, self.peer, data)
+        self.server._sent(self.peer, data)
 
     def _failed(self, error: Exception) -> None:
         # A protocol's bug ends its connection, never the server.

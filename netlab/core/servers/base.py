@@ -10,7 +10,7 @@ from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import Event, Kind, message_event
-from netlab.core.sampling import MESSAGE_RATE, MessageSampler
+from netlab.core.sampling import IN, MESSAGE_RATE, OUT, MessageSampler
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
 
 POLL = 0.1
@@ -35,6 +35,8 @@ class ServerBase:
     """
 
     transport: ClassVar[Transport]
+    message_kinds: ClassVar[tuple[Kind, Kind]]
+    """The event kinds of a message in and a message out."""
 
     def __init__(
         self,
@@ -74,7 +76,7 @@ class ServerBase:
         self.messages_out = 0
         self.refused = 0
         self.errors = 0
-        self._sampler = MessageSampler("", message_rate)
+        self._sampler = MessageSampler("", self.message_kinds, message_rate)
         """Which messages get an event of their own; named in _named()."""
 
     @property
@@ -110,24 +112,24 @@ class ServerBase:
                 self.bus.remove_summaries(self)
         self.bus.publish(Event(kind, self.name, peer, detail=detail))
 
-    def _received(self, kind: Kind, peer: str, data: bytes, size: int = 0) -> None:
+    def _received(self, peer: str, data: bytes, size: int = 0) -> None:
         """Count one message in (and `size` bytes in), logging it or summing it."""
         with self._count_lock:
             self.messages_in += 1
             self.bytes_in += size
-            before = self._sampler.admit(kind, peer, len(data))
+            before = self._sampler.admit(peer, len(data), IN)
         if before is not None:
-            self._publish_message(before, kind, peer, data)
+            self._publish_message(before, self.message_kinds[0], peer, data)
 
-    def _sent(self, kind: Kind, peer: str, data: bytes) -> None:
+    def _sent(self, peer: str, data: bytes) -> None:
         """Count one message out, logging it or summing it."""
         size = len(data)
         with self._count_lock:
             self.messages_out += 1
             self.bytes_out += size
-            before = self._sampler.admit(kind, peer, size)
+            before = self._sampler.admit(peer, size, OUT)
         if before is not None:
-            self._publish_message(before, kind, peer, data)
+            self._publish_message(before, self.message_kinds[1], peer, data)
 
     def _publish_message(self, before: list[Event], kind: Kind, peer: str, data: bytes) -> None:
         publish = self.bus.publish

@@ -169,6 +169,7 @@ class TcpServer(ServerBase):
     """Serves one protocol over TCP; start() in the caller's thread, the rest in its own."""
 
     transport = "tcp"
+    message_kinds = (Kind.RECEIVED, Kind.SENT)
 
     def __init__(
         self,
@@ -316,7 +317,7 @@ class TcpServer(ServerBase):
 
     def _handed_over(self, conn: _Connection, data: bytes) -> None:
         conn.bytes_out += len(data)
-        self._sent(Kind.SENT, conn.peer, data)
+        self._sent(conn.peer, data)
 
     def _send(self, conn: _Connection, data: bytes) -> None:
         conn.sock.sendall(data)
@@ -389,7 +390,7 @@ class TcpServer(ServerBase):
                     self._count(bytes_in=size)
                     raise MessageTooBig(f"a message of {len(message)} bytes")
                 # The chunk's bytes are counted with its first message: one lock, not two.
-                self._received(Kind.RECEIVED, conn.peer, message, size)
+                self._received(conn.peer, message, size)
                 size = 0
                 reply = session.on_message(message)
                 if reply.data:

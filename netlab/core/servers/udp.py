@@ -71,6 +71,7 @@ class UdpServer(ServerBase):
     """
 
     transport = "udp"
+    message_kinds = (Kind.DATAGRAM_IN, Kind.DATAGRAM_OUT)
 
     def __init__(
         self,
@@ -192,14 +193,14 @@ class UdpServer(ServerBase):
             kept = data[:MAX_EVENT_DATA]
             self.bus.publish(Event(Kind.DATAGRAM_IN, self.name, peer, kept, len(data), detail))
             return
-        self._received(Kind.DATAGRAM_IN, peer, data, len(data))
+        self._received(peer, data, len(data))
         try:
             reply = session.on_message(data)
             if reply.data is not None:
                 answer = reply.data[:MAX_DATAGRAM]
                 if not (send or self._sendto)(answer, address):
                     return
-                self._sent(Kind.DATAGRAM_OUT, peer, answer)
+                self._sent(peer, answer)
         except Exception as error:
             # One bad datagram or unreachable source must not stop the server.
             self._count(errors=1)

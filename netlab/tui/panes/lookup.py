@@ -123,7 +123,7 @@ class Query:
         elif self.kind == "tcp":
             detail += f" :{self.port.strip()}"
         if self.kind in ("ping", "tcp") and self.count.strip() not in ("", "1"):
-            detail += f" ×{self.count.strip()}"  # noqa: RUF001
+            detail += f" ×{self.count.strip()}"
         return Text.assemble((tag.ljust(8) + " ", "dim"), safe_text(detail, limit=200))
 
 
