@@ -15,7 +15,9 @@ import subprocess
 import sys
 from collections import defaultdict
 
-START, END = "<!-- results -->", "<!-- /results -->"
+# Pinned runs (the default) and unpinned ones (BENCH_PIN=0) keep a table each.
+TABLE = "results" if os.environ.get("BENCH_PIN", "1") == "1" else "results-unpinned"
+START, END = f"<!-- {TABLE} -->", f"<!-- /{TABLE} -->"
 
 # cell prefix -> (metric, unit, "higher" | "lower" is better, target ratio, target text)
 RULES = [
