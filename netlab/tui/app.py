@@ -13,7 +13,6 @@ from textual.widgets import Footer, Header, Tab, Tabs
 
 from netlab.core.lab import Lab
 from netlab.tui.commands import LabCommands
-from netlab.tui.help import HelpScreen
 from netlab.tui.panes.address import AddressPane
 from netlab.tui.panes.base import Pane
 from netlab.tui.panes.client import ClientPane
@@ -119,6 +118,9 @@ class NetlabApp(App[None]):
             self.query_one(f"#{first}", Pane).focus_first()
 
     def action_help(self) -> None:
+        # Imported on first use: the Markdown widget it needs costs 40 ms at startup.
+        from netlab.tui.help import HelpScreen
+
         view = self.view
         panes = ["client", "servers"] if view == SPLIT else [view]
         text = "\n\n".join(self.query_one(f"#{pane}", Pane).HELP for pane in panes)

@@ -435,6 +435,8 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
 
     def __init__(self) -> None:
         super().__init__()
+        # Empty to begin with; set before mounting, a class change re-styles the whole pane.
+        self.add_class("-empty")
         self.info: AddressInfo | None = None
         """The last address that was read without an error."""
         self.listing: Listing | None = None
@@ -463,7 +465,6 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
             yield SubnetTable(id="split-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.set_class(True, "-empty")
         examples = self.query_one("#address-examples", OptionList)
         examples.border_title = "Examples: Tab, then Enter to try one"
 
