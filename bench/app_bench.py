@@ -1,0 +1,928 @@
+"""App benchmarks of issue #5: the netlab app, headless, with real servers under load.
+
+    .venv/bin/python bench/app_bench.py                            # JSON lines on stdout
+    .venv/bin/python bench/app_bench.py --readme bench/README.md   # and the README table
+    .venv/bin/python bench/app_bench.py --only keys startup        # some measures only
+
+Four measures, each printed as one JSON object per line (name, figure, unit, target, met
+and details):
+
+1. Events absorbed by the Servers pane: a thread publishes real `Event`s for a running
+   lab server to the app's bus as fast as it can, while the pane shows them; absorbed =
+   handed to the pane + dropped by the bus. Then real floods (a load generator against
+   lab servers): every message the server counted must be in the log, one by one or
+   summed in a summary event.
+2. Key latency: while that synthetic flood runs and a lab server (threaded, then async)
+   serves 100 connections of round trips, a thread playing the terminal's input thread
+   posts keys (`f`, the log's "follow newest") on a schedule, not waiting for the app;
+   latency is from each planned moment to the binding's action starting, so waiting for
+   the GIL and for keys queued in a stall counts.
+3. Startup: fresh processes, netlab (`netlab.cli.main([])`, as the `netlab` command) and
+   a bare Textual app alternating, from spawn to the first frame made.
+4. Subnet split first page: in the Address view, the last digit of the split typed as a
+   key, until a frame shows the first rows of the new listing.
+
+Frames: headless apps skip turning a frame into terminal output; here it is still built
+(not written) as a terminal driver would, so the time to make a frame is counted.
+
+Loopback only (127.0.0.1, port 0), no name lookups; every loop is bounded in count and
+time; any process started here is stopped by its own handle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import textual
+from rich.console import RenderableType
+from textual import events
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input
+
+from netlab.core.events import Event, Kind, message_event
+from netlab.core.lab import Lab
+from netlab.tui.app import NetlabApp
+from netlab.tui.panes.address import AddressPane, SubnetTable
+from netlab.tui.panes.servers import ServersPane
+from netlab.tui.widgets.eventlog import EventLog
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "bench" / ".build"
+LOADGEN = BUILD / "loadgen"
+SIZE = (120, 40)
+HOST = "127.0.0.1"
+
+FLOOD_SECONDS = 4.0
+FLOOD_MAX_EVENTS = 20_000_000
+EVENTS_TARGET = 100_000
+FLAT_BYTES_PER_EVENT = 10.0
+REAL_FLOOD = "2s"
+REAL_FLOOD_CONNS = 10
+KEY_PRESSES = 250
+KEY_LOAD_CONNS = 100
+KEY_TARGET_MS = 100.0
+STARTUP_RUNS = 9
+STARTUP_RATIO = 1.2
+SUBNET_TRIALS = 9
+SUBNET_TARGET_MS = 50.0
+WAIT = 5.0
+"""The longest any single wait for the app may take before the measure fails."""
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {
+        "min": round(min(values), 2),
+        "median": round(statistics.median(values), 2),
+        "max": round(max(values), 2),
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile: the smallest value with `share` of them at or below it."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))
+    return ordered[int(rank) - 1]
+
+
+async def wait_until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
+    # Sleeping, not pilot.pause(), which would also force a screen refresh each time.
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def while_alive(
+    thread: threading.Thread, seconds: float, each: Callable[[], object] | None = None
+) -> None:
+    """Let the app run while `thread` works, for at most `seconds`; `each` every 0.1 s."""
+    deadline = time.monotonic() + seconds
+    while thread.is_alive() and time.monotonic() < deadline:
+        if each is not None:
+            each()
+        await asyncio.sleep(0.1)
+    thread.join(WAIT)
+
+
+class BenchApp(NetlabApp):
+    """NetlabApp noting each frame; a probe may look at the screen as each frame is made."""
+
+    def __init__(self) -> None:
+        super().__init__(lab=Lab())
+        self.frames = 0
+        self.frame_probe: Callable[[float], None] | None = None
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        super()._display(screen, renderable)
+        if renderable is None:
+            return
+        # The headless driver drops the frame here; a terminal driver would build its
+        # escape sequences, which is part of what a frame costs.
+        render = getattr(renderable, "render_segments", None)
+        if render is not None:
+            render(self.console)
+        self.frames += 1
+        if self.frame_probe is not None:
+            self.frame_probe(time.perf_counter())
+
+
+# -- load from outside: the Go load generator, or Python when there is no Go ------------------
+
+
+def ensure_loadgen() -> Path | None:
+    """bench/.build/loadgen, built if Go is here and it is not; None without Go."""
+    if LOADGEN.exists():
+        return LOADGEN
+    go = shutil.which("go")
+    if go is None:
+        return None
+    env = dict(os.environ)
+    env |= {
+        "GOCACHE": str(BUILD / "gocache"),
+        "GOPATH": str(BUILD / "gopath"),
+        "GOFLAGS": "-mod=mod",
+        "GOTOOLCHAIN": "local",
+    }
+    BUILD.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [go, "build", "-o", str(LOADGEN), "./loadgen"],
+        cwd=ROOT / "bench",
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    return LOADGEN
+
+
+PY_LOAD = r"""
+import json, socket, sys, threading, time
+
+host, port, conns, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+seconds = float(sys.argv[5])
+socks = [socket.create_connection((host, port), timeout=10) for _ in range(conns)]
+rounds = [0] * conns
+deadline = time.monotonic() + seconds
+
+
+def run(i):
+    sock, out = socks[i], bytes((i + n) % 251 for n in range(size))
+    while time.monotonic() < deadline:
+        sock.sendall(out)
+        got = 0
+        while got < size:
+            chunk = sock.recv(size - got)
+            if not chunk:
+                return
+            got += len(chunk)
+        rounds[i] += 1
+
+
+threads = [threading.Thread(target=run, args=(i,)) for i in range(conns)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(seconds + 15)
+for sock in socks:
+    sock.close()
+done = sum(rounds)
+print(json.dumps({"round_trips": done, "rt_per_s": done / seconds, "client": "python"}))
+"""
+
+
+def load_command(port: int, conns: int, duration: str) -> list[str]:
+    """Round trips of 64 bytes on `conns` loopback connections for `duration` ("2s")."""
+    loadgen = ensure_loadgen()
+    if loadgen is not None:
+        return [
+            str(loadgen),
+            f"-addr={HOST}:{port}",
+            "-mode=rr",
+            f"-conns={conns}",
+            "-size=64",
+            f"-dur={duration}",
+            "-limit=60s",
+        ]
+    seconds = duration.removesuffix("s")
+    return [sys.executable, "-c", PY_LOAD, HOST, str(port), str(conns), "64", seconds]
+
+
+def run_load(command: list[str]) -> dict[str, Any]:
+    """Run a load client to its end (bounded by a timeout) and read its JSON line."""
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    lines = done.stdout.strip().splitlines()
+    result: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    result["exit"] = done.returncode
+    if done.returncode:
+        result["stderr"] = done.stderr.strip()[-300:]
+    return result
+
+
+# -- 1. events absorbed ---------------------------------------------------------------------
+
+
+class Producer(threading.Thread):
+    """Publishes echo traffic's events (received, sent) for one server as fast as it can."""
+
+    def __init__(self, app: NetlabApp, source: str, seconds: float) -> None:
+        super().__init__(name="bench producer", daemon=True)
+        self.bus = app.lab.bus
+        self.source = source
+        self.seconds = seconds
+        self.halt = threading.Event()
+        self.published = 0
+        self.started_at = 0.0
+        self.stopped_at = 0.0
+        # Text lines, each received and then sent back, as an echo server logs them:
+        # 4,096 different ones, so the log's per-batch cache of made-safe data only
+        # spares the second event of each pair.
+        self.payloads = [
+            f"{n:06d} the quick brown fox jumps over the lazy dog 0123456789\r\n".encode()[:64]
+            for n in range(4096)
+        ]
+        self.peers = [f"{HOST}:{50000 + n}" for n in range(100)]
+
+    def run(self) -> None:
+        publish, source, payloads, peers = self.bus.publish, self.source, self.payloads, self.peers
+        received, sent = Kind.RECEIVED, Kind.SENT
+        n = 0
+        self.started_at = time.perf_counter()
+        deadline = self.started_at + self.seconds
+        while n < FLOOD_MAX_EVENTS and not self.halt.is_set():
+            if time.perf_counter() >= deadline:
+                break
+            for i in range(n, n + 1000, 2):
+                peer, data = peers[i % 100], payloads[i % 4096]
+                publish(message_event(received, source, peer, data))
+                publish(message_event(sent, source, peer, data))
+            n += 1000
+        self.stopped_at = time.perf_counter()
+        self.published = n
+
+
+class Sampler(threading.Thread):
+    """Counters and RSS every 0.2 s while a flood runs."""
+
+    def __init__(self, app: NetlabApp, log: EventLog) -> None:
+        super().__init__(name="bench sampler", daemon=True)
+        self.bus = app.lab.bus
+        self.log = log
+        self.halt = threading.Event()
+        self.samples: list[tuple[float, int, int, int, float]] = []
+
+    def take(self) -> None:
+        sample = (time.perf_counter(), self.log.events_seen, self.bus.dropped, self.log.lost)
+        self.samples.append((*sample, rss_mib()))
+
+    def run(self) -> None:
+        for _ in range(int(FLOOD_SECONDS * 5) + 50):
+            self.take()
+            if self.halt.wait(0.2):
+                break
+        self.take()
+
+
+async def flood_synthetic(pilot: Pilot[None], app: BenchApp) -> dict[str, Any]:
+    server = app.lab.start_server("tcp:echo:0", host=HOST)
+    pane = app.query_one(ServersPane)
+    log = pane.event_log
+    await wait_until(pilot, lambda: server.name in pane._server_names, "the server's row")
+    await pilot.pause(0.3)
+    bus = app.lab.bus
+    before = (log.events_seen, bus.dropped, log.lost, bus.published)
+    frames_before = app.frames
+    producer = Producer(app, server.name, FLOOD_SECONDS)
+    sampler = Sampler(app, log)
+    sampler.start()
+    producer.start()
+    await while_alive(producer, FLOOD_SECONDS + WAIT)
+    # Whatever is still on the bus goes to the pane on the next tick or two.
+    await wait_until(pilot, lambda: len(bus) == 0, "the bus to be drained")
+    await pilot.pause(0.15)
+    sampler.halt.set()
+    sampler.join(WAIT)
+    seconds = producer.stopped_at - producer.started_at
+    seen = log.events_seen - before[0]
+    dropped = bus.dropped - before[1]
+    lost = log.lost - before[2]
+    published = bus.published - before[3]
+    absorbed = seen + dropped
+    samples = sampler.samples
+    # Absorbed per whole second of the flood, from the 0.2 s samples.
+    per_second = []
+    start = producer.started_at
+    for second in range(int(seconds)):
+        inside = [s for s in samples if start + second <= s[0] <= start + second + 1]
+        if len(inside) >= 2:
+            first, last = inside[0], inside[-1]
+            span = last[0] - first[0]
+            count = (last[1] - first[1]) + (last[2] - first[2])
+            per_second.append(round(count / span))
+    rss = [s[4] for s in samples]
+    # The bus (50,000 events) and the log (5,000 lines) fill in the first moments; after
+    # that memory must not grow with the events. Keeping even one event in twenty would
+    # cost over 10 bytes an event (an Event and its data are over 200), so growth below
+    # that is the allocator's steps, not events kept.
+    settled = [s for s in samples if s[0] >= start + 1.0]
+    growth = (settled[-1][4] - settled[0][4]) if len(settled) >= 2 else 0.0
+    later = (settled[-1][1] + settled[-1][2]) - (settled[0][1] + settled[0][2]) if settled else 0
+    per_event = growth * 2**20 / later if later else float("inf")
+    flat = per_event < FLAT_BYTES_PER_EVENT
+    rate = absorbed / seconds
+    return {
+        "name": "events absorbed by the Servers pane (synthetic flood)",
+        "figure": round(rate),
+        "unit": "events/s",
+        "target": f"≥ {EVENTS_TARGET:,} events/s shown or counted as dropped, memory flat",
+        "met": rate >= EVENTS_TARGET and flat and absorbed == published,
+        "seconds": round(seconds, 2),
+        "published": published,
+        "handed_to_pane": seen,
+        "shown_as_lines": seen - lost,
+        "lost_by_log_cap": lost,
+        "dropped_by_bus": dropped,
+        "unaccounted": published - absorbed,
+        "per_second": per_second,
+        "frames": app.frames - frames_before,
+        "rss_mib": {
+            "start": round(rss[0], 1),
+            "after_1s": round(settled[0][4], 1) if settled else None,
+            "end": round(rss[-1], 1),
+            "max": round(max(rss), 1),
+            "growth_after_1s": round(growth, 1),
+            "growth_bytes_per_event_after_1s": round(per_event, 2),
+        },
+        "memory_flat": flat,
+    }
+
+
+async def flood_real(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str, Any]:
+    """A load generator against a lab server: every message it counts must be in the log."""
+    server = app.lab.start_server(f"tcp:echo:0@{model}", host=HOST, max_conns=200)
+    pane = app.query_one(ServersPane)
+    log = pane.event_log
+    await wait_until(pilot, lambda: server.name in pane._server_names, "the server's row")
+    tally = {"messages": 0, "bytes": 0, "single": 0, "summaries": 0, "closed": 0}
+    show = log.show_events
+
+    def counting(batch: list[Event]) -> None:
+        for event in batch:
+            if event.source != server.name:
+                continue
+            if event.kind is Kind.RECEIVED or event.kind is Kind.SENT:
+                tally["messages"] += event.summed or 1
+                tally["bytes"] += event.size
+                tally["summaries" if event.summed else "single"] += 1
+            elif event.kind is Kind.CLOSED:
+                tally["closed"] += 1
+        show(batch)
+
+    def counted() -> tuple[int, int]:
+        return (server.messages_in + server.messages_out, server.bytes_in + server.bytes_out)
+
+    log.show_events = counting  # type: ignore[method-assign,assignment]
+    dropped_before = app.lab.bus.dropped
+    try:
+        command = load_command(server.address[1], REAL_FLOOD_CONNS, REAL_FLOOD)
+        load = await asyncio.to_thread(run_load, command)
+        # Each connection's last counts come with its closing event.
+        with contextlib.suppress(TimeoutError):
+            await wait_until(
+                pilot,
+                lambda: (
+                    tally["closed"] >= REAL_FLOOD_CONNS
+                    and (tally["messages"], tally["bytes"]) == counted()
+                ),
+                "every message in the log",
+            )
+    finally:
+        log.show_events = show  # type: ignore[method-assign]
+    messages, size = counted()
+    share = 100.0 * tally["messages"] / messages if messages else 0.0
+    return {
+        "name": f"real flood: server messages in the log ({model} echo, {REAL_FLOOD_CONNS} conns)",
+        "figure": round(share, 3),
+        "unit": "% of messages",
+        "target": "all of them",
+        "met": messages > 0 and (tally["messages"], tally["bytes"]) == (messages, size),
+        "server_messages": messages,
+        "log_messages": tally["messages"],
+        "server_bytes": size,
+        "log_bytes": tally["bytes"],
+        "events_one_by_one": tally["single"],
+        "summary_events": tally["summaries"],
+        "dropped_by_bus": app.lab.bus.dropped - dropped_before,
+        "load": {
+            k: load.get(k) for k in ("round_trips", "rt_per_s", "exit", "stderr") if k in load
+        },
+    }
+
+
+# -- 2. key latency -------------------------------------------------------------------------
+
+
+class Typist(threading.Thread):
+    """Posts keys from its own thread, as a terminal driver's input thread does.
+
+    Keys go at planned moments (every 20–40 ms, like a held key's repeat) whether or not
+    the app has handled the last one: a stall then delays every key pressed during it, as
+    a person feels it, instead of only the one key in flight. Latency runs from the
+    planned moment, so this thread waking late for the GIL counts too.
+    """
+
+    def __init__(self, app: NetlabApp, key: str) -> None:
+        super().__init__(name="bench typist", daemon=True)
+        self.app = app
+        self.key = key
+        self.planned: list[float] = []
+
+    def run(self) -> None:
+        rng = random.Random(5)
+        planned = time.perf_counter() + 0.05
+        for _ in range(KEY_PRESSES):
+            time.sleep(max(0.0, planned - time.perf_counter()))
+            key = events.Key(self.key, self.key)
+            key.set_sender(self.app)
+            self.planned.append(planned)
+            self.app.post_message(key)
+            planned += rng.uniform(0.02, 0.04)
+
+
+async def key_latency(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str, Any]:
+    loaded = app.lab.start_server(f"tcp:echo:0@{model}", host=HOST, max_conns=200)
+    quiet = app.lab.start_server("tcp:echo:0", host=HOST)
+    pane = app.query_one(ServersPane)
+    log = pane.event_log
+    await wait_until(pilot, lambda: quiet.name in pane._server_names, "the servers' rows")
+    log.focus()
+    await pilot.pause(0.2)
+
+    typist = Typist(app, "f")
+    handled: list[float] = []
+    framed: list[float] = []
+    follow = log.action_follow
+
+    def timed_follow() -> None:
+        handled.append(time.perf_counter())
+        follow()
+
+    def frame_probe(now: float) -> None:
+        # Keys are handled in the order pressed; each one's first frame after its action
+        # is when its effect can be on screen.
+        while len(framed) < len(handled):
+            framed.append(now)
+
+    log.action_follow = timed_follow  # type: ignore[method-assign]
+    seconds = KEY_PRESSES * 0.03 + 3
+    command = load_command(loaded.address[1], KEY_LOAD_CONNS, f"{seconds:.0f}s")
+    load_task = asyncio.create_task(asyncio.to_thread(run_load, command))
+    open_during: list[int] = []
+    producer = Producer(app, quiet.name, seconds)
+    try:
+        await wait_until(
+            pilot,
+            lambda: loaded.open_connections >= KEY_LOAD_CONNS or load_task.done(),
+            "100 connections",
+        )
+        await asyncio.sleep(0.3)  # round trips under way
+        rounds_at_start = loaded.messages_in
+        producer.start()
+        await asyncio.sleep(0.5)  # the bus full and the log busy before the first key
+        app.frame_probe = frame_probe
+        typist.start()
+        await while_alive(
+            typist, KEY_PRESSES * 0.04 + WAIT, lambda: open_during.append(loaded.open_connections)
+        )
+        load_during = loaded.messages_in - rounds_at_start
+        still_loading = not load_task.done() and producer.is_alive()
+        with contextlib.suppress(TimeoutError):
+            await wait_until(pilot, lambda: len(framed) >= len(typist.planned), "every key")
+    finally:
+        app.frame_probe = None
+        producer.halt.set()
+        log.action_follow = follow  # type: ignore[method-assign]
+    producer.join(WAIT)
+    load = await load_task
+    planned = typist.planned
+    ms = [(at - press) * 1000 for at, press in zip(handled, planned, strict=False)]
+    frames_ms = [(at - press) * 1000 for at, press in zip(framed, planned, strict=False)]
+    p99 = percentile(ms, 0.99) if ms else float("inf")
+    missing = len(planned) - len(ms)
+    return {
+        "name": f"key press handled, log flooded, {model} server under 100-connection load",
+        "figure": round(p99, 1),
+        "unit": "ms p99",
+        "target": f"p99 < {KEY_TARGET_MS:g} ms",
+        "met": bool(ms) and p99 < KEY_TARGET_MS and not missing and still_loading,
+        "presses": len(planned),
+        "not_handled": missing,
+        "p50_ms": round(percentile(ms, 0.5), 1) if ms else None,
+        "p90_ms": round(percentile(ms, 0.9), 1) if ms else None,
+        "max_ms": round(max(ms), 1) if ms else None,
+        "to_next_frame_ms": (
+            {
+                "p50": round(percentile(frames_ms, 0.5), 1),
+                "p99": round(percentile(frames_ms, 0.99), 1),
+            }
+            if frames_ms
+            else None
+        ),
+        "over_seconds": round(planned[-1] - planned[0], 1) if planned else 0.0,
+        "load_still_running_at_last_key": still_loading,
+        "open_connections_during": [min(open_during), max(open_during)] if open_during else None,
+        "server_messages_in_during_keys": load_during,
+        "flood_events_published": producer.published,
+        "load": {k: load.get(k) for k in ("rt_per_s", "p99_us", "exit", "stderr") if k in load},
+    }
+
+
+# -- 4. subnet split, first page --------------------------------------------------------------
+
+
+async def first_page(
+    pilot: Pilot[None], app: BenchApp, network: str, split: str, count: int
+) -> dict[str, Any]:
+    """Type the split's last digit as a key; time until a frame shows the new listing's rows."""
+    pane = app.query_one(AddressPane)
+    address = app.query_one("#address-input", Input)
+    split_box = app.query_one("#split-input", Input)
+    table = app.query_one(SubnetTable)
+    times: list[float] = []
+    for _ in range(SUBNET_TRIALS):
+        split_box.value = ""
+        address.value = network
+        await pilot.pause()
+        # One digit short: "/2" or "/6", which cannot split this network, so nothing of
+        # the listing to come is on screen before the key.
+        split_box.value = split[:-1]
+        split_box.focus()
+        await pilot.pause()
+        await pilot.press("end")  # focusing selects the text, which a key would replace
+        assert pane.listing is None and not table.display
+        shown = asyncio.Event()
+        at: list[float] = []
+
+        def probe(now: float, shown: asyncio.Event = shown, at: list[float] = at) -> None:
+            listing = pane.listing
+            if at or listing is None or listing.count != count or table.row_count == 0:
+                return
+            # The compositor's map of what is on screen, as of this frame.
+            placed = app.screen._compositor.visible_widgets.get(table)
+            if placed is not None and placed[0].intersection(placed[1]).height >= 2:
+                at.append(now)
+                shown.set()
+
+        app.frame_probe = probe
+        digit = split[-1]
+        key = events.Key(digit, digit)
+        key.set_sender(app)
+        typed = time.perf_counter()
+        app.post_message(key)
+        try:
+            await asyncio.wait_for(shown.wait(), WAIT)
+        finally:
+            app.frame_probe = None
+        times.append((at[0] - typed) * 1000)
+    return {
+        "network": network,
+        "split": split,
+        "subnets": count,
+        "ms": spread(times),
+        "trials": len(times),
+    }
+
+
+SPLITS = [
+    # (network, split, subnets, the small split of the same family it is compared with)
+    # The small ones still fill a page (50 rows), so only the size of the split differs.
+    ("10.0.0.0/8", "/24", 2**16, "192.168.1.0/24"),
+    ("2001:db8::/32", "/64", 2**32, "2001:db8::/58"),
+    ("192.168.1.0/24", "/30", 64, None),
+    ("2001:db8::/58", "/64", 64, None),
+]
+SIZE_SLACK = (5.0, 0.1)
+"""How much slower than the 64-subnet split of its family a big split may be and still
+count as independent of its size: 5 ms or 10 %, whichever is more (medians move by a few
+milliseconds from run to run)."""
+
+
+async def subnet_pages(pilot: Pilot[None], app: BenchApp) -> list[dict[str, Any]]:
+    await pilot.press("1")
+    await pilot.pause()
+    cases = {}
+    for network, split, count, _ in SPLITS:
+        cases[network] = await first_page(pilot, app, network, split, count)
+    rows = []
+    for network, _, _, small in SPLITS:
+        case = cases[network]
+        median = case["ms"]["median"]
+        label = f"{network} into {case['split']} ({case['subnets']:,} subnets)"
+        row = {
+            "name": f"subnet split first page on screen: {label}",
+            "figure": median,
+            "unit": "ms median",
+            "target": f"< {SUBNET_TARGET_MS:g} ms, independent of the split size",
+            "met": median < SUBNET_TARGET_MS,
+            **case,
+        }
+        if small is not None:
+            base = cases[small]["ms"]["median"]
+            slower = median - base
+            row["compared_with"] = f"{small} into {cases[small]['split']}"
+            row["vs_small_split_ms"] = round(slower, 2)
+            row["size_independent"] = slower < max(SIZE_SLACK[0], SIZE_SLACK[1] * base)
+            row["met"] = row["met"] and row["size_independent"]
+        rows.append(row)
+    return rows
+
+
+# -- 3. startup -------------------------------------------------------------------------------
+
+STARTUP_CHILD = r"""
+import os, sys, time
+which = sys.argv[1]
+from textual.app import App
+
+def mark(what):
+    os.write(1, f"{what} {time.monotonic()!r}\n".encode())
+
+def first_frame(self, screen, renderable, _display=App._display):
+    _display(self, screen, renderable)
+    if renderable is None:
+        return
+    # What a terminal driver would do with the frame; the headless driver skips it.
+    render = getattr(renderable, "render_segments", None)
+    if render is not None:
+        render(self.console)
+    mark("frame")
+    os._exit(0)
+
+def run(self, _run=App.run, **options):
+    mark("run")
+    return _run(self, headless=True, size=(120, 40))
+
+App._display = first_frame
+App.run = run
+if which == "netlab":
+    from netlab.cli import main
+    main([])
+else:
+    from textual.widgets import Static
+
+    class Hello(App):
+        def compose(self):
+            yield Static("Hello")
+
+    Hello().run()
+"""
+
+
+def start_once(which: str, env: dict[str, str]) -> dict[str, float]:
+    """Spawn to first frame of one app in a fresh interpreter, in ms (and spawn to run())."""
+    spawned = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", STARTUP_CHILD, which],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    # The child's time.monotonic() is the same system-wide clock (CLOCK_MONOTONIC).
+    marks = dict(line.split() for line in done.stdout.splitlines() if line.count(" ") == 1)
+    if "frame" not in marks:
+        raise RuntimeError(f"{which} made no frame: {done.stderr.strip()[-500:]}")
+    return {
+        "frame": (float(marks["frame"]) - spawned) * 1000,
+        "run": (float(marks["run"]) - spawned) * 1000,
+    }
+
+
+def startup() -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # Compiled bytecode, as an installed netlab has, kept out of the source tree.
+    env["PYTHONPYCACHEPREFIX"] = str(BUILD / "pycache")
+    for which in ("netlab", "hello"):
+        start_once(which, env)  # warm-up: bytecode and the page cache
+    runs: dict[str, list[dict[str, float]]] = {"netlab": [], "hello": []}
+    for _ in range(STARTUP_RUNS):
+        for which in ("netlab", "hello"):
+            runs[which].append(start_once(which, env))
+    frame = {which: [run["frame"] for run in runs[which]] for which in runs}
+    imports = {which: [run["run"] for run in runs[which]] for which in runs}
+    ratio = statistics.median(frame["netlab"]) / statistics.median(frame["hello"])
+    return {
+        "name": "netlab start to first frame vs a bare Textual app",
+        "figure": round(ratio, 2),
+        "unit": "× (median netlab / median hello)",
+        "target": f"≤ {STARTUP_RATIO:g}×",
+        "met": ratio <= STARTUP_RATIO,
+        "runs_each": STARTUP_RUNS,
+        "netlab_ms": spread(frame["netlab"]),
+        "hello_ms": spread(frame["hello"]),
+        "spawn_to_run_ms": {which: spread(imports[which]) for which in imports},
+    }
+
+
+# -- running and reporting --------------------------------------------------------------------
+
+
+async def in_app(measure: Callable[[Pilot[None], BenchApp], Any]) -> Any:
+    app = BenchApp()
+    async with app.run_test(size=SIZE) as pilot:
+        return await measure(pilot, app)
+
+
+async def servers_view(pilot: Pilot[None], app: BenchApp) -> None:
+    await pilot.press("4")
+    await wait_until(pilot, lambda: app.view == "servers", "the Servers view")
+    await pilot.pause(0.2)
+
+
+async def app_measures(only: set[str]) -> list[dict[str, Any]]:
+    async def floods(pilot: Pilot[None], app: BenchApp) -> list[dict[str, Any]]:
+        await servers_view(pilot, app)
+        rows = [await flood_synthetic(pilot, app)]
+        for model in ("threaded", "async"):
+            rows.append(await flood_real(pilot, app, model))
+        return rows
+
+    async def keys(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str, Any]:
+        await servers_view(pilot, app)
+        return await key_latency(pilot, app, model)
+
+    rows: list[dict[str, Any]] = []
+    if "events" in only:
+        rows += await in_app(floods)
+    if "keys" in only:
+        for model in ("threaded", "async"):
+            rows.append(await in_app(partial(keys, model=model)))
+    if "subnet" in only:
+        rows += await in_app(subnet_pages)
+    return rows
+
+
+HOW = {
+    "events absorbed": f"a thread publishing echo `Event`s for a lab server to the app's bus "
+    f"as fast as it can, {FLOOD_SECONDS:g} s, Servers view on screen; (handed to the pane + "
+    "dropped by the bus) / s; RSS every 0.2 s",
+    "real flood": f"loadgen rr, {REAL_FLOOD_CONNS} conns × 64 B for {REAL_FLOOD} against a lab "
+    "server; messages in the log (one by one + `summed`) vs the server's own counters",
+    "key press": f"{KEY_LOAD_CONNS}-conn loadgen rr (64 B) on one lab server + the synthetic "
+    f"flood on another; {KEY_PRESSES} `f` keys (log: follow) posted from a thread every "
+    "20–40 ms whether or not the last was handled; planned moment → action starts",
+    "netlab start": f"{STARTUP_RUNS} fresh processes each, alternating; spawn → first frame "
+    "made (headless, escape sequences built); netlab as `netlab.cli.main([])`; bytecode cached",
+    "subnet split": f"{SUBNET_TRIALS} trials: the split's last digit typed as a key → first "
+    "frame with the listing's first rows on screen; median, (min–max)",
+}
+
+
+def how(name: str) -> str:
+    return next((text for key, text in HOW.items() if name.startswith(key)), "")
+
+
+def figure_text(row: dict[str, Any]) -> str:
+    name, figure = row["name"], row["figure"]
+    if name.startswith("events absorbed"):
+        rss = row["rss_mib"]
+        per = ", ".join(f"{n:,}" for n in row["per_second"])
+        return (
+            f"{figure:,} events/s (per second: {per}); shown {row['shown_as_lines']:,}, "
+            f"cut by the log cap {row['lost_by_log_cap']:,}, dropped by the bus "
+            f"{row['dropped_by_bus']:,}, unaccounted {row['unaccounted']:,}; RSS "
+            f"{rss['start']}→{rss['end']} MiB, {rss['growth_after_1s']:+} MiB after the first "
+            f"second ({rss['growth_bytes_per_event_after_1s']:g} B/event)"
+        )
+    if name.startswith("real flood"):
+        return (
+            f"{row['log_messages']:,} of {row['server_messages']:,} messages ({figure:g} %): "
+            f"{row['events_one_by_one']:,} events + {row['summary_events']:,} summaries; "
+            f"bytes {row['log_bytes']:,} of {row['server_bytes']:,}"
+        )
+    if name.startswith("key press"):
+        frame = row["to_next_frame_ms"] or {}
+        return (
+            f"p99 {figure} ms, p50 {row['p50_ms']}, max {row['max_ms']} "
+            f"({row['presses'] - row['not_handled']} of {row['presses']} keys handled over "
+            f"{row['over_seconds']} s); "
+            f"to next frame p50 {frame.get('p50')} / p99 {frame.get('p99')} ms"
+        )
+    if name.startswith("netlab start"):
+        net, hello = row["netlab_ms"], row["hello_ms"]
+        return (
+            f"{figure}×: netlab {net['median']:.0f} ms ({net['min']:.0f}–{net['max']:.0f}), "
+            f"hello {hello['median']:.0f} ms ({hello['min']:.0f}–{hello['max']:.0f})"
+        )
+    ms = row["ms"]
+    text = f"{ms['median']:.1f} ms ({ms['min']:.1f}–{ms['max']:.1f})"
+    if "compared_with" in row:
+        text += f"; {row['vs_small_split_ms']:+.1f} ms vs {row['compared_with']}"
+    return text
+
+
+def table(rows: list[dict[str, Any]], seconds: float) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    client = "Go `loadgen`" if LOADGEN.exists() else "the Python client (no Go here)"
+    lines = [
+        f"Measured by `bench/app_bench.py` on {os.cpu_count()} CPUs, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, Textual "
+        f"{textual.__version__}, {when}; whole run {seconds:.0f} s. App at {SIZE[0]}×{SIZE[1]}, "
+        f"headless (`run_test`); load from {client}.",
+        "",
+        "| measure | figure | target | verdict | how measured |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        verdict = "met" if row["met"] else "missed"
+        cells = [row["name"], figure_text(row), row["target"], verdict, how(row["name"])]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+APP_SECTION = """## App results
+
+`bench/app_bench.py` measures the app itself (issue #5's app targets), headless, with real
+lab servers under load; about a minute on 2 cores:
+
+    .venv/bin/python bench/app_bench.py --readme bench/README.md
+
+<!-- app-results -->
+<!-- /app-results -->
+
+"""
+
+
+def write_readme(path: Path, text: str) -> None:
+    readme = path.read_text()
+    if "<!-- app-results -->" not in readme:
+        at = readme.index("## Not yet measured")
+        readme = readme[:at] + APP_SECTION + readme[at:]
+    readme = re.sub(
+        r"<!-- app-results -->.*?<!-- /app-results -->",
+        lambda _: f"<!-- app-results -->\n{text}\n<!-- /app-results -->",
+        readme,
+        count=1,
+        flags=re.S,
+    )
+    path.write_text(readme)
+
+
+MEASURES = ["events", "keys", "startup", "subnet"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--readme", type=Path, help="write the results table into this file")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=MEASURES,
+        default=MEASURES,
+        help="run only these measures (the README is then left alone)",
+    )
+    args = parser.parse_args()
+    only = set(args.only)
+    began = time.perf_counter()
+    rows = asyncio.run(app_measures(only))
+    if "startup" in only:
+        rows.append(startup())
+    for row in rows:
+        print(json.dumps(row), flush=True)
+    seconds = time.perf_counter() - began
+    if args.readme and only == set(MEASURES):
+        write_readme(args.readme, table(rows, seconds))
+    print(json.dumps({"whole_run_s": round(seconds, 1)}), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
