@@ -7,6 +7,9 @@ reports every record of the answer, CNAME chain included.
 
 getaddrinfo and gethostbyaddr take no timeout, so each call runs in a daemon
 thread that is waited for at most `timeout` seconds and then abandoned.
+
+dnspython is imported by the functions that use it: the app and every CLI command
+import this module, and dnspython's import is a tenth of netlab's start-up time.
 """
 
 from __future__ import annotations
@@ -18,18 +21,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeAlias, TypeVar
-
-import dns.exception
-import dns.name
-import dns.rdatatype
-import dns.resolver
-import dns.reversename
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from netlab.core.endpoints import Endpoint, parse_endpoint
 from netlab.core.errors import InputError, NetlabError, OperationFailed, positive_seconds
 from netlab.core.hostnames import check_hostname, is_ip_literal
 from netlab.core.services import Service, port_for_service, service_for_port
+
+if TYPE_CHECKING:
+    import dns.name
+    import dns.resolver
 
 DEFAULT_TIMEOUT = 5.0
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV")
@@ -239,6 +240,10 @@ def dns_query(
 
     For PTR an IP address may be given in place of its reverse name.
     """
+    import dns.exception
+    import dns.rdatatype
+    import dns.resolver
+
     kind = rdtype.strip().upper()
     if kind not in RECORD_TYPES:
         raise InputError(
@@ -284,6 +289,9 @@ def dns_query(
 
 def _system_resolver() -> tuple[dns.resolver.Resolver, str]:
     """The resolver /etc/resolv.conf describes, and its first nameserver as text."""
+    import dns.exception
+    import dns.resolver
+
     try:
         resolver = dns.resolver.Resolver(configure=True)
     except (dns.exception.DNSException, OSError):
@@ -310,6 +318,8 @@ def _chosen_resolver(server: str, timeout: float) -> tuple[dns.resolver.Resolver
         )
     literal = _ip_literal(endpoint.host)
     address = str(literal) if literal is not None else resolve(endpoint.host, "ip", timeout).address
+    import dns.resolver
+
     resolver = dns.resolver.Resolver(configure=False)
     try:
         resolver.nameservers = [address]
@@ -320,6 +330,10 @@ def _chosen_resolver(server: str, timeout: float) -> tuple[dns.resolver.Resolver
 
 
 def _query_name(name: str, kind: str) -> dns.name.Name:
+    import dns.exception
+    import dns.name
+    import dns.reversename
+
     literal = _ip_literal(name)
     if literal is not None:
         if kind != "PTR":
