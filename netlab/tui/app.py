@@ -15,9 +15,6 @@ from netlab.core.lab import Lab
 from netlab.tui.commands import LabCommands
 from netlab.tui.panes.address import AddressPane
 from netlab.tui.panes.base import Pane
-from netlab.tui.panes.client import ClientPane
-from netlab.tui.panes.lookup import LookupPane
-from netlab.tui.panes.servers import ServersPane
 
 SPLIT = "split"
 VIEWS = {
@@ -63,10 +60,28 @@ class NetlabApp(App[None]):
         self.lab = lab if lab is not None else Lab()
         """Every server and client session started from the app; all stop when it quits."""
         self._enter_view = False
+        self.panes_built = False
+        """Whether every pane is mounted: only Address is, until just after the first frame."""
 
     def on_mount(self) -> None:
         self.set_interval(self.DRAIN_INTERVAL, self.drain_events)
         self.query_one(Tabs).focus()
+        # The hidden panes are most of the widgets: built after the first frame, they
+        # let the Address view appear in a third of the time.
+        self.call_after_refresh(self._build_hidden_panes)
+
+    async def _build_hidden_panes(self) -> None:
+        panes = self.query_one("#panes")
+        if not panes.is_attached:
+            return  # quitting before they were needed
+        # Imported here too: their modules (and what they use) are not needed for the first frame.
+        from netlab.tui.panes.client import ClientPane
+        from netlab.tui.panes.lookup import LookupPane
+        from netlab.tui.panes.servers import ServersPane
+
+        await panes.mount(LookupPane(), ClientPane(), ServersPane())
+        self.panes_built = True
+        self._focus_view(self.view)  # an Alt+digit pressed while they were being built
 
     def drain_events(self) -> None:
         """Show everything that happened since the last tick, one batch per pane."""
@@ -81,10 +96,7 @@ class NetlabApp(App[None]):
         yield Header()
         yield Tabs(*(Tab(title, id=f"tab-{view}") for view, title in VIEWS.items()), id="views")
         with Horizontal(id="panes", classes="show-address"):
-            yield AddressPane()
-            yield LookupPane()
-            yield ClientPane()
-            yield ServersPane()
+            yield AddressPane()  # the others are built after the first frame: see on_mount
         yield Footer()
 
     @property
@@ -112,9 +124,9 @@ class NetlabApp(App[None]):
         self.query_one(Tabs).focus()
 
     def _focus_view(self, view: str) -> None:
-        if self._enter_view:
+        first = "client" if view == SPLIT else view
+        if self._enter_view and self.query(f"#{first}"):
             self._enter_view = False
-            first = "client" if view == SPLIT else view
             self.query_one(f"#{first}", Pane).focus_first()
 
     def action_help(self) -> None:
@@ -123,7 +135,7 @@ class NetlabApp(App[None]):
 
         view = self.view
         panes = ["client", "servers"] if view == SPLIT else [view]
-        text = "\n\n".join(self.query_one(f"#{pane}", Pane).HELP for pane in panes)
+        text = "\n\n".join(pane.HELP for pane in self.query(Pane) if pane.id in panes)
         self.push_screen(HelpScreen(text + _KEYS_HELP))
 
 
