@@ -49,15 +49,20 @@ class EventBus:
     def remove_summaries(self, owner: object) -> None:
         self._summaries.pop(owner, None)
 
-    def drain(self) -> list[Event]:
-        """Take every waiting event, oldest first."""
+    def drain(self, limit: int | None = None) -> list[Event]:
+        """Take every waiting event, or the oldest `limit` of them, oldest first."""
         for take in list(self._summaries.values()):
             for event in take():
                 self.publish(event)
         with self._lock:
-            events = list(self._events)
-            self._events.clear()
-            self._waiting.clear()
+            waiting = self._events
+            if limit is None or limit >= len(waiting):
+                events = list(waiting)
+                waiting.clear()
+            else:
+                events = [waiting.popleft() for _ in range(limit)]
+            if not waiting:
+                self._waiting.clear()
         return events
 
     def wait(self, timeout: float) -> bool:

@@ -24,6 +24,16 @@ def test_drain_returns_events_oldest_first_and_empties_the_bus() -> None:
     assert bus.dropped == 0
 
 
+def test_a_limited_drain_takes_the_oldest_and_leaves_the_rest_waiting() -> None:
+    bus = EventBus(capacity=10)
+    for number in range(5):
+        bus.publish(_event(number))
+    assert [e.detail for e in bus.drain(limit=2)] == ["0", "1"]
+    assert len(bus) == 3 and bus.wait(0)
+    assert [e.detail for e in bus.drain(limit=5)] == ["2", "3", "4"]
+    assert not bus.wait(0)
+
+
 def test_a_full_bus_drops_the_oldest_and_counts_them() -> None:
     bus = EventBus(capacity=5)
     for number in range(12):
