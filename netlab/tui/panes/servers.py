@@ -466,9 +466,10 @@ class ServersPane(Pane):
             self._update_log_servers(names)
         for button_id in ("#servers-stop", "#servers-restart"):
             self.query_one(button_id, Button).disabled = self._selected is None
-        dropped = lab.bus.dropped
+        # Dropped by the bus, or cut from a batch too big to show: a flood either way.
+        dropped = lab.bus.dropped + self.event_log.lost
         label = self.query_one("#servers-dropped", Static)
-        label.update(f"log events dropped: {dropped:,}" if dropped else "")
+        label.update(f"log events not shown: {dropped:,}" if dropped else "")
         self._refresh_peers()
         self._show_log_status()
 

@@ -2,9 +2,9 @@
 
 Built on Textual's `Log` (plain text, no markup, no per-line widgets). Each batch
 the app drains from the bus is filtered and formatted in one pass and written with
-one `write_lines` call. At most `max_lines` lines are kept: a batch larger than
-that only formats its newest `max_lines` events, since older ones would be pushed
-out at once.
+one `write_lines` call. At most `max_lines` lines are kept, and a batch makes at
+most `batch_lines` of them, from its newest events: in a flood the older ones would
+scroll out of the kept lines within a second anyway, and are counted as lost.
 
 The view follows the newest line until the user scrolls up, and follows again once
 they scroll back to the end (toolong's tail mode). Pausing freezes the view: new
@@ -29,6 +29,9 @@ from textual.widgets import Log
 from netlab.core.events import Clock, Event, format_event, local_clock
 
 DEFAULT_MAX_LINES = 5000
+BATCH_LINES = 1000
+"""Lines made from one batch at most: at ten batches a second, more than anyone reads,
+and a flood's older lines would scroll out of the kept ones within a second anyway."""
 
 
 class EventLog(Log):
@@ -46,6 +49,7 @@ class EventLog(Log):
         self,
         *,
         max_lines: int = DEFAULT_MAX_LINES,
+        batch_lines: int = BATCH_LINES,
         clock: Clock = local_clock,
         id: str | None = None,
         classes: str | None = None,
@@ -54,6 +58,7 @@ class EventLog(Log):
         self.clock = clock
         """How event times are shown; replace it (before events arrive) to fix the time."""
         self._kept: deque[tuple[str, str]] = deque(maxlen=max_lines)
+        self.batch_lines = min(batch_lines, max_lines)
         """(source, line) of the newest events, shown or not, for re-filtering."""
         self.server_filter: str | None = None
         """Only this server's lines are shown, or every server's when None."""
@@ -64,7 +69,7 @@ class EventLog(Log):
         self.held = 0
         """Events that arrived while paused (since pausing)."""
         self.lost = 0
-        """Events never kept: beyond max_lines in one batch or while paused."""
+        """Events never kept: beyond batch_lines in one batch, or while paused."""
         self.events_seen = 0
 
     # -- writing ---------------------------------------------------------------------------
@@ -74,7 +79,7 @@ class EventLog(Log):
         if not events:
             return
         self.events_seen += len(events)
-        cap = self._kept.maxlen or len(events)
+        cap = self.batch_lines
         if len(events) > cap:
             self.lost += len(events) - cap
             events = events[-cap:]
