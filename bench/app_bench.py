@@ -12,7 +12,8 @@ and details):
    handed to the pane + dropped by the bus. Then real floods (a load generator against
    lab servers): every message the server counted must be in the log, one by one or
    summed in a summary event.
-2. Key latency: while that synthetic flood runs and a lab server (threaded, then async)
+2. Key latency: while that synthetic flood runs (held to 100,000 events a second, the
+   rate the log must absorb) and a lab server (threaded, then async)
    serves 100 connections of round trips, a thread playing the terminal's input thread
    posts keys (`f`, the log's "follow newest") on a schedule, not waiting for the app;
    latency is from each planned moment to the binding's action starting, so waiting for
@@ -73,6 +74,9 @@ HOST = "127.0.0.1"
 
 FLOOD_SECONDS = 4.0
 FLOOD_MAX_EVENTS = 20_000_000
+KEY_FLOOD_RATE = 100_000
+"""Events a second flooding the log while keys are timed: the rate the log must absorb.
+Unthrottled, the producer is one more Python thread taking the GIL from the UI thread."""
 EVENTS_TARGET = 100_000
 FLAT_BYTES_PER_EVENT = 10.0
 REAL_FLOOD = "2s"
@@ -249,10 +253,14 @@ def run_load(command: list[str]) -> dict[str, Any]:
 
 
 class Producer(threading.Thread):
-    """Publishes echo traffic's events (received, sent) for one server as fast as it can."""
+    """Publishes echo traffic's events (received, sent) for one server: as fast as it can,
+    or `rate` a second, in bursts of 1,000."""
 
-    def __init__(self, app: NetlabApp, source: str, seconds: float) -> None:
+    def __init__(
+        self, app: NetlabApp, source: str, seconds: float, rate: float | None = None
+    ) -> None:
         super().__init__(name="bench producer", daemon=True)
+        self.rate = rate
         self.bus = app.lab.bus
         self.source = source
         self.seconds = seconds
@@ -283,6 +291,10 @@ class Producer(threading.Thread):
                 publish(message_event(received, source, peer, data))
                 publish(message_event(sent, source, peer, data))
             n += 1000
+            if self.rate:
+                ahead = self.started_at + n / self.rate - time.perf_counter()
+                if ahead > 0:
+                    self.halt.wait(ahead)
         self.stopped_at = time.perf_counter()
         self.published = n
 
@@ -504,7 +516,7 @@ async def key_latency(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str
     command = load_command(loaded.address[1], KEY_LOAD_CONNS, f"{seconds:.0f}s")
     load_task = asyncio.create_task(asyncio.to_thread(run_load, command))
     open_during: list[int] = []
-    producer = Producer(app, quiet.name, seconds)
+    producer = Producer(app, quiet.name, seconds, KEY_FLOOD_RATE)
     try:
         await wait_until(
             pilot,
@@ -559,6 +571,9 @@ async def key_latency(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str
         "open_connections_during": [min(open_during), max(open_during)] if open_during else None,
         "server_messages_in_during_keys": load_during,
         "flood_events_published": producer.published,
+        "flood_events_per_s": round(
+            producer.published / max(producer.stopped_at - producer.started_at, 1e-9)
+        ),
         "load": {k: load.get(k) for k in ("rt_per_s", "p99_us", "exit", "stderr") if k in load},
     }
 
@@ -797,8 +812,9 @@ HOW = {
     "real flood": f"loadgen rr, {REAL_FLOOD_CONNS} conns × 64 B for {REAL_FLOOD} against a lab "
     "server; messages in the log (one by one + `summed`) vs the server's own counters",
     "key press": f"{KEY_LOAD_CONNS}-conn loadgen rr (64 B) on one lab server + the synthetic "
-    f"flood on another; {KEY_PRESSES} `f` keys (log: follow) posted from a thread every "
-    "20–40 ms whether or not the last was handled; planned moment → action starts",
+    f"flood, held to {KEY_FLOOD_RATE:,} events/s, on another; {KEY_PRESSES} `f` keys "
+    "(log: follow) posted from a thread every 20–40 ms whether or not the last was handled; "
+    "planned moment → action starts",
     "netlab start": f"{STARTUP_RUNS} fresh processes each, alternating; spawn → first frame "
     "made (headless, escape sequences built); netlab as `netlab.cli.main([])`; bytecode cached",
     "subnet split": f"{SUBNET_TRIALS} trials: the split's last digit typed as a key → first "
