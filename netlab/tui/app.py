@@ -98,6 +98,8 @@ class NetlabApp(App[None]):
         full: the UI thread's work per tick stays bounded, so keys are never held up
         for long, and what is on screen is always the newest.
         """
+        if not self.panes_built:
+            return  # what happens meanwhile waits on the bus for the panes that show it
         events = self.lab.bus.drain(limit=DRAIN_LIMIT)
         if events:
             for pane in self.query(Pane):

@@ -58,3 +58,27 @@ async def test_every_view_survives_resizing_down_to_80x24_and_back() -> None:
                 await pilot.pause()
                 assert app.screen.size == size
         assert app.is_running
+
+
+async def test_the_other_panes_are_built_after_the_first_frame_and_events_wait_for_them() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(100):  # bounded: the panes are built right after the first frame
+            if app.panes_built:
+                break
+            await pilot.pause(0.02)
+        assert {pane.id for pane in app.query(".pane")} == {
+            "address",
+            "lookup",
+            "client",
+            "servers",
+        }
+        # As if the panes were still being built: what happens waits on the bus.
+        app.panes_built = False
+        server = app.lab.start_server("echo:0")
+        app.drain_events()
+        assert len(app.lab.bus) >= 1
+        app.panes_built = True
+        app.drain_events()
+        log = app.query_one("#servers-log").lines  # type: ignore[attr-defined]
+        assert any(f"{server.name}  listening" in line for line in log)
