@@ -92,6 +92,10 @@ async def main() -> None:
     for name, drive in VIEWS.items():
         app = NetlabApp()
         async with app.run_test(size=SIZE) as pilot:
+            for _ in range(250):  # at most 5 s: the panes are built just after the first frame
+                if app.panes_built:
+                    break
+                await pilot.pause(0.02)
             await drive(pilot)
             app.save_screenshot(f"{name}.svg", str(OUT))
         print(OUT / f"{name}.svg")

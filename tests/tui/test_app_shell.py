@@ -60,13 +60,9 @@ async def test_every_view_survives_resizing_down_to_80x24_and_back() -> None:
         assert app.is_running
 
 
-async def test_the_other_panes_are_built_after_the_first_frame_and_events_wait_for_them() -> None:
+async def test_events_wait_on_the_bus_until_every_pane_is_built() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(100):  # bounded: the panes are built right after the first frame
-            if app.panes_built:
-                break
-            await pilot.pause(0.02)
+    async with app.run_test(size=(100, 30)):  # which waits for them (tests/tui/conftest.py)
         assert {pane.id for pane in app.query(".pane")} == {
             "address",
             "lookup",

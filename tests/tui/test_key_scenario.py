@@ -108,7 +108,6 @@ def test_split_view_mid_chat(
     monkeypatch.setattr(Transcript, "clock", lambda moment: datetime(2024, 5, 1, 12, 0, 7))
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await _until(pilot, lambda: pilot.app.panes_built, "the hidden panes to be built")  # type: ignore[attr-defined]
         pilot.app.query_one(ServersPane).event_log.clock = lambda _moment: "12:00:07"
         await _chat(pilot, port)
         for field in pilot.app.query(Input):
