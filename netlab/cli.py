@@ -406,7 +406,8 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 QUIET_AFTER_INPUT = 1.0
-"""Seconds without data, after piped input ends, before `connect` takes the replies as done."""
+"""Seconds without data, after piped input ends, before `connect` takes the replies as done
+(unless --quiet says otherwise)."""
 
 
 class _ReplyPrinter:
@@ -539,8 +540,9 @@ def _stdin_lines(lines: Any) -> None:
     lines.put(None)
 
 
-def _wait_for_quiet(session: Any, timeout: float) -> str:
-    """After piped input ends: wait for the server to close or go quiet, at most `timeout`."""
+def _wait_for_quiet(session: Any, timeout: float, quiet: float) -> str:
+    """After piped input ends: wait for the server to close or be quiet for `quiet`
+    seconds, at most `timeout` in all."""
     started = time.monotonic()
     quiet_since, seen = started, session.bytes_in
     while time.monotonic() - started < timeout:
@@ -548,8 +550,8 @@ def _wait_for_quiet(session: Any, timeout: float) -> str:
             return ""
         if session.bytes_in != seen:
             quiet_since, seen = time.monotonic(), session.bytes_in
-        elif time.monotonic() - quiet_since >= QUIET_AFTER_INPUT:
-            return f"end of input, then {QUIET_AFTER_INPUT:g} s without data"
+        elif time.monotonic() - quiet_since >= quiet:
+            return f"end of input, then {quiet:g} s without data"
     return f"end of input; still open after {timeout:g} s"
 
 
@@ -594,7 +596,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
                 if sys.stdin is not None and sys.stdin.isatty():
                     why = "end of input"
                 else:
-                    why = _wait_for_quiet(session, args.timeout)
+                    why = _wait_for_quiet(session, args.timeout, args.quiet)
                 break
             line = line.removesuffix(b"\n").removesuffix(b"\r")
             if line.strip() == b"quit":
@@ -858,6 +860,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--keepalive", action="store_true", help="send TCP keepalive probes while idle"
     )
     sub.add_argument("--hex", action="store_true", help="show what arrives as a hex dump")
+    sub.add_argument(
+        "--quiet",
+        type=_positive_float,
+        default=QUIET_AFTER_INPUT,
+        metavar="S",
+        help=f"after piped input ends, close once the server is quiet this long "
+        f"(default {QUIET_AFTER_INPUT:g}; --timeout caps the wait)",
+    )
     return parser
 
 

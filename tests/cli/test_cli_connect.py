@@ -313,6 +313,7 @@ def test_split_utf8_and_terminal_escapes_are_shown_safely(listener: socket.socke
     ("options", "ending", "longest"),
     [
         ((), "end of input, then 1 s without data", 4.0),
+        (("--quiet", "0.2"), "end of input, then 0.2 s without data", 3.0),
         (("--timeout", "0.5"), "end of input; still open after 0.5 s", 3.0),
     ],
 )
