@@ -75,6 +75,9 @@ class ServerProtocol:
     """A cap on one message below the server's own, as the timestamp seed has."""
     idle_timeout: ClassVar[float | None] = None
     """Seconds a quiet TCP connection is kept, when the server is not told otherwise."""
+    concurrent: ClassVar[bool] = False
+    """Whether it only makes sense with its clients connected at once (chat): such a
+    protocol refuses the iterative model, where a second client waits for the first."""
 
     room: Room | None = None
     """The server's room, shared by its connections (TCP only, once attached)."""
@@ -197,6 +200,7 @@ class Chat(ServerProtocol):
     framing = Framing.LF
     transports = frozenset({"tcp"})
     max_message = 4096
+    concurrent = True
 
     def on_connect(self) -> Reply:
         if self.room is not None and self.member is not None:

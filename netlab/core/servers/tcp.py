@@ -192,6 +192,11 @@ class TcpServer(ServerBase):
         )
         if model not in MODELS:
             raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
+        if model == "iterative" and self.protocol.concurrent:
+            raise InputError(
+                f"The {self.protocol.name} server needs its clients connected at once: "
+                "use the threaded or async model."
+            )
         if max_conns < 1 or max_message < 1 or max_outbox < 1:
             raise InputError("max_conns, max_message and max_outbox must each be at least 1.")
         if idle_timeout == PROTOCOL_DEFAULT:

@@ -8,7 +8,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from netlab.core.bus import EventBus
+from netlab.core.errors import InputError
 from netlab.core.events import Kind
 from netlab.core.servers import Room, TcpServer
 from netlab.core.servers.protocols import Chat, Reply
@@ -171,3 +174,9 @@ def test_stop_with_chat_clients_is_prompt(connect: Connect, model: str) -> None:
     assert time.monotonic() - started < 1
     assert wait_for(lambda: threading.active_count() == threads_before)
     assert len(server.room) == 0
+
+
+def test_chat_refuses_the_iterative_model() -> None:
+    # One client at a time would leave nobody to hear anybody.
+    with pytest.raises(InputError, match="needs its clients connected at once"):
+        TcpServer("chat", model="iterative")
