@@ -1,0 +1,175 @@
+"""ip, mask and calc: an address, its mask, its network and its subnets.
+
+The twins of IP.go and Mask.go, and the calculator: arithmetic only, no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Sequence
+
+from netlab.cli.output import EXIT_BAD_INPUT, EXIT_OK, emit_json
+from netlab.core import addresses
+from netlab.core.errors import InputError
+
+
+def _rows(pairs: Sequence[tuple[str, str]]) -> None:
+    width = max(len(label) for label, _ in pairs)
+    for label, value in pairs:
+        print(f"{label:<{width}}  {value}")
+
+
+def _mask_text(mask: addresses.Mask) -> str:
+    return f"/{mask.prefix}  {mask.dotted}  hex {mask.hex}"
+
+
+def cmd_ip(args: argparse.Namespace) -> int:
+    """IP.go: parse an address and print its canonical form."""
+    address = addresses.parse_ip(args.address)
+    if args.json:
+        emit_json(
+            {
+                "input": args.address,
+                "valid": address is not None,
+                "address": address and str(address),
+            }
+        )
+    if address is None:
+        if not args.json:
+            print("Invalid address")
+        return EXIT_BAD_INPUT
+    if not args.json:
+        # Go prints an IPv4-mapped address in its IPv4 form.
+        shown = getattr(address, "ipv4_mapped", None) or address
+        print(f"The address is {shown}")
+    return EXIT_OK
+
+
+def cmd_mask(args: argparse.Namespace) -> int:
+    """Mask.go: an address, CIDRMask(ones, bits), and the network it gives."""
+    info = addresses.describe(f"{args.address} {args.ones} {args.bits}")
+    if args.json:
+        emit_json(
+            {
+                "address": info.address,
+                "bits": info.mask.bits,
+                "ones": info.mask.prefix,
+                "mask_hex": info.mask.hex,
+                "network": info.network_address,
+            }
+        )
+        return EXIT_OK
+    print(f"Address is {info.address}")
+    print(f"Mask length is {info.mask.bits}")
+    print(f"Leading ones count is {info.mask.prefix}")
+    print(f"Mask is (hex) {info.mask.hex}")
+    print(f"Network is {info.network_address}")
+    return EXIT_OK
+
+
+def _print_description(info: addresses.AddressInfo) -> None:
+    kind = f"IPv{info.version}"
+    if info.ipv4_class:
+        kind += f", class {info.ipv4_class}"
+    if info.flags:
+        kind += ", " + ", ".join(flag.replace("_", "-") for flag in info.flags)
+    rows = [
+        ("Address", f"{info.address}  ({kind})"),
+        ("Exploded", info.exploded),
+        ("Integer", f"{info.integer}  hex {info.hex}"),
+        ("Binary", info.binary),
+    ]
+    if info.ipv4_mapped:
+        rows.append(("IPv4-mapped", info.ipv4_mapped))
+    rows.append(("Mask", _mask_text(info.mask)))
+    if info.mask_source != "given":
+        rows.append(("", f"({info.mask_source})"))
+    rows.append(("Wildcard", info.mask.wildcard))
+    if info.version == 4:
+        default = _mask_text(info.default_mask) if info.default_mask else "none (class D/E)"
+        rows.append(("Default mask", default))
+    rows += [
+        ("Network", info.network),
+        ("Device part", info.device_part),
+    ]
+    if info.broadcast:
+        rows.append(("Broadcast", info.broadcast))
+    hosts = f"{info.first_host} - {info.last_host}  ({info.host_count:,} hosts"
+    hosts += ", point-to-point)" if info.point_to_point else ")"
+    rows.append(("Hosts", hosts))
+    network_bits, device_bits = addresses.bits_at_prefix(info)
+    rows.append(("Bits", f"{network_bits or '-'} | {device_bits or '-'}  (network | device)"))
+    if info.ipv6_split:
+        split = info.ipv6_split
+        rows.append(
+            ("IPv6 split", f"network {split.network}  subnet {split.subnet}  device {split.device}")
+        )
+    rows.append(("Reverse", info.reverse_pointer))
+    _rows(rows)
+
+
+def _print_split(plan: addresses.SubnetSplit, offset: int, limit: int) -> None:
+    subnets = plan.page(offset, limit)
+    noun = "subnet" if plan.count == 1 else "subnets"
+    print(f"{plan.network} into /{plan.new_prefix}: {plan.count:,} {noun}")
+    for number, subnet in enumerate(subnets, start=offset + 1):
+        first, last, count = addresses.host_range(subnet)
+        print(f"{number:>6}  {subnet!s:<20} {first} - {last}  ({count:,} hosts)")
+    remaining = plan.count - offset - len(subnets)
+    if remaining > 0:
+        print(f"... {remaining:,} more (see them with --offset {offset + len(subnets)})")
+
+
+def cmd_calc(args: argparse.Namespace) -> int:
+    """The whole calculator: forms, masks, parts, ranges and subnetting."""
+    text = " ".join(args.input)
+    if args.split is not None and args.hosts is not None:
+        raise InputError("Give --split or --hosts, not both.")
+    if addresses.looks_like_range(text):
+        networks = addresses.range_to_networks(text)
+        if args.json:
+            emit_json({"range": text, "networks": [str(n) for n in networks]})
+        else:
+            for network in networks:
+                print(network)
+        return EXIT_OK
+    if args.split is not None:
+        plan = addresses.split(text, args.split)
+        if args.json:
+            emit_json(
+                {
+                    "network": str(plan.network),
+                    "prefix": plan.new_prefix,
+                    "count": plan.count,
+                    "offset": args.offset,
+                    "subnets": [str(s) for s in plan.page(args.offset, args.limit)],
+                }
+            )
+        else:
+            _print_split(plan, args.offset, args.limit)
+        return EXIT_OK
+    if args.hosts is not None:
+        allocations = addresses.plan_for_hosts(text, _host_counts(args.hosts))
+        if args.json:
+            emit_json([dataclasses.asdict(a) | {"network": str(a.network)} for a in allocations])
+        else:
+            for a in allocations:
+                print(f"{a.hosts_wanted:>8} hosts  {a.network!s:<20} ({a.hosts_usable:,} usable)")
+        return EXIT_OK
+    info = addresses.describe(text)
+    if args.json:
+        emit_json(info)
+    else:
+        _print_description(info)
+    return EXIT_OK
+
+
+def _host_counts(text: str) -> list[int]:
+    counts = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item.isascii() or not item.isdigit():
+            raise InputError(f"Host count {item!r} is not a number: write them as 100,50,10.")
+        counts.append(int(item))
+    return counts

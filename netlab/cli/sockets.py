@@ -1,0 +1,330 @@
+"""serve, send, head and connect: the commands that open sockets and print what crosses them.
+
+Together because they share the safe printing of network bytes; connect's threads live here too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from typing import Any
+
+from netlab.cli.output import EXIT_FAILED, EXIT_OK, emit_json
+from netlab.core.endpoints import address_text
+from netlab.core.events import format_event
+
+
+def _print_reply(data: bytes, *, as_hex: bool = False) -> None:
+    """Network bytes as safe lines: escapes visible, never interpreted by the terminal."""
+    from netlab.core.safetext import hex_lines, safe_bytes
+
+    if as_hex:
+        print("\n".join(hex_lines(data)))
+        return
+    for chunk in data.removesuffix(b"\n").split(b"\n"):
+        print(safe_bytes(chunk.removesuffix(b"\r")))
+
+
+def cmd_head(args: argparse.Namespace) -> int:
+    """GetHeadInfo.go: send HEAD / HTTP/1.0, read to the end, print the status and headers."""
+    from netlab.core import client
+
+    reply = client.head(args.endpoint, timeout=args.timeout)
+    if args.json:
+        emit_json({"endpoint": args.endpoint, "reply": reply.decode("utf-8", "replace")})
+    else:
+        _print_reply(reply.rstrip(b"\r\n"))
+    return EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """One message out, the reply printed: UDPDaytimeClient and the seeds' one-shot clients."""
+    from netlab.core import client
+    from netlab.core.framing import Framing
+
+    framing = Framing.parse(args.framing or ("raw" if args.udp else "lf"))
+    reply = client.send_once(
+        args.endpoint,
+        args.message.encode(),
+        transport="udp" if args.udp else "tcp",
+        framing=framing,
+        timeout=args.timeout,
+    )
+    if args.json:
+        emit_json({"endpoint": args.endpoint, "reply": list(reply)})
+    else:
+        _print_reply(reply, as_hex=args.hex)
+    return EXIT_OK
+
+
+QUIET_AFTER_INPUT = 1.0
+"""Seconds without data, after piped input ends, before `connect` takes the replies as done
+(unless --quiet says otherwise)."""
+
+
+class _ReplyPrinter:
+    """Shows a session's incoming stream as it arrives: safe text, or a running hex dump.
+
+    Runs in a thread of its own, woken by the session's events, so replies print while
+    the main thread waits on the keyboard. The text comes through the session's
+    StreamDecoder (take_text), so a character split across two reads prints whole; each
+    line is made safe, CR LF shows as a line end, and a line without its end yet (a
+    prompt) shows at once.
+    """
+
+    def __init__(self, session: Any, bus: Any, *, as_hex: bool, as_json: bool) -> None:
+        import threading
+
+        self.session = session
+        self.bus = bus
+        self.as_hex = as_hex
+        self.as_json = as_json
+        self.errors: list[str] = []
+        self._offset = 0
+        self._held_cr = False
+        self._mid_line = False
+        self._thread = threading.Thread(target=self._run, name="netlab connect printer")
+        self._thread.daemon = True
+
+    @property
+    def started(self) -> bool:
+        return self._thread.ident is not None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        from netlab.core.events import Kind
+
+        while True:
+            closed = self.session.state == "closed"
+            # take_text flushes the decoder once the session is closed: nothing is lost.
+            if self.as_hex or self.as_json:
+                data = self.session.take()
+                if data:
+                    self._show_bytes(data)
+            else:
+                self._show_text(self.session.take_text(), final=closed)
+            if closed:
+                break
+            self.bus.wait(0.2)
+            for event in self.bus.drain():
+                if event.kind is Kind.ERROR:
+                    self._status(event.detail)
+
+    def _status(self, text: str) -> None:
+        from netlab.core.safetext import safe_text
+
+        line = safe_text(text)
+        repeated = bool(self.errors) and self.errors[-1] == line
+        self.errors.append(line)
+        if repeated:  # one per datagram to a closed UDP port: once is enough
+            return
+        self._end_line()
+        print(f"netlab connect: {line}", file=sys.stderr, flush=True)
+
+    def _show_bytes(self, data: bytes) -> None:
+        from netlab.core.safetext import hex_lines
+
+        if self.as_json:
+            emit_json({"received": data.decode("utf-8", "replace"), "size": len(data)})
+        else:
+            for line in hex_lines(data):
+                # hex_lines counts from 0 for each read; count from the stream's start.
+                print(f"{self._offset + int(line[:8], 16):08x}{line[8:]}")
+            self._offset += len(data)
+        sys.stdout.flush()
+
+    def _show_text(self, text: str, *, final: bool) -> None:
+        from netlab.core.safetext import safe_text
+
+        if self._held_cr:
+            text = "\r" + text
+            self._held_cr = False
+        if text.endswith("\r") and not final:
+            # Perhaps the first half of CR LF: wait for the next read to tell.
+            text, self._held_cr = text[:-1], True
+        if text:
+            *lines, rest = text.split("\n")
+            out = [safe_text(line.removesuffix("\r"), limit=len(line) + 1) + "\n" for line in lines]
+            if rest:
+                out.append(safe_text(rest, limit=len(rest) + 1))
+            sys.stdout.write("".join(out))
+            self._mid_line = bool(rest) or (self._mid_line and not lines)
+        if final:
+            self._end_line()
+        sys.stdout.flush()
+
+    def _end_line(self) -> None:
+        """End a partial line, so what comes next (a status, the prompt) starts clean."""
+        if self._mid_line:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            self._mid_line = False
+
+
+STDIN_LINE_LIMIT = 64 * 1024
+"""Bytes of stdin without a newline that are sent as one line anyway."""
+
+
+def _stdin_lines(lines: Any) -> None:
+    """Read stdin in a thread of its own: the main thread must also notice the peer closing.
+
+    Reads the file descriptor itself, not sys.stdin's buffer, so a read still blocked
+    when the command ends holds no lock the interpreter wants at exit.
+    """
+    pending = b""
+    try:
+        fd = sys.stdin.fileno()
+        while chunk := os.read(fd, 65536):
+            pending += chunk
+            while (end := pending.find(b"\n")) >= 0 or len(pending) >= STDIN_LINE_LIMIT:
+                cut = end + 1 if end >= 0 else STDIN_LINE_LIMIT
+                lines.put(pending[:cut])
+                pending = pending[cut:]
+    except (OSError, ValueError, AttributeError):
+        pass  # no stdin at all, or it was closed: that is the end of input
+    if pending:
+        lines.put(pending)
+    lines.put(None)
+
+
+def _wait_for_quiet(session: Any, timeout: float, quiet: float) -> str:
+    """After piped input ends: wait for the server to close or be quiet for `quiet`
+    seconds, at most `timeout` in all."""
+    started = time.monotonic()
+    quiet_since, seen = started, session.bytes_in
+    while time.monotonic() - started < timeout:
+        if session.wait_closed(min(0.05, timeout)):
+            return ""
+        if session.bytes_in != seen:
+            quiet_since, seen = time.monotonic(), session.bytes_in
+        elif time.monotonic() - quiet_since >= quiet:
+            return f"end of input, then {quiet:g} s without data"
+    return f"end of input; still open after {timeout:g} s"
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    """An interactive client, like nc or telnet: lines out, replies printed as they come."""
+    import queue
+    import threading
+
+    from netlab.core import client
+    from netlab.core.bus import EventBus
+    from netlab.core.errors import OperationFailed
+    from netlab.core.events import CloseReason
+    from netlab.core.framing import Framing
+
+    framing = Framing.parse(args.framing or ("raw" if args.udp else "lf"))
+    bus = EventBus(capacity=1000)  # wake-ups only: the bytes are read from the inbox
+    session = client.ClientSession(
+        args.endpoint,
+        transport="udp" if args.udp else "tcp",
+        framing=framing,
+        connect_timeout=args.timeout,
+        keepalive=args.keepalive,
+        bus=bus,
+    )
+    session.connect()
+    printer = _ReplyPrinter(session, bus, as_hex=args.hex, as_json=args.json)
+    lines: queue.Queue[bytes | None] = queue.Queue(maxsize=1000)
+    why = ""
+    failed = False
+    try:
+        print(f"Connected to {session.peer}", file=sys.stderr, flush=True)
+        printer.start()
+        threading.Thread(
+            target=_stdin_lines, args=(lines,), name="netlab stdin", daemon=True
+        ).start()
+        while session.state != "closed":
+            try:
+                line = lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if line is None:
+                if sys.stdin is not None and sys.stdin.isatty():
+                    why = "end of input"
+                else:
+                    why = _wait_for_quiet(session, args.timeout, args.quiet)
+                break
+            line = line.removesuffix(b"\n").removesuffix(b"\r")
+            if line.strip() == b"quit":
+                why = "quit"
+                break
+            try:
+                session.send_bytes(framing.frame(line))
+            except OperationFailed:
+                # The session published the error as an event: the printer shows it.
+                failed = True
+                if session.state == "closed":
+                    break
+    except KeyboardInterrupt:
+        why = "interrupted"
+    finally:
+        session.close()
+        if printer.started:
+            printer.join(timeout=2.0)
+    reason = session.close_reason
+    failed = failed or bool(printer.errors)  # e.g. UDP: nothing is listening there
+    if reason is CloseReason.BY_PEER:
+        status = "Connection closed by peer."
+    elif reason is CloseReason.RESET:
+        status = "Connection reset by peer."
+        # A server that closes with our input unread resets; after a reply that is normal.
+        failed = failed or session.bytes_in == 0
+    elif reason is CloseReason.TIMEOUT:
+        status, failed = "Connection timed out: the peer stopped answering.", True
+    else:
+        status = f"Connection closed ({why})." if why else "Connection closed."
+    print(status, file=sys.stderr, flush=True)
+    return EXIT_FAILED if failed and reason is not CloseReason.BY_PEER else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run lab servers until Ctrl-C, printing each connection and message as it happens."""
+    from netlab.core.lab import Lab
+    from netlab.core.servers import parse_spec
+
+    specs = [parse_spec(text) for text in args.specs]
+    lab = Lab()
+    bus = lab.bus
+    try:
+        for spec in specs:
+            options: dict[str, Any] = {
+                "host": args.bind,
+                "model": args.model,
+                "message_rate": args.log_rate,
+            }
+            if spec.transport == "tcp":
+                options["max_conns"] = args.max_conns
+                if args.idle_timeout is not None:
+                    options["idle_timeout"] = args.idle_timeout
+            where = address_text(lab.start_server(spec, **options).address)
+            if not args.json:
+                print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
+        if args.bind not in ("127.0.0.1", "::1", "localhost"):
+            print(
+                f"netlab serve: listening on {args.bind}, not only this machine.", file=sys.stderr
+            )
+        while True:
+            bus.wait(0.5)
+            for event in bus.drain():
+                if args.json:
+                    emit_json(
+                        dataclasses.asdict(event) | {"data": event.data.decode("utf-8", "replace")}
+                    )
+                else:
+                    print(format_event(event))
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        return EXIT_OK
+    finally:
+        lab.close()
+        if bus.dropped:
+            print(f"netlab serve: {bus.dropped} log events were dropped.", file=sys.stderr)
