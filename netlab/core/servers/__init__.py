@@ -14,6 +14,7 @@ from typing import Any
 
 from netlab.core.endpoints import parse_port
 from netlab.core.errors import InputError
+from netlab.core.servers.base import MODELS, Model
 from netlab.core.servers.protocols import (
     PROTOCOLS,
     TRANSPORTS,
@@ -22,7 +23,7 @@ from netlab.core.servers.protocols import (
     Transport,
 )
 from netlab.core.servers.room import Member, Room
-from netlab.core.servers.tcp import MODELS, Model, TcpServer
+from netlab.core.servers.tcp import TcpServer
 from netlab.core.servers.udp import UdpServer
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
@@ -13,6 +13,8 @@ from netlab.core.events import Event, Kind, message_event
 from netlab.core.sampling import IN, MESSAGE_RATE, OUT, MessageSampler
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
 
+Model = Literal["threaded", "iterative", "async"]
+MODELS: tuple[Model, ...] = ("threaded", "iterative", "async")
 POLL = 0.1
 """How often blocked loops look at the stop flag; bounds how long stop() takes."""
 
@@ -44,6 +46,7 @@ class ServerBase:
         host: str,
         port: int,
         *,
+        model: Model,
         bus: EventBus | None,
         name: str | None,
         clock: Clock | None,
@@ -55,6 +58,9 @@ class ServerBase:
                 f"The {self.protocol.name} server does not run over {self.transport.upper()}: "
                 f"use {' or '.join(sorted(self.protocol.transports)).upper()}."
             )
+        if model not in MODELS:
+            raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
+        self.model = model
         if not 0 <= port <= 65535:
             raise InputError(f"Port {port} is out of range: use 0 to 65535.")
         if message_rate < 1:
@@ -77,7 +83,7 @@ class ServerBase:
         self.refused = 0
         self.errors = 0
         self._sampler = MessageSampler("", self.message_kinds, message_rate)
-        """Which messages get an event of their own; named in _named()."""
+        """Which messages get an event of their own; named once the server is bound."""
 
     @property
     def name(self) -> str:
@@ -95,11 +101,24 @@ class ServerBase:
             for counter, delta in deltas.items():
                 setattr(self, counter, getattr(self, counter) + delta)
 
-    def _named(self) -> None:
-        """Called once the address is known: from here on the name is fixed."""
+    def _open(self, kind: socket.SocketKind) -> tuple[socket.socket, tuple[str, int]]:
+        """Bind (see _bind) and take the address: from here on the name is fixed."""
+        if self.address is not None:
+            raise OperationFailed(f"The server {self.name} has already been started.")
+        sock = self._bind(kind)
+        host, port = sock.getsockname()[:2]
+        address = self.address = (host, port)
         self._name = self.name
         self._sampler.source = self._name
         self.bus.add_summaries(self, self._due_summaries)
+        return sock, address
+
+    def _loop_refused(self, sock: socket.socket, error: Exception) -> OperationFailed:
+        """Undo _open() when the asyncio loop would not take the server; the error to raise."""
+        sock.close()
+        self._stopping.set()
+        self.bus.remove_summaries(self)
+        return OperationFailed(f"Cannot serve {self.name} on the asyncio loop: {error}.")
 
     def _emit(self, kind: Kind, peer: str = "", detail: str = "") -> None:
         if kind is Kind.CLOSED or kind is Kind.STOPPED:

@@ -19,21 +19,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Literal
 
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
-from netlab.core.errors import InputError, OperationFailed
+from netlab.core.errors import InputError
 from netlab.core.events import CloseReason, Kind
 from netlab.core.framing import MessageTooBig, Splitter
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio
-from netlab.core.servers.base import POLL, ServerBase
+from netlab.core.servers.base import POLL, Model, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
 from netlab.core.servers.room import Room
 
-Model = Literal["threaded", "iterative", "async"]
-MODELS: tuple[Model, ...] = ("threaded", "iterative", "async")
 PROTOCOL_DEFAULT = -1.0
 """An idle_timeout meaning "whatever the protocol asks for" (timestamp: 120 s)."""
 RECV_SIZE = 64 * 1024
@@ -188,10 +185,15 @@ class TcpServer(ServerBase):
         message_rate: int = MESSAGE_RATE,
     ) -> None:
         super().__init__(
-            protocol, host, port, bus=bus, name=name, clock=clock, message_rate=message_rate
+            protocol,
+            host,
+            port,
+            model=model,
+            bus=bus,
+            name=name,
+            clock=clock,
+            message_rate=message_rate,
         )
-        if model not in MODELS:
-            raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
         if model == "iterative" and self.protocol.concurrent:
             raise InputError(
                 f"The {self.protocol.name} server needs its clients connected at once: "
@@ -203,7 +205,6 @@ class TcpServer(ServerBase):
             idle_timeout = self.protocol.idle_timeout
         if idle_timeout is not None and idle_timeout <= 0:
             raise InputError(f"Idle timeout {idle_timeout} must be more than 0 seconds.")
-        self.model = model
         self.idle_timeout = idle_timeout
         self.max_conns = max_conns
         cap = self.protocol.max_message
@@ -222,32 +223,22 @@ class TcpServer(ServerBase):
 
     def start(self) -> tuple[str, int]:
         """Bind and listen; returns the (host, port) really bound, useful with port 0."""
-        if self.address is not None:
-            raise OperationFailed(f"The server {self.name} has already been started.")
-        listener = self._bind(socket.SOCK_STREAM)
+        listener, address = self._open(socket.SOCK_STREAM)
         listener.listen(min(self.max_conns, socket.SOMAXCONN))
         listener.settimeout(POLL)
         self._listener = listener
-        host, port = listener.getsockname()[:2]
-        self.address = (host, port)
-        self._named()
-        self._emit(
-            Kind.LISTENING, detail=f"listening on {address_text(self.address)} ({self.model})"
-        )
+        self._emit(Kind.LISTENING, detail=f"listening on {address_text(address)} ({self.model})")
         if self.model == "async":
             try:
                 self._aserver = aio.AsyncTcpListener.start(self, listener)
             except Exception as error:
-                listener.close()
-                self._stopping.set()
-                failed = f"Cannot serve {self.name} on the asyncio loop"
-                raise OperationFailed(f"{failed}: {error}.") from error
-            return self.address
+                raise self._loop_refused(listener, error) from error
+            return address
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"{self.name} accept", daemon=True
         )
         self._accept_thread.start()
-        return self.address
+        return address
 
     def stop(self) -> None:
         """Close the listener and every connection, and join every thread, within a second."""

@@ -16,13 +16,12 @@ from collections.abc import Callable
 
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
-from netlab.core.errors import InputError, OperationFailed
+from netlab.core.errors import InputError
 from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio, loop
-from netlab.core.servers.base import POLL, ServerBase
+from netlab.core.servers.base import POLL, Model, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
-from netlab.core.servers.tcp import MODELS, Model
 
 MAX_DATAGRAM = 65507
 """The largest UDP payload over IPv4: 65535 less the IP and UDP headers."""
@@ -88,11 +87,15 @@ class UdpServer(ServerBase):
         message_rate: int = MESSAGE_RATE,
     ) -> None:
         super().__init__(
-            protocol, host, port, bus=bus, name=name, clock=clock, message_rate=message_rate
+            protocol,
+            host,
+            port,
+            model=model,
+            bus=bus,
+            name=name,
+            clock=clock,
+            message_rate=message_rate,
         )
-        if model not in MODELS:
-            raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
-        self.model = model
         if rate <= 0:
             raise InputError(f"Rate {rate} must be more than 0 datagrams a second.")
         self.limiter = RateLimiter(rate, burst)
@@ -107,30 +110,22 @@ class UdpServer(ServerBase):
         """Each source's "host:port", made once: a flood comes from a few sources."""
 
     def start(self) -> tuple[str, int]:
-        if self.address is not None:
-            raise OperationFailed(f"The server {self.name} has already been started.")
-        sock = self._bind(socket.SOCK_DGRAM)
+        sock, address = self._open(socket.SOCK_DGRAM)
         self._sock = sock
-        host, port = sock.getsockname()[:2]
-        self.address = (host, port)
-        self._named()
-        where = address_text(self.address)
+        where = address_text(address)
         if self.model == "async":
             self._emit(Kind.LISTENING, detail=f"listening on {where} (async)")
             try:
                 self._endpoint = loop.run(aio.open_datagram(self, sock))
             except Exception as error:
-                sock.close()
-                self._stopping.set()
-                failed = f"Cannot serve {self.name} on the asyncio loop"
-                raise OperationFailed(f"{failed}: {error}.") from error
+                raise self._loop_refused(sock, error) from error
             loop.register(self)
-            return self.address
+            return address
         sock.settimeout(POLL)
         self._emit(Kind.LISTENING, detail=f"listening on {where}")
         self._thread = threading.Thread(target=self._loop, name=f"{self.name}", daemon=True)
         self._thread.start()
-        return self.address
+        return address
 
     def stop(self) -> None:
         if self.address is None or self._stopping.is_set():
