@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from netlab.core.errors import InputError
+from netlab.core.plural import plural
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -537,7 +538,8 @@ def plan_for_hosts(network: IPNetwork | str, host_counts: Sequence[int]) -> list
     needed = sum(1 << (net.max_prefixlen - prefix) for prefix, _, _ in requests)
     if needed > net.num_addresses:
         raise _fail(
-            f"{net} has {net.num_addresses} addresses but those subnets need {needed}: "
+            f"{net} has {plural(net.num_addresses, 'address', 'addresses')} "
+            f"but those subnets need {needed}: "
             "use a shorter prefix or fewer hosts."
         )
     start = int(net.network_address)

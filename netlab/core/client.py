@@ -32,7 +32,7 @@ from netlab.core.bus import EventBus
 from netlab.core.endpoints import Endpoint, address_text, parse_endpoint
 from netlab.core.errors import InputError, OperationFailed, positive_seconds
 from netlab.core.events import MAX_EVENT_DATA, CloseReason, Event, Kind, message_event
-from netlab.core.framing import Framing, MessageTooBig, Splitter
+from netlab.core.framing import Framing, Splitter
 from netlab.core.lookup import addresses_for
 from netlab.core.safetext import StreamDecoder
 
@@ -43,6 +43,8 @@ INBOX_LIMIT = 1024 * 1024
 """Unread bytes a session keeps; older ones are dropped (and counted) past this."""
 REPLY_LIMIT = 1024 * 1024
 """Bytes `head()` and `send_once()` read before they stop."""
+HEAD_REQUEST = b"HEAD / HTTP/1.0\r\n\r\n"
+"""What `head()` sends."""
 SEND_TIMEOUT = 10.0
 REPLY_SETTLE = 0.3
 """Seconds of quiet after which a one-shot reply is taken as complete."""
@@ -365,10 +367,9 @@ class ClientSession:
         if self.transport == "udp":
             self.messages_in += 1
         else:
-            try:
-                self.messages_in += len(self._splitter.feed(chunk))
-            except MessageTooBig:
-                self.messages_in += 1  # counted as one, and the splitter starts over
+            self.messages_in += len(self._splitter.feed(chunk))
+            if self._splitter.overflow:
+                self.messages_in += 1  # a message too big to hold counts as one
         with self._arrived:
             self._inbox += chunk
             extra = len(self._inbox) - INBOX_LIMIT
@@ -391,7 +392,7 @@ class ClientSession:
         if sock is not None:
             sock.close()
         if was_connected:
-            if self.transport == "tcp" and self._splitter.flush():
+            if self.transport == "tcp" and self._splitter.pending:
                 self.messages_in += 1
             text = f"{reason.value}: {detail}" if detail else reason.value
             self._publish(Event(Kind.CLOSED, self.name, self.peer, detail=text))
@@ -416,7 +417,7 @@ def head(endpoint: str | Endpoint, timeout: float = 5.0) -> bytes:
     timeout = positive_seconds(timeout, "timeout")
     with _open(where, "tcp", timeout, keepalive=False) as sock:
         sock.settimeout(timeout)
-        _sendall(sock, b"HEAD / HTTP/1.0\r\n\r\n", where)
+        _sendall(sock, HEAD_REQUEST, where)
         return _read_to_end(sock, where, timeout, idle_ends=False)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 
+from netlab.core.plural import plural
+
 DEFAULT_LIMIT = 2000
 """Characters of one line shown before it is cut."""
 
@@ -37,7 +39,7 @@ def safe_text(text: str, limit: int = DEFAULT_LIMIT) -> str:
         # zero-width spaces, tag characters) are escaped too: nothing hides in the data.
         shown = "".join(char if char.isprintable() else _escape(ord(char)) for char in shown)
     if len(text) > limit:
-        shown += f" … (+{len(text) - limit:,} characters)"
+        shown += f" … (+{plural(len(text) - limit, 'character', grouped=True)})"
     return shown
 
 

@@ -694,6 +694,8 @@ def test_plan_for_hosts_examples(network: str, counts: list[int], expected: list
         ("10.0.0.0/24", [200, 100], ["256 addresses", "need 384"]),
         ("10.0.0.0/24", [2**40], ["256 addresses"]),
         ("2001:db8::/64", [2**64], ["18446744073709551616 addresses"]),
+        ("10.0.0.1/32", [1, 1], ["has 1 address but", "need 2"]),
+        ("2001:db8::1/128", [1, 1], ["has 1 address but", "need 2"]),
         ("10.0.0.0/24", [0], ["at least 1 host", "not 0"]),
         ("10.0.0.0/24", [-3], ["at least 1 host"]),
         ("10.0.0.0/24", [], ["at least one host count"]),

@@ -30,6 +30,8 @@ def test_rich_markup_stays_literal_through_text() -> None:
 
 def test_long_lines_are_cut_with_a_marker() -> None:
     assert safe_text("x" * 30, limit=10) == "x" * 10 + " … (+20 characters)"
+    assert safe_text("x" * 11, limit=10) == "x" * 10 + " … (+1 character)"
+    assert safe_text("x" * 2010, limit=10) == "x" * 10 + " … (+2,000 characters)"
 
 
 def test_bad_utf8_is_replaced_not_fatal() -> None:

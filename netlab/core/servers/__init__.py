@@ -14,6 +14,7 @@ from typing import Any
 
 from netlab.core.endpoints import parse_port
 from netlab.core.errors import InputError
+from netlab.core.plural import plural
 from netlab.core.servers.base import MODELS, Model
 from netlab.core.servers.protocols import (
     PROTOCOLS,
@@ -69,7 +70,9 @@ def parse_spec(text: str) -> ServerSpec:
     if not text:
         raise InputError(f"No server given: {shape}.")
     if len(text) > MAX_SPEC:
-        raise InputError(f"That server spec is too long ({len(text)} characters): {shape}.")
+        raise InputError(
+            f"That server spec is too long ({plural(len(text), 'character')}): {shape}."
+        )
     model: Model | None = None
     if "@" in text:
         text, _, named_model = text.partition("@")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from netlab.core.endpoints import address_text
 from netlab.core.events import CloseReason, Kind
 from netlab.core.framing import Framing, MessageTooBig, Splitter
+from netlab.core.plural import plural
 from netlab.core.servers import loop
 
 if TYPE_CHECKING:
@@ -82,7 +83,9 @@ class AsyncTcpConnection(asyncio.Protocol):
             self.refused = True
             transport.close()
             server.refused += 1
-            server._emit(Kind.REFUSED, self.peer, f"already {server.max_conns} connections open")
+            server._emit(
+                Kind.REFUSED, self.peer, f"already {plural(server.max_conns, 'connection')} open"
+            )
             return
         self.listener.conns.add(self)
         server.open_connections += 1
@@ -93,6 +96,7 @@ class AsyncTcpConnection(asyncio.Protocol):
                 server.idle_timeout, self._check_idle
             )
         protocol = server.protocol
+        # Raw reads need no splitter, and a held connection no memory for one.
         if protocol.framing is not Framing.RAW:
             self.splitter = Splitter(protocol.framing, server.max_message)
         try:
@@ -115,27 +119,30 @@ class AsyncTcpConnection(asyncio.Protocol):
         if self.timer is not None:
             self.last_active = time.monotonic()
         limit = server.max_message
+        session = self.session
+        peer = self.peer
+        received = server._received
+        splitter = self.splitter
         try:
-            if self.splitter is None:
-                # Raw: each chunk is a message, cut to max_message as a threaded recv would.
-                messages = (
-                    [data]
-                    if size <= limit
-                    else [data[i : i + limit] for i in range(0, size, limit)]
-                )
-            else:
-                messages = self.splitter.feed(data)
-                if not messages:
-                    server._count(bytes_in=size)
-            on_message = self.session.on_message
-            received = server._received
-            peer = self.peer
-            for message in messages:
-                if len(message) > limit:
-                    server._count(bytes_in=size)
-                    raise MessageTooBig(f"a message of {len(message)} bytes")
-                # The chunk's bytes are counted with its first message: one lock, not two.
-                received(peer, message, size)
+            if splitter is None:
+                if size <= limit:
+                    # Raw, the usual case: the read is the message, its size the wire's.
+                    received(peer, data, size, size)
+                    reply = session.on_message(data)
+                    if reply.data:
+                        self._write(reply.data)
+                    if reply.close:
+                        self.finish(CloseReason.BY_US)
+                    return
+                # Longer than a message may be: cut to max_message, as a threaded recv would.
+                splitter = Splitter(Framing.RAW, limit)
+            messages = splitter.feed(data)
+            if not messages:
+                server._count(bytes_in=size)
+            on_message = session.on_message
+            for message, wire in zip(messages, splitter.sizes, strict=True):
+                # The read's bytes are counted with its first message: one lock, not two.
+                received(peer, message, wire, size)
                 size = 0
                 reply = on_message(message)
                 if reply.data:
@@ -145,6 +152,8 @@ class AsyncTcpConnection(asyncio.Protocol):
                     return
                 if self.closed:
                     return
+            if splitter.overflow:
+                raise MessageTooBig(splitter.max_size)
         except MessageTooBig:
             self.finish(CloseReason.TOO_BIG)
         except Exception as error:
@@ -192,7 +201,7 @@ class AsyncTcpConnection(asyncio.Protocol):
         server._emit(
             Kind.CLOSED,
             self.peer,
-            f"{reason}; {duration:.3f} s; {self.bytes_in} bytes in, {self.bytes_out} out",
+            f"{reason}; {duration:.3f} s; {plural(self.bytes_in, 'byte')} in, {self.bytes_out} out",
         )
         self.transport = None
         self.session = None

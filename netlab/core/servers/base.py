@@ -9,7 +9,7 @@ from typing import ClassVar, Literal, Self
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
-from netlab.core.events import Event, Kind, message_event
+from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.sampling import IN, MESSAGE_RATE, OUT, MessageSampler
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
 
@@ -131,14 +131,21 @@ class ServerBase:
                 self.bus.remove_summaries(self)
         self.bus.publish(Event(kind, self.name, peer, detail=detail))
 
-    def _received(self, peer: str, data: bytes, size: int = 0) -> None:
-        """Count one message in (and `size` bytes in), logging it or summing it."""
+    def _received(self, peer: str, data: bytes, size: int, counted: int) -> None:
+        """Count one message in, logging it or summing it.
+
+        `size` is what the message took on the wire, its terminator included though the
+        protocol is handed `data` without it; that is the size its event and summary
+        show. `counted` is what goes into bytes_in, which follows reads rather than
+        messages (a read can end several messages, or none): a read's bytes are
+        counted once, with its first message, so one lock covers both.
+        """
         with self._count_lock:
             self.messages_in += 1
-            self.bytes_in += size
-            before = self._sampler.admit(peer, len(data), IN)
+            self.bytes_in += counted
+            before = self._sampler.admit(peer, size, IN)
         if before is not None:
-            self._publish_message(before, self.message_kinds[0], peer, data)
+            self._publish_message(before, self.message_kinds[0], peer, data, size)
 
     def _sent(self, peer: str, data: bytes) -> None:
         """Count one message out, logging it or summing it."""
@@ -148,13 +155,16 @@ class ServerBase:
             self.bytes_out += size
             before = self._sampler.admit(peer, size, OUT)
         if before is not None:
-            self._publish_message(before, self.message_kinds[1], peer, data)
+            self._publish_message(before, self.message_kinds[1], peer, data, size)
 
-    def _publish_message(self, before: list[Event], kind: Kind, peer: str, data: bytes) -> None:
+    def _publish_message(
+        self, before: list[Event], kind: Kind, peer: str, data: bytes, size: int
+    ) -> None:
         publish = self.bus.publish
         for event in before:
             publish(event)
-        publish(message_event(kind, self.name, peer, data))
+        # The event keeps the start of the message, and its size on the wire.
+        publish(Event(kind, self.name, peer, bytes(data[:MAX_EVENT_DATA]), size))
 
     def _due_summaries(self) -> list[Event]:
         with self._count_lock:

@@ -1,7 +1,8 @@
 """What each lab server says, with no sockets in sight.
 
 A protocol is a small class: one instance per TCP connection, or one per UDP
-server, fed whole messages (the server's Splitter cuts the stream) and answering
+server, fed whole messages without their terminators (framing's Splitter cuts the
+stream, and the server counts the terminators as the bytes they are) and answering
 with a Reply. Threaded, iterative and asyncio servers, over TCP or UDP, all drive
 the same instances, so the seed's behaviour is written once.
 

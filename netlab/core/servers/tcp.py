@@ -24,7 +24,8 @@ from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError
 from netlab.core.events import CloseReason, Kind
-from netlab.core.framing import MessageTooBig, Splitter
+from netlab.core.framing import Framing, MessageTooBig, Splitter
+from netlab.core.plural import plural
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio
 from netlab.core.servers.base import POLL, Model, ServerBase
@@ -247,7 +248,9 @@ class TcpServer(ServerBase):
         self._stopping.set()
         if self._aserver is not None:
             self._aserver.stop(STOP_WAIT)
-            self._emit(Kind.STOPPED, detail=f"{self.total_connections} connections served")
+            self._emit(
+                Kind.STOPPED, detail=f"{plural(self.total_connections, 'connection')} served"
+            )
             return
         deadline = time.monotonic() + STOP_WAIT
         with self._lock:
@@ -266,7 +269,7 @@ class TcpServer(ServerBase):
             thread.join(max(0.0, deadline - time.monotonic()))
         if self._listener is not None:
             self._listener.close()
-        self._emit(Kind.STOPPED, detail=f"{self.total_connections} connections served")
+        self._emit(Kind.STOPPED, detail=f"{plural(self.total_connections, 'connection')} served")
 
     def _accept_loop(self) -> None:
         assert self._listener is not None
@@ -286,7 +289,9 @@ class TcpServer(ServerBase):
             if self.open_connections >= self.max_conns or self._stopping.is_set():
                 sock.close()
                 self._count(refused=1)
-                self._emit(Kind.REFUSED, peer, f"already {self.max_conns} connections open")
+                self._emit(
+                    Kind.REFUSED, peer, f"already {plural(self.max_conns, 'connection')} open"
+                )
                 continue
             conn = _Connection(sock, peer, self)
             with self._lock:
@@ -360,11 +365,15 @@ class TcpServer(ServerBase):
             self._emit(
                 Kind.CLOSED,
                 conn.peer,
-                f"{reason}; {duration:.3f} s; {conn.bytes_in} bytes in, {conn.bytes_out} out",
+                f"{reason}; {duration:.3f} s; "
+                f"{plural(conn.bytes_in, 'byte')} in, {conn.bytes_out} out",
             )
 
     def _converse(self, conn: _Connection, session: ServerProtocol) -> CloseReason:
-        splitter = Splitter(self.protocol.framing, self.max_message)
+        framing = self.protocol.framing
+        # A raw read is the message: no splitter needed.
+        splitter = None if framing is Framing.RAW else Splitter(framing, self.max_message)
+        # Raw reads are never longer than a message may be.
         recv_size = min(RECV_SIZE, self.max_message)
         conn.sock.settimeout(self.idle_timeout)
         reply = session.on_connect()
@@ -372,24 +381,36 @@ class TcpServer(ServerBase):
             self._send(conn, reply.data)
         if reply.close:
             return CloseReason.BY_US
+        recv = conn.sock.recv
+        received = self._received
+        on_message = session.on_message
+        peer = conn.peer
         while True:
-            chunk = conn.sock.recv(recv_size)
+            chunk = recv(recv_size)
             if not chunk:
                 return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
             size = len(chunk)
             conn.bytes_in += size
-            messages = splitter.feed(chunk)
-            if not messages:
-                self._count(bytes_in=size)
-            for message in messages:
-                if len(message) > self.max_message:
-                    self._count(bytes_in=size)
-                    raise MessageTooBig(f"a message of {len(message)} bytes")
-                # The chunk's bytes are counted with its first message: one lock, not two.
-                self._received(conn.peer, message, size)
-                size = 0
-                reply = session.on_message(message)
+            if splitter is None:
+                # Raw: the read is the message, and its size is the wire's.
+                received(peer, chunk, size, size)
+                reply = on_message(chunk)
                 if reply.data:
                     self._send(conn, reply.data)
                 if reply.close:
                     return CloseReason.BY_US
+                continue
+            messages = splitter.feed(chunk)
+            if not messages:
+                self._count(bytes_in=size)
+            for message, wire in zip(messages, splitter.sizes, strict=True):
+                # The read's bytes are counted with its first message: one lock, not two.
+                received(peer, message, wire, size)
+                size = 0
+                reply = on_message(message)
+                if reply.data:
+                    self._send(conn, reply.data)
+                if reply.close:
+                    return CloseReason.BY_US
+            if splitter.overflow:
+                raise MessageTooBig(splitter.max_size)

@@ -18,6 +18,7 @@ from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError
 from netlab.core.events import MAX_EVENT_DATA, Event, Kind
+from netlab.core.plural import plural
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio, loop
 from netlab.core.servers.base import POLL, Model, ServerBase
@@ -138,7 +139,7 @@ class UdpServer(ServerBase):
             self._thread.join(POLL * 8)
         if self._sock is not None:
             self._sock.close()
-        self._emit(Kind.STOPPED, detail=f"{self.messages_in} datagrams received")
+        self._emit(Kind.STOPPED, detail=f"{plural(self.messages_in, 'datagram')} received")
 
     def _loop(self) -> None:
         assert self._sock is not None
@@ -182,13 +183,14 @@ class UdpServer(ServerBase):
         elif not self.limiter.allow(address[0]):
             self._count(rate_limited=1)
             detail = "not answered: source over its rate limit"
+        size = len(data)
         if detail:
             # Always logged on its own: a refusal to answer is worth a line.
-            self._count(messages_in=1, bytes_in=len(data))
+            self._count(messages_in=1, bytes_in=size)
             kept = data[:MAX_EVENT_DATA]
-            self.bus.publish(Event(Kind.DATAGRAM_IN, self.name, peer, kept, len(data), detail))
+            self.bus.publish(Event(Kind.DATAGRAM_IN, self.name, peer, kept, size, detail))
             return
-        self._received(peer, data, len(data))
+        self._received(peer, data, size, size)
         try:
             reply = session.on_message(data)
             if reply.data is not None:

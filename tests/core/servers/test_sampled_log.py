@@ -71,3 +71,29 @@ def test_udp_flood_is_summed_exactly_by_the_time_the_server_stops(
     assert tally(events, Kind.DATAGRAM_IN)[:2] == (MESSAGES, total)
     assert tally(events, Kind.DATAGRAM_OUT)[:2] == (MESSAGES, total)
     assert events[-1].kind is Kind.STOPPED
+
+
+def test_a_flood_of_lines_sums_their_bytes_on_the_wire(
+    tcp_server: Callable[..., TcpServer],
+    connect: Callable[[Any], socket.socket],
+    bus: EventBus,
+    model: str,
+) -> None:
+    server = tcp_server("upper", model=model, message_rate=RATE)
+    client = connect(server)
+    line = b"hello world\r\n"  # 13 bytes on the wire, 11 for the protocol
+    for _ in range(MESSAGES):
+        client.sendall(line)
+        assert recv_exactly(client, 12) == b"HELLO WORLD\n"
+    client.close()
+    events: list[Event] = []
+
+    def closed() -> bool:
+        events.extend(bus.drain())
+        return any(e.kind is Kind.CLOSED for e in events)
+
+    assert wait_for(closed)
+    received, sent = tally(events, Kind.RECEIVED), tally(events, Kind.SENT)
+    assert received[:2] == (MESSAGES, MESSAGES * 13) and sent[:2] == (MESSAGES, MESSAGES * 12)
+    assert received[2] < MESSAGES  # some were summed
+    assert (server.bytes_in, server.bytes_out) == (MESSAGES * 13, MESSAGES * 12)
