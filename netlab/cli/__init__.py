@@ -2,7 +2,8 @@
 
 Every subcommand is the twin of a seed program and prints what that program
 prints (IP.go, Mask.go, ResolveIP.go, LookupHost.go, LookupPort.go, Ping.go), or
-JSON with --json. Exit status: 0 done, 1 the network said no, 2 bad input.
+JSON with --json, in the one schema output.py describes. Exit status: 0 done, 1 the
+network said no, 2 bad input; with --json a failure also prints its error object.
 
 This module holds the parser and main(); the handlers are grouped by what they touch,
 each group with its own helpers: addresses, lookups and sockets.
@@ -14,6 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from netlab import __version__
 from netlab.cli.addresses import cmd_calc, cmd_ip, cmd_mask
@@ -27,7 +29,7 @@ from netlab.cli.lookups import (
     cmd_reverse,
     cmd_service,
 )
-from netlab.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from netlab.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, emit_error
 from netlab.cli.sockets import QUIET_AFTER_INPUT, cmd_connect, cmd_head, cmd_send, cmd_serve
 from netlab.core.errors import InputError, NetlabError
 from netlab.core.sampling import MESSAGE_RATE
@@ -72,8 +74,38 @@ def _port(text: str) -> int:
     return int(text)
 
 
+class UsageError(Exception):
+    """A command line argparse cannot read, held until main() knows whether to add JSON."""
+
+    def __init__(self, parser: Parser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error is raised for main() to report."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self, message)
+
+    def usage_exit(self, message: str) -> NoReturn:
+        """argparse's own report: the usage and the error on stderr, exit status 2."""
+        super().error(message)
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """Whether --json (or an abbreviation argparse accepts) is among the options."""
+    for arg in argv:
+        if arg == "--":
+            break
+        if arg.startswith("--j") and "--json".startswith(arg):
+            return True
+    return False
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="netlab",
         description="A terminal network lab. Run with no arguments to open the app.",
     )
@@ -237,20 +269,32 @@ def run_app() -> int:
     return EXIT_OK
 
 
+def _fail(args: argparse.Namespace, kind: str, message: str, status: int) -> int:
+    """One line on stderr; with --json, the error object on stdout as well."""
+    if args.json:
+        emit_error(kind, message)
+    print(f"netlab {args.command}: {message}", file=sys.stderr)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run netlab with these arguments and return the exit status."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as usage:
+        if _wants_json(argv):
+            emit_error("bad-input", usage.message)
+        usage.parser.usage_exit(usage.message)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         return run_app()
     try:
         return handler(args)
     except InputError as error:
-        print(f"netlab {args.command}: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(args, "bad-input", str(error), EXIT_BAD_INPUT)
     except NetlabError as error:
-        print(f"netlab {args.command}: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(args, "network", str(error), EXIT_FAILED)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -260,9 +304,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug of ours: still one line, with the way to the details
         if os.environ.get("NETLAB_DEBUG"):
             raise
-        print(
-            f"netlab {args.command}: internal error ({type(error).__name__}: {error}); "
+        return _fail(
+            args,
+            "internal",
+            f"internal error ({type(error).__name__}: {error}); "
             "run again with NETLAB_DEBUG=1 to see where.",
-            file=sys.stderr,
+            EXIT_FAILED,
         )
-        return EXIT_FAILED

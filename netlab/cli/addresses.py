@@ -6,8 +6,8 @@ The twins of IP.go and Mask.go, and the calculator: arithmetic only, no network.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from netlab.cli.output import EXIT_BAD_INPUT, EXIT_OK, emit_json
 from netlab.core import addresses
@@ -27,19 +27,14 @@ def _mask_text(mask: addresses.Mask) -> str:
 def cmd_ip(args: argparse.Namespace) -> int:
     """IP.go: parse an address and print its canonical form."""
     address = addresses.parse_ip(args.address)
-    if args.json:
-        emit_json(
-            {
-                "input": args.address,
-                "valid": address is not None,
-                "address": address and str(address),
-            }
-        )
     if address is None:
-        if not args.json:
-            print("Invalid address")
+        if args.json:
+            raise InputError(f"Invalid address: {args.address!r} is not an IPv4 or IPv6 address.")
+        print("Invalid address")
         return EXIT_BAD_INPUT
-    if not args.json:
+    if args.json:
+        emit_json({"input": args.address, "address": str(address), "version": address.version})
+    else:
         # Go prints an IPv4-mapped address in its IPv4 form.
         shown = getattr(address, "ipv4_mapped", None) or address
         print(f"The address is {shown}")
@@ -53,10 +48,9 @@ def cmd_mask(args: argparse.Namespace) -> int:
         emit_json(
             {
                 "address": info.address,
-                "bits": info.mask.bits,
-                "ones": info.mask.prefix,
-                "mask_hex": info.mask.hex,
-                "network": info.network_address,
+                "mask": info.mask,
+                "network": info.network,
+                "network_address": info.network_address,
             }
         )
         return EXIT_OK
@@ -121,6 +115,16 @@ def _print_split(plan: addresses.SubnetSplit, offset: int, limit: int) -> None:
         print(f"... {remaining:,} more (see them with --offset {offset + len(subnets)})")
 
 
+def _subnet_json(subnet: addresses.IPNetwork) -> dict[str, Any]:
+    first, last, count = addresses.host_range(subnet)
+    return {
+        "network": str(subnet),
+        "first_host": str(first),
+        "last_host": str(last),
+        "host_count": count,
+    }
+
+
 def cmd_calc(args: argparse.Namespace) -> int:
     """The whole calculator: forms, masks, parts, ranges and subnetting."""
     text = " ".join(args.input)
@@ -129,7 +133,7 @@ def cmd_calc(args: argparse.Namespace) -> int:
     if addresses.looks_like_range(text):
         networks = addresses.range_to_networks(text)
         if args.json:
-            emit_json({"range": text, "networks": [str(n) for n in networks]})
+            emit_json({"input": text, "networks": [str(n) for n in networks]})
         else:
             for network in networks:
                 print(network)
@@ -139,11 +143,12 @@ def cmd_calc(args: argparse.Namespace) -> int:
         if args.json:
             emit_json(
                 {
+                    "input": text,
                     "network": str(plan.network),
-                    "prefix": plan.new_prefix,
+                    "new_prefix": plan.new_prefix,
                     "count": plan.count,
                     "offset": args.offset,
-                    "subnets": [str(s) for s in plan.page(args.offset, args.limit)],
+                    "subnets": [_subnet_json(s) for s in plan.page(args.offset, args.limit)],
                 }
             )
         else:
@@ -152,14 +157,24 @@ def cmd_calc(args: argparse.Namespace) -> int:
     if args.hosts is not None:
         allocations = addresses.plan_for_hosts(text, _host_counts(args.hosts))
         if args.json:
-            emit_json([dataclasses.asdict(a) | {"network": str(a.network)} for a in allocations])
+            emit_json(
+                {
+                    "input": text,
+                    "network": str(addresses.parse_network(text)),
+                    "subnets": [
+                        {"index": a.index, "hosts_wanted": a.hosts_wanted} | _subnet_json(a.network)
+                        for a in allocations
+                    ],
+                }
+            )
         else:
             for a in allocations:
                 print(f"{a.hosts_wanted:>8} hosts  {a.network!s:<20} ({a.hosts_usable:,} usable)")
         return EXIT_OK
     info = addresses.describe(text)
     if args.json:
-        emit_json(info)
+        described = info.to_dict()
+        emit_json({"input": described.pop("text")} | described)
     else:
         _print_description(info)
     return EXIT_OK

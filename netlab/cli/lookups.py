@@ -6,8 +6,16 @@ Each imports its core module when it runs, so starting `netlab` loads no resolve
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING, Any
 
-from netlab.cli.output import EXIT_FAILED, EXIT_OK, emit_json
+from netlab.cli.output import EXIT_FAILED, EXIT_OK, data_json, emit_json, now_iso
+from netlab.core.endpoints import address_text
+from netlab.core.errors import OperationFailed
+
+if TYPE_CHECKING:
+    from netlab.core.ping import ConnectTiming, PingReply, PingTimeout
+    from netlab.core.services import Service
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
@@ -17,7 +25,14 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     network = "ip4" if args.ipv4 else "ip6" if args.ipv6 else "ip"
     result = lookup.resolve(args.name, network, timeout=args.timeout)
     if args.json:
-        emit_json(result)
+        emit_json(
+            {
+                "name": result.name,
+                "address": result.address,
+                "version": 6 if ":" in result.address else 4,
+                "elapsed_s": result.elapsed,
+            }
+        )
     else:
         print(f"Resolved address is {result.address}")
     return EXIT_OK
@@ -29,7 +44,7 @@ def cmd_host(args: argparse.Namespace) -> int:
 
     result = lookup.lookup_host(args.name, timeout=args.timeout)
     if args.json:
-        emit_json(result)
+        emit_json({"name": result.name, "addresses": result.addresses, "elapsed_s": result.elapsed})
     else:
         for address in result.addresses:
             print(address)
@@ -42,7 +57,15 @@ def cmd_cname(args: argparse.Namespace) -> int:
 
     result = lookup.lookup_cname(args.name, timeout=args.timeout)
     if args.json:
-        emit_json(result)
+        emit_json(
+            {
+                "name": result.name,
+                "canonical": result.canonical,
+                "aliases": result.aliases,
+                "addresses": result.addresses,
+                "elapsed_s": result.elapsed,
+            }
+        )
     else:
         print(f"Canonical name is {result.canonical}")
         for alias in result.aliases:
@@ -56,7 +79,7 @@ def cmd_reverse(args: argparse.Namespace) -> int:
 
     result = lookup.reverse(args.address, timeout=args.timeout)
     if args.json:
-        emit_json(result)
+        emit_json({"address": result.address, "names": result.names, "elapsed_s": result.elapsed})
     else:
         for name in result.names:
             print(name)
@@ -69,7 +92,18 @@ def cmd_dns(args: argparse.Namespace) -> int:
 
     answer = lookup.dns_query(args.name, args.type, server=args.server, timeout=args.timeout)
     if args.json:
-        emit_json(answer)
+        emit_json(
+            {
+                "name": answer.query,
+                "type": answer.type,
+                "server": answer.server,
+                "records": [
+                    {"name": r.name, "type": r.type, "ttl_s": r.ttl, "value": r.value}
+                    for r in answer.records
+                ],
+                "elapsed_s": answer.elapsed,
+            }
+        )
         return EXIT_OK
     for record in answer.records:
         print(f"{record.name}\t{record.ttl}\tIN\t{record.type}\t{record.value}")
@@ -83,7 +117,7 @@ def cmd_port(args: argparse.Namespace) -> int:
 
     service = lookup.lookup_port(args.network, args.service)
     if args.json:
-        emit_json(service)
+        emit_json(_service_json(service))
     else:
         print(f"Service port {service.port}")
     return EXIT_OK
@@ -95,46 +129,99 @@ def cmd_service(args: argparse.Namespace) -> int:
 
     service = lookup.lookup_service(args.port, "udp" if args.udp else "tcp")
     if args.json:
-        emit_json(service)
+        emit_json(_service_json(service))
     else:
         aliases = f"  (also {', '.join(service.aliases)})" if service.aliases else ""
         print(f"Service name {service.name}{aliases}")
     return EXIT_OK
 
 
+def _service_json(service: Service) -> dict[str, Any]:
+    return {
+        "name": service.name,
+        "port": service.port,
+        "transport": service.network,
+        "aliases": service.aliases,
+        "source": service.source,
+    }
+
+
 def _byte_list(data: bytes) -> str:
     return " ".join(str(byte) for byte in data)
 
 
+def _probe_json(result: PingReply | PingTimeout) -> dict[str, Any]:
+    """One ICMP echo as one JSON Lines object: "reply" or "timeout"."""
+    from netlab.core.ping import PingReply
+
+    reply = result if isinstance(result, PingReply) else None
+    return {
+        "time": now_iso(),
+        "event": "timeout" if reply is None else "reply",
+        "host": result.host,
+        "address": result.address,
+        "sequence": result.sequence,
+        "ttl": None if reply is None else reply.ttl,
+        "rtt_s": None if reply is None else reply.rtt,
+        "sent": data_json(result.sent),
+        "received": None if reply is None else data_json(reply.received),
+    }
+
+
+def _connect_json(timing: ConnectTiming) -> dict[str, Any]:
+    """One timed TCP connect as one JSON Lines object: "connected" or "failed"."""
+    return {
+        "time": now_iso(),
+        "event": "failed" if timing.rtt is None else "connected",
+        "host": timing.host,
+        "peer": address_text((timing.address, timing.port)),
+        "rtt_s": timing.rtt,
+        "reason": timing.error,
+    }
+
+
 def cmd_ping(args: argparse.Namespace) -> int:
-    """Ping.go: ICMP echo with the bytes sent and received, or a timed TCP connect."""
+    """Ping.go: ICMP echo with the bytes sent and received, or a timed TCP connect.
+
+    With --json, one line per echo or connect as it happens; when none succeeded, the
+    error line last.
+    """
     from netlab.core import ping
 
     if args.tcp is not None:
-        timings = list(
-            ping.tcp_ping(
-                args.host, args.tcp, count=args.count, timeout=args.timeout, interval=args.interval
-            )
+        timings = ping.tcp_ping(
+            args.host, args.tcp, count=args.count, timeout=args.timeout, interval=args.interval
         )
         if args.json:
-            emit_json(timings)
-        else:
-            for timing in timings:
-                where = f"{timing.address}:{timing.port}"
-                if timing.rtt is None:
-                    print(f"TCP connect to {where}: {timing.error}")
-                else:
-                    print(f"TCP connect to {where}: time={timing.rtt * 1000:.3f} ms")
-        return EXIT_OK if any(t.rtt is not None for t in timings) else EXIT_FAILED
+            last: ConnectTiming | None = None
+            connected = False
+            for last in timings:
+                connected = connected or last.rtt is not None
+                emit_json(_connect_json(last))
+                sys.stdout.flush()
+            if not connected and last is not None:
+                where = address_text((last.address, last.port))
+                raise OperationFailed(f"No TCP connect to {where} succeeded: {last.error}.")
+            return EXIT_OK
+        results = list(timings)
+        for timing in results:
+            where = f"{timing.address}:{timing.port}"
+            if timing.rtt is None:
+                print(f"TCP connect to {where}: {timing.error}")
+            else:
+                print(f"TCP connect to {where}: time={timing.rtt * 1000:.3f} ms")
+        return EXIT_OK if any(t.rtt is not None for t in results) else EXIT_FAILED
     replies = 0
-    results = []
+    address = args.host
     for result in ping.ping(
         args.host, count=args.count, timeout=args.timeout, interval=args.interval
     ):
-        results.append(result)
+        address = result.address
         if isinstance(result, ping.PingReply):
             replies += 1
         if args.json:
+            emit_json(_probe_json(result))
+            sys.stdout.flush()
             continue
         print(f"Message sent:     {_byte_list(result.sent)}")
         if isinstance(result, ping.PingReply):
@@ -149,6 +236,6 @@ def cmd_ping(args: argparse.Namespace) -> int:
                 f"No reply from {result.address} for seq={result.sequence} "
                 f"within {result.timeout:g} s"
             )
-    if args.json:
-        emit_json(results)
+    if args.json and not replies:
+        raise OperationFailed(f"No reply from {address} within {args.timeout:g} s.")
     return EXIT_OK if replies else EXIT_FAILED

@@ -1,16 +1,90 @@
-"""What every subcommand shares: the exit statuses and the one way to print JSON.
+"""What every subcommand shares: the exit statuses and the one JSON schema.
 
 A module of its own so the command modules can use it without importing the parser.
+
+The schema, the same for every command's --json:
+
+- One JSON object a line. A command that answers once prints one object; `serve`,
+  `connect` and `ping` print one object a line as things happen (JSON Lines), each
+  with "time" and "event".
+- Keys are snake_case and mean the same thing in every command ("address" an IP
+  address; "endpoint", "peer" and "local" host:port as address_text writes it); a
+  field that does not apply is null, never missing.
+- Bytes that crossed the wire are {"text", "hex", "size"} (data_json).
+- Wall-clock times are ISO 8601 with the UTC offset; durations are seconds, as a
+  number, in a key ending in "_s".
+- A run that fails prints {"error": {"kind", "message"}} as its last line, and
+  exits as in text mode: kind "bad-input" with status 2, "network" or "internal"
+  with status 1.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import ipaddress
 import json
-from typing import Any
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from netlab.core.safetext import safe_bytes
+
+if TYPE_CHECKING:
+    from netlab.core.events import Event
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def data_json(data: bytes, size: int | None = None) -> dict[str, Any]:
+    """Bytes as JSON: the text as the text output shows it (escapes for control
+    characters), the exact bytes in lowercase hex, and the byte count.
+
+    `size` is the whole message's length when `data` holds only its start (an event
+    keeps at most MAX_EVENT_DATA bytes); the text is never cut.
+    """
+    return {
+        "text": safe_bytes(data, limit=len(data)),
+        "hex": data.hex(),
+        "size": len(data) if size is None else size,
+    }
+
+
+def now_iso() -> str:
+    """The wall-clock time now, ISO 8601 with the local UTC offset."""
+    return datetime.datetime.now().astimezone().isoformat()
+
+
+def monotonic_iso(moment: float) -> str:
+    """A time.monotonic() stamp as the wall-clock time it happened, ISO 8601 with offset."""
+    wall = time.time() - time.monotonic() + moment
+    return datetime.datetime.fromtimestamp(wall).astimezone().isoformat()
+
+
+_MESSAGE_KINDS = frozenset({"received", "sent", "datagram-in", "datagram-out"})
+
+
+def event_json(event: Event, local: str | None = None) -> dict[str, Any]:
+    """One event of `serve` or `connect` as one JSON Lines object.
+
+    `local` is this end, host:port: where the server listens, or the client's own address.
+    """
+    carries_data = event.kind.value in _MESSAGE_KINDS and not event.summed
+    return {
+        "time": monotonic_iso(event.time),
+        "event": event.kind.value,
+        "source": event.source,
+        "local": local or None,
+        "peer": event.peer or None,
+        "data": data_json(event.data, event.size) if carries_data else None,
+        "summed": {"messages": event.summed, "size": event.size} if event.summed else None,
+        "detail": event.detail or None,
+    }
+
+
+def error_json(kind: str, message: str) -> dict[str, Any]:
+    """The one shape of a failure: {"error": {"kind": ..., "message": ...}}."""
+    return {"error": {"kind": kind, "message": " ".join(message.split())}}
 
 
 def _jsonable(value: Any) -> Any:
@@ -18,11 +92,40 @@ def _jsonable(value: Any) -> Any:
         to_dict = getattr(value, "to_dict", None)
         return to_dict() if to_dict else dataclasses.asdict(value)
     if isinstance(value, bytes):
-        return list(value)
+        return data_json(value)
     if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
         return str(value)
     raise TypeError(f"cannot turn {type(value).__name__} into JSON")
 
 
+def _escape_unprintable(char: str) -> str:
+    code = ord(char)
+    if code > 0xFFFF:
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_line(value: Any) -> str:
+    """`value` as one line of JSON, safe to show on a terminal.
+
+    Non-ASCII text stays readable, but DEL, C1 controls and invisible formatting
+    characters (bidi overrides, zero-width spaces), which JSON allows raw, are
+    written as \\u escapes: a name or record from the network cannot drive the terminal.
+    """
+    line = json.dumps(value, default=_jsonable, ensure_ascii=False)
+    if not line.isprintable():
+        # Outside strings JSON has only printable ASCII, so every such character is
+        # inside a string, where a \u escape means the same character.
+        line = "".join(char if char.isprintable() else _escape_unprintable(char) for char in line)
+    return line
+
+
 def emit_json(value: Any) -> None:
-    print(json.dumps(value, default=_jsonable, ensure_ascii=False))
+    """Print `value` as one line of JSON, in one write (threads never interleave a line)."""
+    sys.stdout.write(json_line(value) + "\n")
+
+
+def emit_error(kind: str, message: str) -> None:
+    emit_json(error_json(kind, message))
+    sys.stdout.flush()

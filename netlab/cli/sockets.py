@@ -12,8 +12,8 @@ import sys
 import time
 from typing import Any
 
-from netlab.cli.output import EXIT_FAILED, EXIT_OK, emit_json
-from netlab.core.endpoints import address_text
+from netlab.cli.output import EXIT_FAILED, EXIT_OK, data_json, emit_error, emit_json, event_json
+from netlab.core.endpoints import address_text, parse_endpoint
 from netlab.core.events import format_event
 
 
@@ -34,7 +34,13 @@ def cmd_head(args: argparse.Namespace) -> int:
 
     reply = client.head(args.endpoint, timeout=args.timeout)
     if args.json:
-        emit_json({"endpoint": args.endpoint, "reply": reply.decode("utf-8", "replace")})
+        emit_json(
+            {
+                "endpoint": str(parse_endpoint(args.endpoint, default_port=80)),
+                "sent": data_json(client.HEAD_REQUEST),
+                "received": data_json(reply),
+            }
+        )
     else:
         _print_reply(reply.rstrip(b"\r\n"))
     return EXIT_OK
@@ -46,15 +52,21 @@ def cmd_send(args: argparse.Namespace) -> int:
     from netlab.core.framing import Framing
 
     framing = Framing.parse(args.framing or ("raw" if args.udp else "lf"))
+    transport: client.Transport = "udp" if args.udp else "tcp"
+    message = args.message.encode()
     reply = client.send_once(
-        args.endpoint,
-        args.message.encode(),
-        transport="udp" if args.udp else "tcp",
-        framing=framing,
-        timeout=args.timeout,
+        args.endpoint, message, transport=transport, framing=framing, timeout=args.timeout
     )
     if args.json:
-        emit_json({"endpoint": args.endpoint, "reply": list(reply)})
+        emit_json(
+            {
+                "endpoint": str(parse_endpoint(args.endpoint, network=transport)),
+                "transport": transport,
+                "framing": framing.value,
+                "sent": data_json(framing.frame(message)),
+                "received": data_json(reply),
+            }
+        )
     else:
         _print_reply(reply, as_hex=args.hex)
     return EXIT_OK
@@ -66,13 +78,16 @@ QUIET_AFTER_INPUT = 1.0
 
 
 class _ReplyPrinter:
-    """Shows a session's incoming stream as it arrives: safe text, or a running hex dump.
+    """Shows a session's incoming stream as it arrives: safe text, a running hex dump,
+    or (--json) every event of the session, one JSON object a line.
 
     Runs in a thread of its own, woken by the session's events, so replies print while
     the main thread waits on the keyboard. The text comes through the session's
     StreamDecoder (take_text), so a character split across two reads prints whole; each
     line is made safe, CR LF shows as a line end, and a line without its end yet (a
-    prompt) shows at once.
+    prompt) shows at once. JSON is made from the events themselves, in the order they
+    happened: what was sent always comes before the reply it caused. The closed event is
+    kept back for cmd_connect, which adds why it closed.
     """
 
     def __init__(self, session: Any, bus: Any, *, as_hex: bool, as_json: bool) -> None:
@@ -83,6 +98,8 @@ class _ReplyPrinter:
         self.as_hex = as_hex
         self.as_json = as_json
         self.errors: list[str] = []
+        self.closed: Any = None
+        """The session's closed event, when the JSON printer saw it."""
         self._offset = 0
         self._held_cr = False
         self._mid_line = False
@@ -93,6 +110,10 @@ class _ReplyPrinter:
     def started(self) -> bool:
         return self._thread.ident is not None
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def start(self) -> None:
         self._thread.start()
 
@@ -102,10 +123,13 @@ class _ReplyPrinter:
     def _run(self) -> None:
         from netlab.core.events import Kind
 
+        if self.as_json:
+            self._run_json()
+            return
         while True:
             closed = self.session.state == "closed"
             # take_text flushes the decoder once the session is closed: nothing is lost.
-            if self.as_hex or self.as_json:
+            if self.as_hex:
                 data = self.session.take()
                 if data:
                     self._show_bytes(data)
@@ -117,6 +141,28 @@ class _ReplyPrinter:
             for event in self.bus.drain():
                 if event.kind is Kind.ERROR:
                     self._status(event.detail)
+
+    def _run_json(self) -> None:
+        while True:
+            # What arrives is published before the session is marked closed.
+            closed = self.session.state == "closed"
+            self.drain_json()
+            if closed:
+                break
+            self.bus.wait(0.2)
+
+    def drain_json(self) -> None:
+        """Print the waiting events as JSON lines; the closed event is kept back."""
+        from netlab.core.events import Kind
+
+        for event in self.bus.drain():
+            if event.kind is Kind.CLOSED:
+                self.closed = event
+                continue
+            if event.kind is Kind.ERROR:
+                self._status(event.detail)
+            emit_json(event_json(event, self.session.local))
+        sys.stdout.flush()
 
     def _status(self, text: str) -> None:
         from netlab.core.safetext import safe_text
@@ -132,13 +178,10 @@ class _ReplyPrinter:
     def _show_bytes(self, data: bytes) -> None:
         from netlab.core.safetext import hex_lines
 
-        if self.as_json:
-            emit_json({"received": data.decode("utf-8", "replace"), "size": len(data)})
-        else:
-            for line in hex_lines(data):
-                # hex_lines counts from 0 for each read; count from the stream's start.
-                print(f"{self._offset + int(line[:8], 16):08x}{line[8:]}")
-            self._offset += len(data)
+        for line in hex_lines(data):
+            # hex_lines counts from 0 for each read; count from the stream's start.
+            print(f"{self._offset + int(line[:8], 16):08x}{line[8:]}")
+        self._offset += len(data)
         sys.stdout.flush()
 
     def _show_text(self, text: str, *, final: bool) -> None:
@@ -222,7 +265,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
     from netlab.core.framing import Framing
 
     framing = Framing.parse(args.framing or ("raw" if args.udp else "lf"))
-    bus = EventBus(capacity=1000)  # wake-ups only: the bytes are read from the inbox
+    # Text: wake-ups only, the bytes are read from the inbox. JSON: the events are the output.
+    bus = EventBus() if args.json else EventBus(capacity=1000)
     session = client.ClientSession(
         args.endpoint,
         transport="udp" if args.udp else "tcp",
@@ -270,6 +314,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
         session.close()
         if printer.started:
             printer.join(timeout=2.0)
+            if args.json and not printer.alive:
+                printer.drain_json()  # events after its last look: a send as the peer closed
     reason = session.close_reason
     failed = failed or bool(printer.errors)  # e.g. UDP: nothing is listening there
     if reason is CloseReason.BY_PEER:
@@ -283,7 +329,30 @@ def cmd_connect(args: argparse.Namespace) -> int:
     else:
         status = f"Connection closed ({why})." if why else "Connection closed."
     print(status, file=sys.stderr, flush=True)
-    return EXIT_FAILED if failed and reason is not CloseReason.BY_PEER else EXIT_OK
+    exit_status = EXIT_FAILED if failed and reason is not CloseReason.BY_PEER else EXIT_OK
+    if args.json:
+        _closed_json(session, printer.closed, why)
+        if exit_status != EXIT_OK:
+            if reason in (CloseReason.TIMEOUT, CloseReason.RESET) or not printer.errors:
+                emit_error("network", status)
+            else:
+                emit_error("network", printer.errors[-1])  # as on stderr
+        if bus.dropped:
+            print(f"netlab connect: {bus.dropped} events were dropped.", file=sys.stderr)
+    return exit_status
+
+
+def _closed_json(session: Any, closed: Any, why: str) -> None:
+    """The session's last JSON line: closed, with why when we closed it."""
+    from netlab.core.events import CloseReason, Event, Kind
+
+    if closed is None:  # closed after the printer's last look
+        reason = session.close_reason
+        closed = Event(Kind.CLOSED, session.name, session.peer, detail=reason or "closed")
+    if session.close_reason is CloseReason.BY_US and why:
+        closed = dataclasses.replace(closed, detail=f"{closed.detail} ({why})")
+    emit_json(event_json(closed, session.local))
+    sys.stdout.flush()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -294,6 +363,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     specs = [parse_spec(text) for text in args.specs]
     lab = Lab()
     bus = lab.bus
+    addresses: dict[str, str] = {}
+    """Where each server listens, by its name: the "local" of its events."""
     try:
         for spec in specs:
             options: dict[str, Any] = {
@@ -305,7 +376,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 options["max_conns"] = args.max_conns
                 if args.idle_timeout is not None:
                     options["idle_timeout"] = args.idle_timeout
-            where = address_text(lab.start_server(spec, **options).address)
+            server = lab.start_server(spec, **options)
+            where = address_text(server.address)
+            addresses[server.name] = where
             if not args.json:
                 print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
         if args.bind not in ("127.0.0.1", "::1", "localhost"):
@@ -316,9 +389,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             bus.wait(0.5)
             for event in bus.drain():
                 if args.json:
-                    emit_json(
-                        dataclasses.asdict(event) | {"data": event.data.decode("utf-8", "replace")}
-                    )
+                    emit_json(event_json(event, addresses.get(event.source)))
                 else:
                     print(format_event(event))
             sys.stdout.flush()

@@ -176,9 +176,11 @@ def test_hex_dump_of_the_reply(lab: Serve) -> None:
 def test_json_lines_of_what_arrived(lab: Serve) -> None:
     result = connect("--json", lab.addresses["tcp/echo"], stdin=b"hi\n")
     assert result.returncode == 0, result.stderr
-    received = [json.loads(line) for line in result.stdout.splitlines()]
-    assert "".join(item["received"] for item in received) == "hi\n"
-    assert sum(item["size"] for item in received) == 3
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    received = [event["data"] for event in events if event["event"] == "received"]
+    assert "".join(data["text"] for data in received) == "hi\\n"
+    assert "".join(data["hex"] for data in received) == "68690a"
+    assert sum(data["size"] for data in received) == 3
 
 
 def test_udp_datagrams_to_daytime(lab: Serve) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import queue
 import signal
 import socket
@@ -20,7 +21,9 @@ from tests.cli.run import netlab
 class Serve:
     """A running `netlab serve`, read line by line without ever blocking for long."""
 
-    def __init__(self, *specs: str, options: tuple[str, ...] = ()) -> None:
+    def __init__(self, *specs: str, options: tuple[str, ...] = (), as_json: bool = False) -> None:
+        if as_json:
+            options = (*options, "--json")
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "netlab", "serve", *options, *specs],
             stdout=subprocess.PIPE,
@@ -36,8 +39,13 @@ class Serve:
         try:
             for _ in specs:
                 line = self.next_line(10)
-                kind, _, _, where = line.split()
-                self.addresses[kind] = where
+                if as_json:  # the listening event: "source": "tcp/echo:41119", "local": ...
+                    event = json.loads(line)
+                    assert event["event"] == "listening", line
+                    self.addresses[event["source"].rsplit(":", 1)[0]] = event["local"]
+                else:
+                    kind, _, _, where = line.split()
+                    self.addresses[kind] = where
         except BaseException:
             self.stop()  # never leave a server running behind a failed start
             raise
