@@ -10,12 +10,17 @@ from typing import ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Tab, Tabs
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Header, Tab, Tabs
+from textual.widgets._select import SelectOverlay
 
 from netlab.core.lab import Lab
 from netlab.tui.commands import LabCommands
+from netlab.tui.keys import ALT_DIGIT_CHARACTERS, read_escape_digit_as_alt
 from netlab.tui.panes.address import AddressPane
 from netlab.tui.panes.base import Pane
+from netlab.tui.widgets.footer import KeysFooter
 
 SPLIT = "split"
 VIEWS = {
@@ -28,6 +33,19 @@ VIEWS = {
 _HERE = Path(__file__).parent
 DRAIN_LIMIT = 5_000
 """Events taken off the bus a tick (50,000 a second): a few ms of the UI thread's time."""
+_VIEW_KEYS = Binding.Group("Views", compact=True)
+
+
+class ViewTabs(Tabs):
+    """The tab bar. A digit is never text here, so 1 to 5 open the views."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(str(number), f"app.show('{view}')", title, group=_VIEW_KEYS, id=f"key-{view}")
+            for number, (view, title) in enumerate(VIEWS.items(), start=1)
+        ),
+        Binding("enter,down", "app.enter_view", "Open", id="open-view"),
+    ]
 
 
 class NetlabApp(App[None]):
@@ -40,19 +58,28 @@ class NetlabApp(App[None]):
         *sorted((_HERE / "panes").glob("*.tcss")),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        # Priority, as Alt+digit: the app acts on them the moment they arrive, so the
+        # key typed just after (a digit after Escape) already finds the cursor moved.
+        Binding("escape", "to_tabs", "Views", priority=True, id="to-tabs"),
+        Binding("ctrl+g", "jump", "Go to", id="jump"),
         Binding("f1", "help", "Help", id="help"),
-        # A digit switches views from the tab bar (where a digit is not text); Alt+digit
-        # works from anywhere and puts the cursor in the view's first field.
+        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        # Alt+digit from anywhere, a text field included: priority, or the field takes
+        # the digit. ESC-then-digit arrives as alt+digit (netlab.tui.keys).
         *(
-            Binding(str(number), f"show('{view}')", title, show=False, id=f"view-{view}")
+            Binding(f"alt+{number}", f"show('{view}')", title, show=False, priority=True)
             for number, (view, title) in enumerate(VIEWS.items(), start=1)
         ),
         *(
-            Binding(f"alt+{number}", f"show('{view}', True)", title, show=False)
+            Binding(
+                ",".join(ALT_DIGIT_CHARACTERS[number]),
+                f"show_typed('{view}')",
+                title,
+                show=False,
+                priority=True,
+            )
             for number, (view, title) in enumerate(VIEWS.items(), start=1)
         ),
-        Binding("escape", "to_tabs", "Views", show=False, id="to-tabs"),
     ]
 
     DRAIN_INTERVAL = 0.1
@@ -60,15 +87,20 @@ class NetlabApp(App[None]):
 
     def __init__(self, *, lab: Lab | None = None) -> None:
         super().__init__()
+        read_escape_digit_as_alt()
         self.lab = lab if lab is not None else Lab()
         """Every server and client session started from the app; all stop when it quits."""
-        self._enter_view = False
+        self._enter_view: str | None = None
+        """A view to put the cursor in once its pane is built (Alt+digit at start-up)."""
         self.panes_built = False
         """Whether every pane is mounted: only Address is, until just after the first frame."""
 
     def on_mount(self) -> None:
         self.set_interval(self.DRAIN_INTERVAL, self.drain_events)
-        self.query_one(Tabs).focus()
+        # A person who types an address at once finds it in the Address field.
+        self.query_one(AddressPane).focus_first()
+        # The footer listens for key changes only once mounted, after this.
+        self.call_after_refresh(self.screen.refresh_bindings)
         # The hidden panes are most of the widgets: built after the first frame, they
         # let the Address view appear in a third of the time.
         self.call_after_refresh(self._build_hidden_panes)
@@ -82,14 +114,19 @@ class NetlabApp(App[None]):
         from netlab.tui.panes.lookup import LookupPane
         from netlab.tui.panes.servers import ServersPane
 
-        await panes.mount(LookupPane(), ClientPane(), ServersPane())
+        hidden = [LookupPane(), ClientPane(), Widget(id="split-divider"), ServersPane()]
+        for widget in hidden:
+            widget.display = False
+        await panes.mount(*hidden)
         # What start-up made (modules, widgets, styles) lives as long as the app: frozen,
         # the collector stops going through it on every full collection, which under a
         # flooded log cut the longest key-press waits by two thirds (bench/app_bench.py).
         # Thawed as the app ends (on_unmount), so another app in the process can free it.
         gc.freeze()
         self.panes_built = True
-        self._focus_view(self.view)  # an Alt+digit pressed while they were being built
+        self._show_panes(self.view)
+        if self._enter_view is not None:  # Alt+digit pressed while they were being built
+            self._focus_view(self._enter_view)
 
     def drain_events(self) -> None:
         """Show what happened since the last tick: at most DRAIN_LIMIT events.
@@ -111,40 +148,117 @@ class NetlabApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Tabs(*(Tab(title, id=f"tab-{view}") for view, title in VIEWS.items()), id="views")
-        with Horizontal(id="panes", classes="show-address"):
+        yield ViewTabs(*(Tab(title, id=f"tab-{view}") for view, title in VIEWS.items()), id="views")
+        with Horizontal(id="panes"):
             yield AddressPane()  # the others are built after the first frame: see on_mount
-        yield Footer()
+        yield KeysFooter()
+
+    # -- views -----------------------------------------------------------------------------
 
     @property
     def view(self) -> str:
         """The view on screen: a pane id or "split"."""
-        active = self.query_one(Tabs).active or "tab-address"
+        active = self.query_one(ViewTabs).active or "tab-address"
         return active.removeprefix("tab-")
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if not isinstance(event.tabs, ViewTabs):
+            return
         view = (event.tab.id or "tab-address").removeprefix("tab-")
-        panes = self.query_one("#panes")
-        panes.set_classes(f"show-{view}")
-        self._focus_view(view)
-
-    def action_show(self, view: str, enter: bool = False) -> None:
-        """Show a view; with `enter`, also put the cursor in its first field."""
-        tabs = self.query_one(Tabs)
-        self._enter_view = enter
-        if tabs.active == f"tab-{view}":
+        self._show_panes(view)
+        if self._enter_view == view:
             self._focus_view(view)
-        tabs.active = f"tab-{view}"
+        else:
+            self._keep_focus_in_sight()
+
+    def _show_panes(self, view: str) -> None:
+        # Each pane's own display, not a class on their parent: a class change there
+        # styled every widget of every pane again, half a second per switch.
+        shown = {"client", "servers"} if view == SPLIT else {view}
+        for pane in self.query(Pane):
+            pane.display = pane.id in shown
+        for divider in self.query("#split-divider"):
+            divider.display = view == SPLIT
+
+    def action_show(self, view: str) -> None:
+        """Show a view with the cursor in its first field (Alt+digit, or a digit on the tabs).
+
+        At once, not when the tab bar reports the change: what is typed next goes there.
+        """
+        if self.panes_built:
+            self._show_panes(view)
+        self._enter_view = view
+        self._focus_view(view)
+        self.query_one(ViewTabs).active = f"tab-{view}"
+
+    def action_show_typed(self, view: str) -> None:
+        """Alt+digit from a terminal that sends a character for it (see ALT_DIGIT_CHARACTERS).
+
+        A free-text field keeps the character (netlab.tui.widgets.field).
+        """
+        self.action_show(view)
+
+    def action_enter_view(self) -> None:
+        """Enter (or Down) on the tab bar: the cursor goes into the view in front."""
+        self._enter_view = self.view
+        self._focus_view(self.view)
 
     def action_to_tabs(self) -> None:
         """Escape: back to the tab bar, where digits and arrows switch views."""
-        self.query_one(Tabs).focus()
+        self.query_one(ViewTabs).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("show", "show_typed", "jump", "to_tabs") and isinstance(
+            self.screen, ModalScreen
+        ):
+            return False  # help, Go to or the palette is up: the key is theirs
+        if action == "to_tabs":
+            focused = self.focused
+            if focused is None:
+                return True
+            if isinstance(focused, ViewTabs | SelectOverlay):
+                return False  # already there, or an open list that Escape closes
+            pane = next((node for node in focused.ancestors if isinstance(node, Pane)), None)
+            # Something running that Escape cancels (a lookup) takes the key first.
+            return not (pane is not None and pane.escape_cancels())
+        return True
 
     def _focus_view(self, view: str) -> None:
         first = "client" if view == SPLIT else view
-        if self._enter_view and self.query(f"#{first}"):
-            self._enter_view = False
-            self.query_one(f"#{first}", Pane).focus_first()
+        panes = self.query(f"#{first}").results(Pane)
+        pane = next(panes, None)
+        if pane is None:
+            return  # not built yet: _build_hidden_panes comes back here
+        self._enter_view = None
+        pane.focus_first()
+
+    def _keep_focus_in_sight(self) -> None:
+        """After a switch by arrow or click: never leave the cursor in a hidden pane."""
+        focused = self.focused
+        hidden = focused is None or any(
+            isinstance(pane, Pane) and not pane.display for pane in focused.ancestors_with_self
+        )
+        if hidden:
+            self.query_one(ViewTabs).focus()
+
+    # -- jumping, help ---------------------------------------------------------------------
+
+    def action_jump(self) -> None:
+        """Ctrl+G: a key on every field in view; pressing it puts the cursor there."""
+        from netlab.tui.jump import JumpScreen, jump_targets
+
+        preferred: dict[str, str] = {}
+        for pane in self.query(Pane):
+            if pane.display:
+                preferred |= pane.JUMP_KEYS
+        preferred["views"] = "v"
+        targets = jump_targets(self.screen, preferred)
+
+        def go(widget: Widget | None) -> None:
+            if widget is not None and widget.is_attached:
+                widget.focus()
+
+        self.push_screen(JumpScreen(targets), go)
 
     def action_help(self) -> None:
         # Imported on first use: the Markdown widget it needs costs 40 ms at startup.
@@ -153,15 +267,21 @@ class NetlabApp(App[None]):
         view = self.view
         panes = ["client", "servers"] if view == SPLIT else [view]
         text = "\n\n".join(pane.HELP for pane in self.query(Pane) if pane.id in panes)
-        self.push_screen(HelpScreen(text + _KEYS_HELP))
+        self.push_screen(HelpScreen(text + KEYS_HELP))
 
 
-_KEYS_HELP = """
+KEYS_HELP = """
 
 ## Keys
 
-- **1 to 5** on the tab bar, or **Alt+1 to 5** from anywhere: Address, Lookup, Client,
-  Servers, and Client + Servers side by side
-- **Tab** moves into a view's fields, **Escape** back to the tab bar
-- **Ctrl+P**: the command palette · **F1**: this help · **Ctrl+Q**: quit
+- **Alt+1** to **Alt+5**, or **Escape** then **1** to **5**: Address, Lookup, Client,
+  Servers, and Client + Servers side by side, with the cursor in the view's first field.
+  Escape then the digit needs no modifier, so it works in every terminal.
+- **Escape**: back to the tab bar (while a lookup runs, the first Escape stops it).
+  On the tab bar, **←** and **→** look through the views and **Enter** goes into one.
+- **Ctrl+G**: go to any field in view: each shows a key, press it to put the cursor there.
+- **Tab** and **Shift+Tab** move field by field.
+- **Ctrl+P**: the command palette, every action by name · **F1**: this help ·
+  **Ctrl+Q**: quit
+- The footer shows the keys that work where the cursor is.
 """

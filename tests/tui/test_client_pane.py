@@ -205,9 +205,9 @@ async def test_refused_connection_shows_one_error_line_and_the_app_goes_on() -> 
         assert "refused" in status_text(app)
         assert len(status_text(app).splitlines()) == 1
         assert not app.query(Transcript)
-        # Still alive: a good connection works afterwards.
+        # Still alive: a good connection works afterwards, and the failed one used no number.
         server = app.lab.start_server("echo:0")
-        await connect(pilot, f"127.0.0.1:{server.address[1]}", name="client-2")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}", name="client-1")
         assert not status(app).has_class("error")
 
 

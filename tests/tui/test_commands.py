@@ -1,4 +1,4 @@
-"""The command palette starts servers and connects the client, by name."""
+"""The command palette: every view and every action of every pane, by name."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import time
 from textual.pilot import Pilot
 
 from netlab.tui.app import NetlabApp
+from netlab.tui.panes.base import Pane
+from netlab.tui.widgets.eventlog import EventLog
 
 
 async def _run_command(pilot: Pilot[None], words: str) -> None:
@@ -37,3 +39,45 @@ async def test_start_an_echo_server_then_connect_the_client_to_it() -> None:
         await _run_command(pilot, f"Connect the client to {name}")
         assert await _until(pilot, lambda: len(app.lab.sessions) == 1)
         assert app.view == "client"
+        # The cursor is on the message line, in view: what is typed goes to the server.
+        assert await _until(pilot, lambda: app.focused is app.query_one("#client-message"))
+        await pilot.press(*"hi", "enter")
+        [server] = app.lab.servers.values()
+        assert await _until(pilot, lambda: server.messages_in == 1)
+
+
+async def test_connecting_from_the_split_view_stays_in_it() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        [name] = [app.lab.start_server("echo:0").name]
+        await pilot.press("alt+5")
+        await _run_command(pilot, f"Connect the client to {name}")
+        assert await _until(pilot, lambda: len(app.lab.sessions) == 1)
+        assert app.view == "split"
+        assert await _until(pilot, lambda: app.focused is app.query_one("#client-message"))
+
+
+async def test_every_action_of_the_panes_is_in_the_palette() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        server = app.lab.start_server("echo:0")
+        await pilot.press("alt+5")
+        await _run_command(pilot, f"Connect the client to {server.name}")
+        assert await _until(pilot, lambda: len(app.lab.sessions) == 1)
+        titles = [command.title for pane in app.query(Pane) for command in pane.commands()]
+        for wanted in (
+            f"Stop server {server.name}",
+            f"Restart server {server.name}",
+            "Disconnect client-1",
+            "Clear the transcript of client-1",
+            "Clear the server log",
+            "Pause the server log",
+            "Client: show data as a hex dump",
+            "Client: type messages as hex bytes",
+            "Send HEAD / to client-1",
+        ):
+            assert wanted in titles, wanted
+        await _run_command(pilot, "Pause the server log")
+        assert app.query_one(EventLog).paused
+        await _run_command(pilot, f"Stop server {server.name}")
+        assert await _until(pilot, lambda: not app.lab.servers)

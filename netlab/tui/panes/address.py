@@ -31,6 +31,7 @@ from netlab.core.addresses import AddressInfo, IPNetwork
 from netlab.core.errors import InputError
 from netlab.tui.panes.base import Pane
 from netlab.tui.widgets.bitgrid import BitGrid
+from netlab.tui.widgets.field import Field
 
 DASH = "\u2013"
 """An en dash, between the ends of a range."""
@@ -38,10 +39,7 @@ DASH = "\u2013"
 PAGE_SIZE = 50
 """Rows of a subnet list computed and shown at a time."""
 
-EMPTY_HINT = (
-    "Type an address, a mask or a range (Tab takes you to the field): "
-    "the answer appears as you type."
-)
+EMPTY_HINT = "Type an address, a mask or a range: the answer appears as you type."
 SPLIT_HINT = (
     "Split this network: type a prefix such as /26, or host counts such as hosts: 100,50,10."
 )
@@ -433,6 +431,13 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
 **{** and **}** jump to the first and last page.
 """
 
+    JUMP_KEYS: ClassVar[dict[str, str]] = {
+        "address-input": "a",
+        "address-examples": "e",
+        "split-input": "s",
+        "split-table": "t",
+    }
+
     def __init__(self) -> None:
         super().__init__()
         # Empty to begin with; set before mounting, a class change re-styles the whole pane.
@@ -443,7 +448,7 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
         self.page_offset = 0
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield Field(
             placeholder="192.168.1.3/24 · 2001:db8::1/64 · 103.232.159.187 24 32 · "
             "10.0.0.5 - 10.0.0.20",
             id="address-input",
@@ -458,7 +463,7 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
                 yield InfoTable(id="address-forms")
                 yield InfoTable(id="address-network")
             with Horizontal(id="split-row"):
-                yield Input(placeholder="split: /26 or hosts: 100,50,10", id="split-input")
+                yield Field(placeholder="split: /26 or hosts: 100,50,10", id="split-input")
                 yield Button("\u2039 Prev", id="split-prev", compact=True, disabled=True)
                 yield Button("Next \u203a", id="split-next", compact=True, disabled=True)
             yield Static(Text(SPLIT_HINT), id="split-message", classes="hint")

@@ -1,12 +1,22 @@
-"""What every pane has: an id, a title, a key and the help F1 shows for it."""
+"""What every pane has: an id, a title, its help, its palette commands and jump keys."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Iterator
+from typing import ClassVar, NamedTuple
 
 from textual.containers import Vertical
 
 from netlab.core.events import Event
+
+
+class PaneCommand(NamedTuple):
+    """One action of a pane, as the command palette (Ctrl+P) lists it."""
+
+    title: str
+    """What a person would search for: "Stop server tcp/echo:1201"."""
+    run: Callable[[], object]
+    help: str = ""
 
 
 class Pane(Vertical):
@@ -16,6 +26,8 @@ class Pane(Vertical):
     TITLE: ClassVar[str]
     HELP: ClassVar[str] = ""
     """Markdown: what the pane does and which seed program it mirrors."""
+    JUMP_KEYS: ClassVar[dict[str, str]] = {}
+    """Widget id -> the key Go to (Ctrl+G) shows on it, the same every time."""
 
     def __init__(self) -> None:
         super().__init__(id=self.PANE_ID, classes="pane")
@@ -28,3 +40,11 @@ class Pane(Vertical):
         for widget in self.query("Input"):
             widget.focus()
             return
+
+    def escape_cancels(self) -> bool:
+        """Whether something is running that Escape stops, rather than leaving the view."""
+        return False
+
+    def commands(self) -> Iterator[PaneCommand]:
+        """The pane's actions for the command palette, as things stand now."""
+        yield from ()

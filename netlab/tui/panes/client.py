@@ -14,11 +14,12 @@ the lab's bus, batched by the app, and each transcript writes once per batch.
 from __future__ import annotations
 
 import contextlib
-import itertools
+import ipaddress
 import math
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -30,20 +31,25 @@ from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 
-from netlab.core.client import ClientSession, parse_hex
+from netlab.core.client import HEAD_REQUEST, ClientSession, parse_hex
+from netlab.core.endpoints import address_text
 from netlab.core.errors import NetlabError
 from netlab.core.events import Event, Kind
 from netlab.core.framing import Framing
-from netlab.tui.panes.base import Pane
+from netlab.core.plural import plural
+from netlab.tui.panes.base import Pane, PaneCommand
+from netlab.tui.widgets.field import Field
 from netlab.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from netlab.core.lab import Lab
 
-HEAD_REQUEST = b"HEAD / HTTP/1.0\r\n\r\n"
-"""What GetHeadInfo.go sends."""
 NARROW = 100
 """Below this many columns the connection bar takes two rows."""
+VERY_NARROW = 56
+"""Below this many, three: the split view in an 80-column terminal."""
+_CONNECT_FIELDS = ("client-endpoint", "client-connect", "client-timeout")
+"""Where the cursor is when a person connects: it moves on to the message line."""
 FRAMINGS: list[tuple[str, Framing]] = [
     ("LF", Framing.LF),
     ("CRLF", Framing.CRLF),
@@ -53,8 +59,8 @@ FRAMINGS: list[tuple[str, Framing]] = [
 _FRAMING_NAMES = {framing: label for label, framing in FRAMINGS}
 
 
-class HistoryInput(Input):
-    """An Input that remembers what was sent: Up and Down walk back and forth."""
+class HistoryInput(Field):
+    """A free-text field that remembers what was sent: Up and Down walk back and forth."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "Previous line", show=False),
@@ -63,7 +69,7 @@ class HistoryInput(Input):
     MAX_HISTORY = 200
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+        super().__init__(free_text=True, **options)
         self.history: list[str] = []
         self._index: int | None = None
         self._draft = ""
@@ -153,9 +159,19 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         Binding("ctrl+d", "disconnect", "Disconnect", priority=True, id="client-disconnect"),
         Binding("ctrl+r", "head", "HEAD /", id="client-head"),
         Binding("ctrl+t", "timestamp", "timestamp", id="client-timestamp"),
-        Binding("ctrl+x", "flip('#client-hex-input')", "Hex input", show=False, priority=True),
-        Binding("ctrl+o", "flip('#client-hex-view')", "Hex view", show=False),
+        Binding("ctrl+x", "flip('#client-hex-input')", "Hex in", priority=True, id="client-hex-in"),
+        Binding("ctrl+o", "flip('#client-hex-view')", "Hex view", id="client-hex-view"),
     ]
+    JUMP_KEYS: ClassVar[dict[str, str]] = {
+        "client-endpoint": "a",
+        "client-connect": "c",
+        "client-disconnect": "d",
+        "client-framing": "f",
+        "client-message": "m",
+        "client-head": "h",
+        "client-hex-input": "x",
+        "client-hex-view": "o",
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -163,13 +179,23 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         self._transcripts: dict[str, Transcript] = {}
         self._pending: dict[str, list[Event]] = {}
         """Events of sessions still connecting, kept until their tab exists."""
-        self._numbers = itertools.count(1)
+        self._last_number = 0
+        """The number of the newest session that connected: a failed connect uses none."""
         self._sender = _Sender(self._report_from_thread)
+        self._filled_endpoint = ""
+        """What the pane last put in the address field itself (a new server's address)."""
+        self._send_error = False
+        """Whether the status line says what was wrong with the message line."""
+        self._awaited: str | None = None
+        """The session being connected from the address field: what is typed meanwhile
+        on the message line is held for it, and sent once it is connected."""
+        self._held: list[tuple[str, bytes]] = []
+        """(line as typed, bytes) held for the awaited session, in order."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="client-bar"):
             with Horizontal(id="client-target"):
-                yield Input(
+                yield Field(
                     placeholder="host:port, such as 127.0.0.1:1201",
                     id="client-endpoint",
                     compact=True,
@@ -177,20 +203,26 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 yield Button("Connect", id="client-connect", variant="primary", compact=True)
                 yield Button("Disconnect", id="client-disconnect", compact=True)
             with Horizontal(id="client-options"):
-                yield Select(
-                    [("TCP", "tcp"), ("UDP", "udp")],
-                    value="tcp",
-                    allow_blank=False,
-                    id="client-transport",
-                    compact=True,
-                )
-                yield Select(
-                    FRAMINGS, value=Framing.LF, allow_blank=False, id="client-framing", compact=True
-                )
-                yield Label("timeout", classes="option-label")
-                yield Input("5", id="client-timeout", type="number", compact=True)
-                yield Label("s", classes="option-label")
-                yield Checkbox("keepalive", id="client-keepalive", compact=True)
+                with Horizontal(id="client-choices"):
+                    yield Select(
+                        [("TCP", "tcp"), ("UDP", "udp")],
+                        value="tcp",
+                        allow_blank=False,
+                        id="client-transport",
+                        compact=True,
+                    )
+                    yield Select(
+                        FRAMINGS,
+                        value=Framing.LF,
+                        allow_blank=False,
+                        id="client-framing",
+                        compact=True,
+                    )
+                with Horizontal(id="client-limits"):
+                    yield Label("timeout", classes="option-label")
+                    yield Field("5", id="client-timeout", type="number", compact=True)
+                    yield Label("s", classes="option-label")
+                    yield Checkbox("keepalive", id="client-keepalive", compact=True)
         yield Static(id="client-status", classes="hint")
         yield Static(
             "No session yet. Type host:port above and press Enter: an echo server started in "
@@ -213,11 +245,94 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         self._sender.stop()
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
+        # One row when wide; the options on a second row when narrow; at half of 80
+        # columns, the limits on a third and Disconnect left to Ctrl+D, so that an
+        # address fits whole. Inline styles on the few widgets concerned, not a class on
+        # the pane: a class change styles all of its widgets again, on every switch.
+        width = event.size.width
+        narrow, very_narrow = width < NARROW, width < VERY_NARROW
+        self.query_one("#client-bar").styles.layout = "vertical" if narrow else "horizontal"
+        options = self.query_one("#client-options")
+        options.styles.width = "1fr" if narrow else "auto"
+        options.styles.layout = "vertical" if very_narrow else "horizontal"
+        self.query_one("#client-transport").styles.margin = (0, 0, 0, 0 if narrow else 1)
+        self.query_one("#client-limits").styles.margin = (0, 0, 0, 0 if very_narrow else 1)
+        self.query_one("#client-disconnect").display = not very_narrow
 
     def focus_first(self) -> None:
         target = "#client-message" if self._sessions else "#client-endpoint"
         self.query_one(target, Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys that need a session show (and work) only when there is one.
+        if action == "disconnect":
+            return self._active_session() is not None
+        if action in ("head", "timestamp"):
+            session = self._active_session()
+            return session is not None and session.state != "closed"
+        return True
+
+    def commands(self) -> Iterator[PaneCommand]:
+        lab = _lab(self.app)
+        for name, server in dict(lab.servers).items():
+            where = address_text(_reachable(server.address))
+            yield PaneCommand(
+                f"Connect the client to {name}",
+                partial(self.connect_to, where, server.transport),
+                f"at {where}",
+            )
+        session = self._active_session()
+        if session is not None:
+            closed = session.state == "closed"
+            yield PaneCommand(
+                f"Close the tab of {session.name}" if closed else f"Disconnect {session.name}",
+                self.action_disconnect,
+                f"connected to {session.peer or session.endpoint}" if not closed else "closed",
+            )
+            yield PaneCommand(
+                f"Clear the transcript of {session.name}",
+                self.clear_transcript,
+                "forget what it shows; the session goes on",
+            )
+            if not closed:
+                yield PaneCommand(
+                    f"Send HEAD / to {session.name}", self.action_head, "as GetHeadInfo.go (Ctrl+R)"
+                )
+                yield PaneCommand(
+                    f"Send timestamp to {session.name}",
+                    self.action_timestamp,
+                    "ask the timestamp server for Unix seconds (Ctrl+T)",
+                )
+        hex_view = self.query_one("#client-hex-view", Checkbox).value
+        yield PaneCommand(
+            "Client: show data as text" if hex_view else "Client: show data as a hex dump",
+            partial(self.action_flip, "#client-hex-view"),
+            "the hex view (Ctrl+O)",
+        )
+        hex_input = self.query_one("#client-hex-input", Checkbox).value
+        yield PaneCommand(
+            "Client: type messages as text" if hex_input else "Client: type messages as hex bytes",
+            partial(self.action_flip, "#client-hex-input"),
+            "hex input (Ctrl+X)",
+        )
+
+    def connect_to(self, endpoint: str, transport: str) -> None:
+        """Connect a new session to `endpoint` (the palette's "Connect the client to …")."""
+        app = self.app
+        if getattr(app, "view", None) not in ("client", "split"):
+            app.action_show("client")  # type: ignore[attr-defined]
+        self.query_one("#client-transport", Select).value = transport
+        field = self.query_one("#client-endpoint", Input)
+        field.value = endpoint
+        # From the address field, the new session's message line takes the cursor.
+        field.focus()
+        self.action_connect()
+
+    def clear_transcript(self) -> None:
+        name = self._active_name()
+        if name is not None:
+            self._transcripts[name].forget()
+            self._show_status(f"{name}'s transcript is cleared.")
 
     # -- events from the lab -----------------------------------------------------------
 
@@ -226,6 +341,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         for event in events:
             if event.source in self._transcripts or event.source in self._pending:
                 batches.setdefault(event.source, []).append(event)
+            elif event.kind is Kind.LISTENING:
+                self._offer_server(event.source)
         for name, batch in batches.items():
             if name in self._pending:
                 self._pending[name].extend(batch)
@@ -234,6 +351,20 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             if any(event.kind is Kind.CLOSED for event in batch):
                 self._refresh_tab(name)
                 self._refresh_controls()
+
+    def _offer_server(self, name: str) -> None:
+        """A lab server started: put its address in the address field, if that is free."""
+        server = _lab(self.app).servers.get(name)
+        field = self.query_one("#client-endpoint", Input)
+        if server is None or server.address is None:
+            return
+        if field.value.strip() not in ("", self._filled_endpoint):
+            return  # what the person typed stays
+        where = address_text(_reachable(server.address))
+        field.value = self._filled_endpoint = where
+        field.cursor_position = len(where)
+        self.query_one("#client-transport", Select).value = server.transport
+        self._show_status(f"{name} is listening: Enter in the address field connects to it.")
 
     # -- connecting --------------------------------------------------------------------
 
@@ -264,6 +395,12 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         name = self._next_name()
         self._pending[name] = []
         self._show_status(f"Connecting {name} to {endpoint} over {transport.upper()}…")
+        # A person types the first message at once: the message line takes the cursor
+        # now, and holds what is sent until the session is open.
+        self._awaited = name
+        focused = self.app.focused
+        if self.display and (focused is None or focused.id in _CONNECT_FIELDS):
+            self.query_one("#client-message", Input).focus()
         app = self.app
         threading.Thread(
             target=self._open,
@@ -274,9 +411,10 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
 
     def _next_name(self) -> str:
         taken = set(_lab(self.app).sessions) | set(self._transcripts) | set(self._pending)
-        while (name := f"client-{next(self._numbers)}") in taken:
-            pass
-        return name
+        number = self._last_number + 1
+        while f"client-{number}" in taken:
+            number += 1
+        return f"client-{number}"
 
     def _open(self, app: App[Any], name: str, endpoint: str, options: dict[str, Any]) -> None:
         """On a thread: connect, then hand the session (or the error) to the screen."""
@@ -292,12 +430,31 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if not _call_from_thread(app, self._connected, session):
             lab.close_session(name)  # the app is gone
 
+    def _scroll_to_active_tab(self) -> None:
+        tabs = self.query_one("#client-sessions", TabbedContent)
+        with contextlib.suppress(Exception):  # the tab went meanwhile
+            tab = tabs.get_tab(tabs.active)
+            tab.scroll_visible(animate=False, immediate=True)
+
     def _connect_failed(self, name: str, message: str) -> None:
         self._pending.pop(name, None)
+        if self._awaited != name:
+            self._show_error(message)
+            return
+        self._awaited = None
+        held, self._held = self._held, []
+        if held:
+            # Nothing typed is lost: the held lines go back on the message line.
+            field = self.query_one("#client-message", Input)
+            field.value = " ".join(text for text, _ in held)
+            message += f" Not sent: {plural(len(held), 'line')}, back on the message line."
         self._show_error(message)
+        if self.display:
+            self.query_one("#client-endpoint", Input).focus()
 
     async def _connected(self, session: ClientSession) -> None:
         name = session.name
+        self._last_number = max(self._last_number, int(name.rpartition("-")[2] or 0))
         transcript = Transcript(name, id=f"transcript-{name}")
         transcript.hex_view = self.query_one("#client-hex-view", Checkbox).value
         transcript.add_events(self._pending.pop(name, []))
@@ -310,10 +467,14 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         self._refresh_tab(name)
         self._show_status(f"{name} is connected to {session.peer or session.endpoint}.")
         self._refresh_controls()
-        focused = self.app.focused
-        starting = focused is None or focused.id in ("client-endpoint", "client-connect")
-        if self.display and starting:
-            self.query_one("#client-message", Input).focus()
+        # A new tab is laid out after this: only then can the bar scroll it into view.
+        self.call_after_refresh(self._scroll_to_active_tab)
+        if self._awaited == name:
+            self._awaited = None
+            held, self._held = self._held, []
+            for _text, data in held:
+                if data or session.transport == "udp":
+                    self._send(session, data)
 
     @on(Button.Pressed, "#client-disconnect")
     async def action_disconnect(self) -> None:
@@ -344,7 +505,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         field = self.query_one("#client-message", HistoryInput)
         text = event.value
         session = self._active_session()
-        if session is None:
+        if session is None and self._awaited is None:
             self._show_error("Connect first: there is no session to send to.")
             return
         if self.query_one("#client-hex-input", Checkbox).value:
@@ -352,13 +513,28 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 data = parse_hex(text)
             except NetlabError as error:
                 self._show_error(str(error))
+                self._send_error = True
                 return
         else:
             data = self._framing().frame(text.encode("utf-8"))
         field.remember(text)
         field.value = ""
+        if self._awaited is not None:
+            self._held.append((text, data))
+            self._show_status(
+                f"Connecting {self._awaited}: what you typed is sent once it is connected."
+            )
+            return
+        assert session is not None
         if data or session.transport == "udp":  # an empty datagram is still a message
             self._send(session, data)
+
+    @on(Input.Changed, "#client-message")
+    def _message_changed(self) -> None:
+        # What was wrong with the line is wrong no more once it changes.
+        if self._send_error:
+            self._send_error = False
+            self._show_status("")
 
     @on(Button.Pressed, "#client-head")
     def action_head(self) -> None:
@@ -423,6 +599,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             if hex_input
             else "Type a message; Enter sends it, ↑↓ recall earlier lines"
         )
+        self.refresh_bindings()
 
     def _refresh_tab(self, name: str) -> None:
         session = self._sessions.get(name)
@@ -464,6 +641,15 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         status = self.query_one("#client-status", Static)
         status.set_classes("error")
         status.update(Text(message))
+
+
+def _reachable(address: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where a client reaches a server: its loopback address when it listens on all."""
+    host = str(address[0])
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(host).is_unspecified:
+            host = "::1" if ":" in host else "127.0.0.1"
+    return (host, *address[1:])
 
 
 def _lab(app: App[Any]) -> Lab:

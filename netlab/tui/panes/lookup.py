@@ -8,7 +8,7 @@ Rich Text, never as markup.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -24,9 +24,11 @@ from textual.worker import get_current_worker
 
 from netlab.core import lookup, ping
 from netlab.core.errors import InputError, NetlabError
+from netlab.core.plural import plural
 from netlab.core.safetext import safe_text
 from netlab.core.services import Service
-from netlab.tui.panes.base import Pane
+from netlab.tui.panes.base import Pane, PaneCommand
+from netlab.tui.widgets.field import Field
 
 MAX_HISTORY = 20
 
@@ -160,10 +162,6 @@ def _status(*parts: str) -> Text:
     return Text(safe_text(" · ".join(part for part in parts if part)))
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
 def _byte_list(data: bytes) -> str:
     """Bytes as Ping.go prints them: decimal numbers separated by spaces."""
     return " ".join(str(byte) for byte in data)
@@ -226,7 +224,7 @@ def run_query(
             ("#", "Address", "Family"),
             rows,
             _status(
-                f"{_plural(len(rows), 'address', 'addresses')} for {found.name}",
+                f"{plural(len(rows), 'address', 'addresses')} for {found.name}",
                 format_elapsed(found.elapsed),
             ),
         )
@@ -246,7 +244,7 @@ def run_query(
             ("#", "Name"),
             [(_t(index), _t(name)) for index, name in enumerate(names.names, start=1)],
             _status(
-                f"{_plural(len(names.names), 'name')} for {names.address}",
+                f"{plural(len(names.names), 'name')} for {names.address}",
                 format_elapsed(names.elapsed),
             ),
         )
@@ -259,7 +257,7 @@ def run_query(
                 for record in answer.records
             ],
             _status(
-                f"{_plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
+                f"{plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
                 f"answered by {answer.server}",
                 format_elapsed(answer.elapsed),
             ),
@@ -328,7 +326,7 @@ def _ping(
                 )
             )
         ttl = f"ttl {min(ttls)}" if len(ttls) == 1 else ""
-        summary = f"{len(rtts)} of {_plural(total, 'reply', 'replies')} from {address}"
+        summary = f"{len(rtts)} of {plural(total, 'reply', 'replies')} from {address}"
         timing = (
             f"rtt min/avg/max {min(rtts) * 1000:.3f}/{sum(rtts) / len(rtts) * 1000:.3f}/"
             f"{max(rtts) * 1000:.3f} ms"
@@ -361,7 +359,7 @@ def _tcp(
         outcome.rows.append((_t(index), _t(timing.address), _t(timing.port), result))
         fastest = f"fastest {min(times) * 1000:.3f} ms" if times else ""
         outcome.status = _status(
-            f"{len(times)} of {_plural(index, 'connect')} to {timing.address}:{port} succeeded",
+            f"{len(times)} of {plural(index, 'connect')} to {timing.address}:{port} succeeded",
             fastest,
         )
         if index < count:
@@ -401,8 +399,18 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "stop", "Stop lookup", show=False),
+        # Only while a lookup runs; otherwise Escape goes back to the tab bar as everywhere.
+        # Priority, as the app's Escape is: the app leaves the key to this while it runs.
+        Binding("escape", "stop", "Stop lookup", priority=True, id="lookup-stop"),
     ]
+    JUMP_KEYS: ClassVar[dict[str, str]] = {
+        "kind": "k",
+        "query": "q",
+        "rdtype": "y",
+        "server": "s",
+        "lookup-table": "t",
+        "history": "h",
+    }
 
     class Progress(Message):
         """A ping or TCP timing has results so far; more are on their way."""
@@ -428,7 +436,11 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
     def __init__(self) -> None:
         super().__init__()
         self._serial = 0
-        self._running = False
+        self._under_way: Query | None = None
+        """The lookup under way, if one is."""
+        self._shown: Query | None = None
+        """The lookup whose results the table shows, if any."""
+        self._shown_status = Text()
         self._history: list[Query] = []
 
     def compose(self) -> ComposeResult:
@@ -439,7 +451,7 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
                 allow_blank=False,
                 id="kind",
             )
-            yield Input(placeholder=_DEFAULT_PLACEHOLDER, id="query")
+            yield Field(placeholder=_DEFAULT_PLACEHOLDER, id="query")
         with Horizontal(id="lookup-options"):
             yield Label("Type", id="rdtype-label", classes="field-label rdtype")
             yield Select(
@@ -450,7 +462,7 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
                 classes="rdtype",
             )
             yield Label("Server", id="server-label", classes="field-label server")
-            yield Input(placeholder="system's, or host[:port]", id="server", classes="server")
+            yield Field(placeholder="system's, or host[:port]", id="server", classes="server")
             yield Label("Network", id="network-label", classes="field-label network")
             yield Select(
                 [(network, network) for network in _PROTOCOLS],
@@ -460,9 +472,9 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
                 classes="network",
             )
             yield Label("Port", id="port-label", classes="field-label port")
-            yield Input(placeholder="80", type="integer", id="port", classes="port")
+            yield Field(placeholder="80", type="integer", id="port", classes="port")
             yield Label("Count", id="count-label", classes="field-label count")
-            yield Input(value="1", type="integer", id="count", classes="count")
+            yield Field(value="1", type="integer", id="count", classes="count")
             yield Static(_HINTS["resolve-ip"], id="hint", classes="hint")
         yield Static(
             Text("Press Enter to look up what you typed."), id="lookup-status", classes="hint"
@@ -541,6 +553,45 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
         event.stop()
         self.run_lookup()
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _form_changed(self) -> None:
+        """Results of another query than the form's are marked so, never passed off as its."""
+        if self._under_way is not None or self._shown is None:
+            return
+        stale = self._read_form() != self._shown
+        table = self.query_one("#lookup-table", DataTable)
+        if stale == table.has_class("-stale"):
+            return
+        table.set_class(stale, "-stale")
+        status = self.query_one("#lookup-status", Static)
+        if stale:
+            status.set_classes("hint")
+            status.update(
+                Text.assemble(
+                    "The table is for ", self._shown.label(), ": Enter looks up what is typed now."
+                )
+            )
+        else:
+            status.set_classes("done")
+            status.update(self._shown_status)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.escape_cancels()
+        return True
+
+    def escape_cancels(self) -> bool:
+        return self._under_way is not None
+
+    def commands(self) -> Iterator[PaneCommand]:
+        if self._under_way is not None:
+            yield PaneCommand("Stop the lookup", self.action_stop, "Escape")
+        if self._history:
+            yield PaneCommand(
+                "Clear the lookup history", self.clear_history, "the list on the right"
+            )
+
     # -- running ------------------------------------------------------------------------------
 
     def run_lookup(self, query: Query | None = None) -> None:
@@ -549,7 +600,8 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
         self._serial += 1
         if query.text:
             self._remember(query)
-        self._running = True
+        self._under_way = query
+        self.refresh_bindings()
         status = self.query_one("#lookup-status", Static)
         status.set_classes("busy")
         status.update(Text.assemble("Looking up ", safe_text(query.text, limit=200), "…"))
@@ -577,45 +629,61 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
             self.post_message(self.Finished(serial, query, outcome, None))
 
     def action_stop(self) -> None:
-        if not self._running:
+        running = self._under_way
+        if running is None:
             return
         self.workers.cancel_group(self, "lookup")
         self._serial += 1
-        self._running = False
-        self.query_one("#lookup-table", DataTable).loading = False
+        self._under_way = None
+        self.refresh_bindings()
+        table = self.query_one("#lookup-table", DataTable)
+        table.loading = False
         status = self.query_one("#lookup-status", Static)
         status.set_classes("hint")
-        status.update("Stopped.")
+        label = running.label()
+        if self._shown == running:  # a ping's replies so far: they are this lookup's
+            status.update(Text.assemble("Stopped ", label, ": the table shows what came back."))
+            return
+        table.clear(columns=True)
+        table.show_header = False
+        self._shown = None
+        status.update(Text.assemble("Stopped ", label, " before it found anything."))
 
     def on_lookup_pane_progress(self, message: Progress) -> None:
         message.stop()
         if message.serial == self._serial:
-            self._show(message.outcome)
+            self._show(message.query, message.outcome)
             self.query_one("#lookup-status", Static).set_classes("busy")
 
     def on_lookup_pane_finished(self, message: Finished) -> None:
         message.stop()
         if message.serial != self._serial:
             return
-        self._running = False
+        self._under_way = None
+        self.refresh_bindings()
         table = self.query_one("#lookup-table", DataTable)
         table.loading = False
         status = self.query_one("#lookup-status", Static)
         if message.outcome is None:
             table.clear(columns=True)
             table.show_header = False
+            table.set_class(False, "-stale")
+            self._shown = None
             status.set_classes("error")
             status.update(Text(safe_text(message.error or "The lookup failed.")))
         else:
-            self._show(message.outcome)
+            self._show(message.query, message.outcome)
 
-    def _show(self, outcome: Outcome) -> None:
+    def _show(self, query: Query, outcome: Outcome) -> None:
         table = self.query_one("#lookup-table", DataTable)
         table.loading = False
         table.clear(columns=True)
         table.show_header = True
+        table.set_class(False, "-stale")
         table.add_columns(*outcome.columns)
         table.add_rows(outcome.rows)
+        self._shown = query
+        self._shown_status = outcome.status
         status = self.query_one("#lookup-status", Static)
         status.set_classes("done")
         status.update(outcome.status)
@@ -632,6 +700,10 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
         history = self.query_one("#history", OptionList)
         history.set_options(Option(old.label()) for old in self._history)
         history.highlighted = 0
+
+    def clear_history(self) -> None:
+        self._history = []
+        self.query_one("#history", OptionList).clear_options()
 
     @on(OptionList.OptionSelected, "#history")
     def _picked(self, event: OptionList.OptionSelected) -> None:

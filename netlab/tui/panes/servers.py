@@ -13,7 +13,7 @@ import contextlib
 import ipaddress
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
@@ -36,8 +36,9 @@ from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab, Server
 from netlab.core.servers import MODELS, PROTOCOLS, ServerSpec, parse_spec
 from netlab.core.servers.protocols import Clock as ServerClock
-from netlab.tui.panes.base import Pane
+from netlab.tui.panes.base import Pane, PaneCommand
 from netlab.tui.widgets.eventlog import EventLog
+from netlab.tui.widgets.field import Field
 
 REFRESH = 0.5
 """Seconds between readings of every server's counters."""
@@ -132,22 +133,7 @@ class Reading:
 
 
 class ServersTable(DataTable[str]):
-    """The running servers; Ctrl+S and Ctrl+R act on the highlighted one."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "stop_server", "Stop server", id="servers.stop"),
-        Binding("ctrl+r", "restart_server", "Restart server", id="servers.restart"),
-    ]
-
-    def action_stop_server(self) -> None:
-        self.parent_pane.action_stop_selected()
-
-    def action_restart_server(self) -> None:
-        self.parent_pane.action_restart_selected()
-
-    @property
-    def parent_pane(self) -> ServersPane:
-        return self.query_ancestor(ServersPane)
+    """The running servers; the highlighted one is what Stop and Restart act on."""
 
 
 SERVER_COLUMNS = (
@@ -177,6 +163,20 @@ class ServersPane(Pane):
     PANE_ID = "servers"
     TITLE = "Servers"
     HELP = SERVERS_HELP
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Anywhere in the pane, not only on the table: they act on the selected server.
+        Binding("ctrl+s", "stop_selected", "Stop server", id="servers-stop"),
+        Binding("ctrl+r", "restart_selected", "Restart server", id="servers-restart"),
+    ]
+    JUMP_KEYS: ClassVar[dict[str, str]] = {
+        "servers-kind": "k",
+        "servers-start": "s",
+        "servers-bind": "b",
+        "servers-port": "p",
+        "servers-table": "t",
+        "servers-log-filter": "/",
+        "servers-log": "l",
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -228,13 +228,13 @@ class ServersPane(Pane):
                 yield Button("Start", id="servers-start", variant="primary", compact=True)
             with Horizontal(classes="form-group"):
                 yield Label("on", classes="form-label")
-                yield Input("127.0.0.1", id="servers-bind", compact=True, max_length=255)
+                yield Field("127.0.0.1", id="servers-bind", compact=True, max_length=255)
                 yield Label("port", classes="form-label")
-                yield Input(placeholder="0", id="servers-port", compact=True, max_length=16)
+                yield Field(placeholder="0", id="servers-port", compact=True, max_length=16)
                 yield Label("idle s", classes="form-label")
-                yield Input(placeholder="def.", id="servers-idle", compact=True, max_length=8)
+                yield Field(placeholder="def.", id="servers-idle", compact=True, max_length=8)
                 yield Label("max", classes="form-label")
-                yield Input(placeholder="100", id="servers-max-conns", compact=True, max_length=7)
+                yield Field(placeholder="100", id="servers-max-conns", compact=True, max_length=7)
         yield Static("", id="servers-warning")
         yield Static("", id="servers-message")
         table: ServersTable = ServersTable(
@@ -256,8 +256,12 @@ class ServersPane(Pane):
             yield Select(
                 [], prompt="all servers", allow_blank=True, compact=True, id="servers-log-server"
             )
-            yield Input(
-                placeholder="filter text", id="servers-log-filter", compact=True, max_length=200
+            yield Field(
+                placeholder="filter text",
+                id="servers-log-filter",
+                free_text=True,
+                compact=True,
+                max_length=200,
             )
             yield Checkbox("Pause", id="servers-log-pause", compact=True)
             yield Static("", id="servers-log-status")
@@ -268,11 +272,76 @@ class ServersPane(Pane):
         self.watch(self.event_log, "paused", self._paused_changed, init=False)
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
-        self.set_class(event.size.height < SHORT, "-short")
+        # Inline styles on the few widgets concerned, not a class on the pane: a class
+        # change styles all of the pane's widgets again, on every switch to the split view.
+        narrow = event.size.width < NARROW
+        self.query_one("#servers-form").styles.layout = "vertical" if narrow else "horizontal"
+        # Short windows (80x24): every line goes to content.
+        gap = 0 if event.size.height < SHORT else 1
+        for part in ("#servers-form", "#servers-table", "#servers-actions", "#servers-log-bar"):
+            self.query_one(part).styles.margin = (gap, 0, 0, 0)
 
     def focus_first(self) -> None:
+        # Enter in the port field starts the server the form describes.
         self.query_one("#servers-port", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("stop_selected", "restart_selected"):
+            return self._selected is not None
+        return True
+
+    def commands(self) -> Iterator[PaneCommand]:
+        for name, protocol in PROTOCOLS.items():
+            for transport in sorted(protocol.transports):
+                yield PaneCommand(
+                    f"Start a {transport.upper()} {name} server",
+                    partial(self.start_server, name, transport),
+                    protocol.summary,
+                )
+        servers = dict(self.lab.servers)
+        for name, server in servers.items():
+            where = address_text(server.address) if server.address else ""
+            yield PaneCommand(f"Stop server {name}", partial(self.stop, name), f"at {where}")
+            yield PaneCommand(
+                f"Restart server {name}", partial(self.restart, name), "on the same port"
+            )
+        if len(servers) > 1:
+            yield PaneCommand("Stop every server", self.stop_all, f"all {len(servers)} of them")
+        log = self.event_log
+        yield PaneCommand("Clear the server log", self.clear_log, "forget every line it shows")
+        yield PaneCommand(
+            "Resume the server log" if log.paused else "Pause the server log",
+            log.action_toggle_pause,
+            "held lines appear on resume" if log.paused else "new lines are held meanwhile (p)",
+        )
+        if not log.following:
+            yield PaneCommand("Follow the newest log lines", log.action_follow, "f or End")
+
+    def start_server(self, kind: str, transport: str) -> None:
+        """Start a server of `kind` on any free port, the form's other choices kept."""
+        if getattr(self.app, "view", None) not in ("servers", "split"):
+            self.app.action_show("servers")  # type: ignore[attr-defined]
+        self.query_one("#servers-transport", Select).value = transport
+        self.query_one("#servers-kind", Select).value = kind
+        self.query_one("#servers-port", Input).value = ""
+        # After the Selects have posted their changes (UDP turns off the TCP limits).
+        self.call_after_refresh(self.start_from_form)
+
+    def stop(self, name: str) -> None:
+        self.select_server(name)
+        self._run_on(name, "stop", self._stop)
+
+    def restart(self, name: str) -> None:
+        self.select_server(name)
+        self._run_on(name, "restart", self._restart)
+
+    def stop_all(self) -> None:
+        for name in list(self.lab.servers):
+            self._run_on(name, "stop", self._stop)
+
+    def clear_log(self) -> None:
+        self.event_log.forget()
+        self.say("The log is cleared; the servers go on.")
 
     @property
     def lab(self) -> Lab:
@@ -376,8 +445,11 @@ class ServersPane(Pane):
         self._run_on_selected("restart", self._restart)
 
     def _run_on_selected(self, verb: str, job: Callable[[str], object]) -> None:
-        name = self._selected
-        if name is None or name in self._busy:
+        if self._selected is not None:
+            self._run_on(self._selected, verb, job)
+
+    def _run_on(self, name: str, verb: str, job: Callable[[str], object]) -> None:
+        if name in self._busy:
             return
         self._busy.add(name)
         self.say(f"{'Stopping' if verb == 'stop' else 'Restarting'} {name}…")
@@ -460,6 +532,7 @@ class ServersPane(Pane):
                 del self._readings[name]
         if self._selected not in rows:
             self._selected = _highlighted(table)
+            self.refresh_bindings()
         names = tuple(sorted(rows))
         if names != self._server_names:
             self._server_names = names
@@ -519,6 +592,7 @@ class ServersPane(Pane):
             return
         self._selected = event.row_key.value
         self._refresh_peers()
+        self.refresh_bindings()
 
     def _update_log_servers(self, names: tuple[str, ...]) -> None:
         select: Select[str] = self.query_one("#servers-log-server", Select)

@@ -27,7 +27,7 @@ from textual.widgets import RichLog
 
 from netlab.core.events import CloseReason, Event, Kind
 from netlab.core.safetext import StreamDecoder, safe_text
-from netlab.tui.widgets.hexdump import bytes_per_line, hex_dump
+from netlab.tui.widgets.hexdump import bytes_per_line, fits_offsets, hex_dump
 
 EntryKind = Literal["sent", "received", "connected", "closed", "error", "note"]
 DATA_KINDS = ("sent", "received")
@@ -119,6 +119,7 @@ class Transcript(RichLog):
         self.entries: deque[Entry] = deque(maxlen=MAX_ENTRIES)
         self._decoder = StreamDecoder()
         self._rendered_width = 0
+        self._hex_offsets = True
 
     # -- adding ----------------------------------------------------------------------
 
@@ -177,6 +178,11 @@ class Transcript(RichLog):
         if self.scrollable_content_region.width != self._rendered_width:
             self.render_again()
 
+    def forget(self) -> None:
+        """Clear the view and every kept entry; the session goes on."""
+        self.entries.clear()
+        self.clear()
+
     def render_again(self) -> None:
         """Clear the log and render every kept entry at the current width and view."""
         if not self.is_mounted:
@@ -193,7 +199,9 @@ class Transcript(RichLog):
         table.add_column(width=1, no_wrap=True)
         table.add_column(width=_SIZE_WIDTH, justify="right", no_wrap=True)
         table.add_column(ratio=1, overflow="fold")
-        hex_width = bytes_per_line(width - _PREFIX_WIDTH if width else 80)
+        columns = width - _PREFIX_WIDTH if width else 80
+        hex_width = bytes_per_line(columns)
+        self._hex_offsets = fits_offsets(columns, hex_width)
         styles = self._styles()
         for entry in entries:
             table.add_row(*self._row(entry, hex_width, styles))
@@ -221,7 +229,7 @@ class Transcript(RichLog):
             return [Text(moment, style="dim"), mark, Text(""), Text(entry.text, style=style)]
         size = Text(f"{entry.size:,} B" if entry.size else "", style="dim")
         if self.hex_view:
-            body = hex_dump(entry.data, hex_width)
+            body = hex_dump(entry.data, hex_width, offsets=self._hex_offsets)
         else:
             shown = "\n".join(safe_text(line) for line in _lines(entry.text))
             body = Text(shown, style=style if entry.kind == "sent" else "")
