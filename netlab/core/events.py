@@ -101,21 +101,28 @@ local_clock: Clock = _LocalClock()
 """The default clock: the local time of day at which the event happened."""
 
 
-def format_event(
+def event_parts(
     event: Event, clock: Clock = local_clock, made_safe: dict[bytes, str] | None = None
-) -> str:
-    """One log line, as `netlab serve` prints it; network data made safe, never markup.
+) -> tuple[str, str, tuple[str, ...]]:
+    """The columns of an event's log line: its time, its source, and the rest.
 
-    "12:00:00  tcp/echo:1201  received  127.0.0.1:50312  6 bytes hello\\n"
+    The rest is the kind, then the peer, the message and the detail, those the event has:
+    ("12:00:00", "tcp/echo:1201", ("received", "127.0.0.1:50312", "6 bytes hello\\n")).
+    `format_event` joins them with two spaces; the app's log may join them otherwise,
+    or leave the source out, to fit its width. Network data is made safe, never markup.
 
     `made_safe` remembers the shown form of each message across a batch: a flood is
     mostly the same few messages, and each distinct one need be made safe only once.
     """
-    line = f"{clock(event.time)}  {event.source}  {event.kind.value}"
-    if event.peer:
-        line += f"  {event.peer}"
+    kind = str(event.kind)  # the value, and quicker than .value
+    peer = event.peer
     if event.summed:
-        line += f"  {event.summed:,} messages, {event.size:,} bytes, not logged one by one"
+        summed = event.summed
+        size = event.size
+        message = (
+            f"{summed:,} {'message' if summed == 1 else 'messages'}, "
+            f"{size:,} {'byte' if size == 1 else 'bytes'}, not logged one by one"
+        )
     elif event.data or event.size:
         data = event.data
         shown = None if made_safe is None else made_safe.get(data)
@@ -123,7 +130,30 @@ def format_event(
             shown = safe_bytes(data, DATA_LIMIT)
             if made_safe is not None:
                 made_safe[data] = shown
-        line += f"  {event.size} bytes {shown}"
-    if event.detail:
-        line += f"  {safe_text(event.detail, DATA_LIMIT)}"
-    return line
+        size = event.size
+        message = f"{size} {'byte' if size == 1 else 'bytes'} {shown}"
+    else:
+        message = ""
+    detail = safe_text(event.detail, DATA_LIMIT) if event.detail else ""
+    rest: tuple[str, ...]
+    if message:
+        if detail:
+            rest = (kind, peer, message, detail) if peer else (kind, message, detail)
+        else:
+            rest = (kind, peer, message) if peer else (kind, message)
+    elif detail:
+        rest = (kind, peer, detail) if peer else (kind, detail)
+    else:
+        rest = (kind, peer) if peer else (kind,)
+    return clock(event.time), event.source, rest
+
+
+def format_event(
+    event: Event, clock: Clock = local_clock, made_safe: dict[bytes, str] | None = None
+) -> str:
+    """One log line, as `netlab serve` prints it: `event_parts` joined by two spaces.
+
+    "12:00:00  tcp/echo:1201  received  127.0.0.1:50312  6 bytes hello\\n"
+    """
+    time_text, source, rest = event_parts(event, clock, made_safe)
+    return "  ".join((time_text, source, *rest))

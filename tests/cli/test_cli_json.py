@@ -336,7 +336,7 @@ def test_serve_prints_every_event_as_a_json_line() -> None:
     ]
     listening, _, accepted, received, sent, closed, datagram_in, _ = logged
     assert listening["local"] == echo and listening["peer"] is None
-    assert listening["data"] is None and listening["detail"].startswith("listening on")
+    assert listening["data"] is None and listening["detail"].startswith("on ")
     assert all(event["local"] == echo for event in logged[2:6])
     assert LOOPBACK_PEER.fullmatch(accepted["peer"])
     assert received["data"] == sent["data"] == data_json(b"hi \x1b[2J\n")

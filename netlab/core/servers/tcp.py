@@ -228,7 +228,7 @@ class TcpServer(ServerBase):
         listener.listen(min(self.max_conns, socket.SOMAXCONN))
         listener.settimeout(POLL)
         self._listener = listener
-        self._emit(Kind.LISTENING, detail=f"listening on {address_text(address)} ({self.model})")
+        self._emit(Kind.LISTENING, detail=f"on {address_text(address)} ({self.model})")
         if self.model == "async":
             try:
                 self._aserver = aio.AsyncTcpListener.start(self, listener)

@@ -115,7 +115,7 @@ class UdpServer(ServerBase):
         self._sock = sock
         where = address_text(address)
         if self.model == "async":
-            self._emit(Kind.LISTENING, detail=f"listening on {where} (async)")
+            self._emit(Kind.LISTENING, detail=f"on {where} (async)")
             try:
                 self._endpoint = loop.run(aio.open_datagram(self, sock))
             except Exception as error:
@@ -123,7 +123,7 @@ class UdpServer(ServerBase):
             loop.register(self)
             return address
         sock.settimeout(POLL)
-        self._emit(Kind.LISTENING, detail=f"listening on {where}")
+        self._emit(Kind.LISTENING, detail=f"on {where}")
         self._thread = threading.Thread(target=self._loop, name=f"{self.name}", daemon=True)
         self._thread.start()
         return address
