@@ -99,6 +99,7 @@ class NetlabApp(App[None]):
         self.set_interval(self.DRAIN_INTERVAL, self.drain_events)
         # A person who types an address at once finds it in the Address field.
         self.query_one(AddressPane).focus_first()
+        self.sub_title = VIEWS["address"]
         # The footer listens for key changes only once mounted, after this.
         self.call_after_refresh(self.screen.refresh_bindings)
         # The hidden panes are most of the widgets: built after the first frame, they
@@ -175,6 +176,7 @@ class NetlabApp(App[None]):
         # Each pane's own display, not a class on their parent: a class change there
         # styled every widget of every pane again, half a second per switch.
         shown = {"client", "servers"} if view == SPLIT else {view}
+        self.sub_title = VIEWS.get(view, "")  # the header names the view in front
         for pane in self.query(Pane):
             pane.display = pane.id in shown
         for divider in self.query("#split-divider"):
@@ -205,7 +207,7 @@ class NetlabApp(App[None]):
 
     def action_to_tabs(self) -> None:
         """Escape: back to the tab bar, where digits and arrows switch views."""
-        self.query_one(ViewTabs).focus()
+        self.screen.set_focus(self.query_one(ViewTabs))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("show", "show_typed", "jump", "to_tabs") and isinstance(
@@ -225,9 +227,8 @@ class NetlabApp(App[None]):
 
     def _focus_view(self, view: str) -> None:
         first = "client" if view == SPLIT else view
-        panes = self.query(f"#{first}").results(Pane)
-        pane = next(panes, None)
-        if pane is None:
+        pane = next(self.query(f"#{first}").results(Pane), None)
+        if pane is None or not (self.panes_built or isinstance(pane, AddressPane)):
             return  # not built yet: _build_hidden_panes comes back here
         self._enter_view = None
         pane.focus_first()
@@ -239,7 +240,7 @@ class NetlabApp(App[None]):
             isinstance(pane, Pane) and not pane.display for pane in focused.ancestors_with_self
         )
         if hidden:
-            self.query_one(ViewTabs).focus()
+            self.screen.set_focus(self.query_one(ViewTabs))
 
     # -- jumping, help ---------------------------------------------------------------------
 
@@ -256,7 +257,7 @@ class NetlabApp(App[None]):
 
         def go(widget: Widget | None) -> None:
             if widget is not None and widget.is_attached:
-                widget.focus()
+                widget.screen.set_focus(widget)
 
         self.push_screen(JumpScreen(targets), go)
 

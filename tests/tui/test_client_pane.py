@@ -65,6 +65,14 @@ async def connect(
     await until(pilot, lambda: "connected to" in shown(app, name), f"{name} to connect")
 
 
+async def connect_soon(pilot: Pilot[None], endpoint: str) -> None:
+    """Type the address and press Enter, without waiting for the connection."""
+    app = pilot.app
+    app.query_one("#client-endpoint", Input).value = endpoint
+    app.query_one("#client-endpoint").focus()
+    await pilot.press("enter")
+
+
 async def send(pilot: Pilot[None], text: str) -> None:
     field = pilot.app.query_one("#client-message", HistoryInput)
     field.focus()
@@ -144,7 +152,9 @@ async def test_echo_server_answers_hello_in_the_transcript() -> None:
         assert "6 B" in sent and "hello\\n" in sent
         assert re.search(r"\d\d:\d\d:\d\d", sent)
         tab = app.query_one(TabbedContent).get_tab("session-client-1")
-        assert str(tab.label) == f"client-1 → 127.0.0.1:{server.address[1]}"
+        assert str(tab.label) == "client-1"  # short: where it goes is on the message line
+        title = str(app.query_one("#client-message").border_title)
+        assert f"to client-1 at 127.0.0.1:{server.address[1]}" in title
 
 
 async def test_escapes_and_markup_from_the_peer_are_shown_literally(hostile_peer: int) -> None:
@@ -179,7 +189,7 @@ async def test_udp_daytime_replies_with_the_time() -> None:
         server = app.lab.start_server("udp:daytime:0")
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{server.address[1]}", transport="udp")
-        assert "(udp)" in str(app.query_one(TabbedContent).get_tab("session-client-1").label)
+        assert " udp" in str(app.query_one(TabbedContent).get_tab("session-client-1").label)
         await send(pilot, "anything")
         pattern = re.compile(r"←.*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
         await until(pilot, lambda: pattern.search(shown(app)), "the time")
@@ -292,6 +302,66 @@ async def test_hex_view_and_hex_input() -> None:
         await send(pilot, "zz")
         assert "not hex" in status_text(app)
         assert app.query_one("#client-message", HistoryInput).value == "zz"
+        # The error is about that line: once the line changes, it goes.
+        app.query_one("#client-message", HistoryInput).value = ""
+        await pilot.pause()
+        assert "not hex" not in status_text(app)
+
+
+def _gated(app: NetlabApp) -> threading.Event:
+    """Hold every connect until the returned event is set: a slow network, made here."""
+    gate = threading.Event()
+    open_session = app.lab.open_session
+
+    def slow(*args: object, **options: object) -> object:
+        gate.wait(WAIT)
+        return open_session(*args, **options)  # type: ignore[arg-type]
+
+    app.lab.open_session = slow  # type: ignore[method-assign]
+    return gate
+
+
+async def test_what_is_typed_while_connecting_is_sent_once_connected() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        server = app.lab.start_server("echo:0")
+        gate = _gated(app)
+        await pilot.press("alt+3")
+        await connect_soon(pilot, f"127.0.0.1:{server.address[1]}")
+        assert app.focused is app.query_one("#client-message")  # at once, not once open
+        await pilot.press(*"hello", "enter")
+        assert "sent once it is connected" in status_text(app)
+        gate.set()
+        await until(pilot, lambda: received(app, "hello"), "the held line, sent and echoed")
+        assert server.messages_in == 1
+
+
+async def test_what_is_typed_for_a_failed_connect_comes_back() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        gate = _gated(app)
+        await pilot.press("alt+3")
+        await connect_soon(pilot, f"127.0.0.1:{closed_port()}")
+        await pilot.press(*"hello", "enter")
+        gate.set()
+        await until(pilot, lambda: status(app).has_class("error"), "the refusal")
+        assert "Not sent: 1 line, back on the message line" in status_text(app)
+        assert app.query_one("#client-message", HistoryInput).value == "hello"
+        assert app.focused is app.query_one("#client-endpoint")
+
+
+async def test_many_sessions_keep_the_one_in_front_in_view() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        server = app.lab.start_server("echo:0")
+        await pilot.press("alt+5")
+        for number in range(1, 7):
+            await connect(pilot, f"127.0.0.1:{server.address[1]}", name=f"client-{number}")
+        await pilot.pause(0.2)
+        tabs = app.query_one(TabbedContent)
+        assert tabs.active == "session-client-6"
+        bar = tabs.query_one("#tabs-scroll").region
+        assert bar.contains_region(tabs.get_tab("session-client-6").region)
 
 
 async def test_quitting_with_a_session_open_is_prompt() -> None:

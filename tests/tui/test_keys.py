@@ -14,12 +14,12 @@ from textual._xterm_parser import XTermParser
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
-from textual.widgets._footer import FooterKey, FooterLabel
 
 from netlab.tui.app import NetlabApp, ViewTabs
 from netlab.tui.jump import JumpScreen
 from netlab.tui.keys import read_escape_digit_as_alt
 from netlab.tui.panes.lookup import LookupPane
+from netlab.tui.widgets.footer import KeysFooter
 from tests.tui.waits import until
 
 SIZE = (120, 40)
@@ -66,8 +66,7 @@ def _focused_id(app: NetlabApp) -> str:
 
 
 def _footer(app: NetlabApp) -> list[str]:
-    keys = [key.description for key in app.query(FooterKey) if key.description]
-    return keys + [str(label.content) for label in app.query(FooterLabel)]
+    return app.query_one(KeysFooter).descriptions
 
 
 async def _type(pilot: Pilot[None], text: str) -> None:

@@ -661,22 +661,22 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
     def _address_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.has_class("-address"):
-            self.query_one("#split-input", Input).focus()
+            self.screen.set_focus(self.query_one("#split-input", Input))
         elif self.has_class("-range"):
-            self.query_one(SubnetTable).focus()
+            self.screen.set_focus(self.query_one(SubnetTable))
 
     @on(Input.Submitted, "#split-input")
     def _split_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.listing is not None:
-            self.query_one(SubnetTable).focus()
+            self.screen.set_focus(self.query_one(SubnetTable))
 
     @on(OptionList.OptionSelected, "#address-examples")
     def _example_chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         address_input = self.query_one("#address-input", Input)
         address_input.value = event.option.id or ""
-        address_input.focus()
+        self.screen.set_focus(address_input)
 
     @on(BitGrid.PrefixSelected)
     def _prefix_clicked(self, event: BitGrid.PrefixSelected) -> None:

@@ -36,9 +36,14 @@ class Pane(Vertical):
         """A batch of lab events, drained from the bus on a timer; most panes ignore it."""
 
     def focus_first(self) -> None:
-        """Put the focus where a person starts typing in this pane."""
+        """Put the focus where a person starts typing in this pane.
+
+        Here and wherever a key moves the cursor, the screen's set_focus, not a widget's
+        focus(): that one moves it only later, and a key typed just after went to the
+        field the cursor was leaving.
+        """
         for widget in self.query("Input"):
-            widget.focus()
+            self.screen.set_focus(widget)
             return
 
     def escape_cancels(self) -> bool:

@@ -29,6 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.events import Resize
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 
 from netlab.core.client import HEAD_REQUEST, ClientSession, parse_hex
@@ -138,10 +139,13 @@ from the network appear literally.
 
 - **Connect**: type `host:port` (such as `127.0.0.1:1201` or `[::1]:7`), pick TCP or UDP,
   the framing that Enter adds (LF, CRLF, TAB or raw), a connect timeout and TCP
-  keepalive, then press Enter or **Connect**. Every connection opens its own tab; the
-  message line sends to the tab in front. **Disconnect** closes it; on a closed
+  keepalive, then press Enter or **Connect**. A server you start in the Servers pane
+  fills in an empty address field. Every connection opens its own tab; the message
+  line sends to the tab in front. **Disconnect** (Ctrl+D) closes it; on a closed
   session it closes the tab.
-- **Send**: type and press Enter. **Up** and **Down** recall earlier lines.
+- **Send**: the cursor moves to the message line as you connect: type and press Enter
+  (what you send before the connection is open waits for it). **Up** and **Down**
+  recall earlier lines.
 - **HEAD /** (Ctrl+R) sends `HEAD / HTTP/1.0\\r\\n\\r\\n` as GetHeadInfo.go does: try it
   on a web server's port 80.
 - **timestamp** (Ctrl+T) asks the timestamp server for Unix seconds; anything else gets
@@ -261,7 +265,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
 
     def focus_first(self) -> None:
         target = "#client-message" if self._sessions else "#client-endpoint"
-        self.query_one(target, Input).focus()
+        self.screen.set_focus(self.query_one(target, Input))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that need a session show (and work) only when there is one.
@@ -325,7 +329,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         field = self.query_one("#client-endpoint", Input)
         field.value = endpoint
         # From the address field, the new session's message line takes the cursor.
-        field.focus()
+        self.screen.set_focus(field)
         self.action_connect()
 
     def clear_transcript(self) -> None:
@@ -375,7 +379,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         endpoint = self.query_one("#client-endpoint", Input).value.strip()
         if not endpoint:
             self._show_error("Type host:port first, such as 127.0.0.1:1201.")
-            self.query_one("#client-endpoint", Input).focus()
+            self.screen.set_focus(self.query_one("#client-endpoint", Input))
             return
         timeout_text = self.query_one("#client-timeout", Input).value.strip()
         try:
@@ -400,7 +404,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         self._awaited = name
         focused = self.app.focused
         if self.display and (focused is None or focused.id in _CONNECT_FIELDS):
-            self.query_one("#client-message", Input).focus()
+            self.screen.set_focus(self.query_one("#client-message", Input))
         app = self.app
         threading.Thread(
             target=self._open,
@@ -434,7 +438,10 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         tabs = self.query_one("#client-sessions", TabbedContent)
         with contextlib.suppress(Exception):  # the tab went meanwhile
             tab = tabs.get_tab(tabs.active)
-            tab.scroll_visible(animate=False, immediate=True)
+            # The bar's scroller hides its scrollbar (overflow hidden): only a forced
+            # scroll moves it, as the tab bar itself does when a tab is clicked.
+            scroller = tab.query_ancestor("#tabs-scroll", Widget)
+            scroller.scroll_to_widget(tab, animate=False, force=True, immediate=True)
 
     def _connect_failed(self, name: str, message: str) -> None:
         self._pending.pop(name, None)
@@ -450,7 +457,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             message += f" Not sent: {plural(len(held), 'line')}, back on the message line."
         self._show_error(message)
         if self.display:
-            self.query_one("#client-endpoint", Input).focus()
+            self.screen.set_focus(self.query_one("#client-endpoint", Input))
 
     async def _connected(self, session: ClientSession) -> None:
         name = session.name
@@ -593,7 +600,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             field.border_title = "no session: connect first"
         else:
             state = " (closed)" if closed else ""
-            field.border_title = Content(f"to {session.name}{state} · {how}")
+            where = session.peer or session.endpoint
+            field.border_title = Content(f"to {session.name} at {where}{state} · {how}")
         field.placeholder = (
             "Hex bytes such as 48 45 41 44; Enter sends them"
             if hex_input
@@ -613,9 +621,11 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
 
     @staticmethod
     def _tab_title(session: ClientSession) -> Content:
-        udp = " (udp)" if session.transport == "udp" else ""
+        # Short, so several fit beside each other in the split view: where the session
+        # goes is on the message line's title and in the transcript.
+        udp = " udp" if session.transport == "udp" else ""
         closed = "✕ " if session.state == "closed" else ""
-        return Content(f"{closed}{session.name} → {session.endpoint}{udp}")
+        return Content(f"{closed}{session.name}{udp}")
 
     # -- helpers -----------------------------------------------------------------------
 

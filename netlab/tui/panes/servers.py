@@ -283,7 +283,7 @@ class ServersPane(Pane):
 
     def focus_first(self) -> None:
         # Enter in the port field starts the server the form describes.
-        self.query_one("#servers-port", Input).focus()
+        self.screen.set_focus(self.query_one("#servers-port", Input))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("stop_selected", "restart_selected"):
