@@ -181,6 +181,13 @@ class NetlabApp(App[None]):
             pane.display = pane.id in shown
         for divider in self.query("#split-divider"):
             divider.display = view == SPLIT
+        # Once laid out at their new sizes: a switch does not always send each a Resize.
+        self.call_after_refresh(self._fit_panes)
+
+    def _fit_panes(self) -> None:
+        for pane in self.query(Pane):
+            if pane.display:
+                pane.fit_layout()
 
     def action_show(self, view: str) -> None:
         """Show a view with the cursor in its first field (Alt+digit, or a digit on the tabs).

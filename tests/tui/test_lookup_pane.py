@@ -282,3 +282,20 @@ def test_elapsed_is_stable_below_a_millisecond() -> None:
     assert format_elapsed(0.0042) == "4.2 ms"
     assert format_elapsed(0.25) == "250 ms"
     assert format_elapsed(12.5) == "12.5 s"
+
+
+async def test_results_of_another_query_are_marked_as_such() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await _show_pane(pilot)
+        await _look_up(pilot, "resolve-ip4", "localhost")
+        table = app.query_one("#lookup-table", DataTable)
+        assert not table.has_class("-stale")
+        await pilot.press(*"6")  # the form now says "localhost6"
+        assert table.has_class("-stale")
+        status = str(_status(app).render())
+        assert "The table is for" in status and "localhost" in status
+        assert "Enter looks up what is typed now" in status
+        await pilot.press("backspace")  # back to what the table answers
+        assert not table.has_class("-stale")
+        assert "Resolved address is 127.0.0.1" in str(_status(app).render())

@@ -20,7 +20,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.events import Resize
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, OptionList, Static
@@ -530,7 +529,7 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
 
     def _message(self, text: str, *, error: bool) -> None:
         message = self.query_one("#address-message", Static)
-        message.update(Text(text, no_wrap=True, overflow="ellipsis"))
+        message.update(Text(text))
         message.set_class(error, "error")
         message.set_class(not error, "hint")
 
@@ -684,7 +683,7 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
         if self.info is not None:
             self.query_one("#address-input", Input).value = f"{self.info.address}/{event.prefix}"
 
-    def on_resize(self, event: Resize) -> None:
+    def fit_layout(self) -> None:
         self._update_wide()
         # The table fits under the split box when the body is scrolled to it.
         body = self.query_one("#address-body", VerticalScroll)

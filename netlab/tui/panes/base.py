@@ -46,6 +46,13 @@ class Pane(Vertical):
             self.screen.set_focus(widget)
             return
 
+    def fit_layout(self) -> None:
+        """Lay the pane's parts out for its size now (narrow, short): on every resize, and
+        after every switch of views, which does not always send a resize."""
+
+    def on_resize(self) -> None:
+        self.fit_layout()
+
     def escape_cancels(self) -> bool:
         """Whether something is running that Escape stops, rather than leaving the view."""
         return False

@@ -28,7 +28,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 
@@ -248,12 +247,14 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
     def on_unmount(self) -> None:
         self._sender.stop()
 
-    def on_resize(self, event: Resize) -> None:
+    def fit_layout(self) -> None:
         # One row when wide; the options on a second row when narrow; at half of 80
         # columns, the limits on a third and Disconnect left to Ctrl+D, so that an
         # address fits whole. Inline styles on the few widgets concerned, not a class on
         # the pane: a class change styles all of its widgets again, on every switch.
-        width = event.size.width
+        width = self.size.width
+        if not width:
+            return
         narrow, very_narrow = width < NARROW, width < VERY_NARROW
         self.query_one("#client-bar").styles.layout = "vertical" if narrow else "horizontal"
         options = self.query_one("#client-options")

@@ -24,7 +24,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.events import Resize
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
@@ -271,13 +270,16 @@ class ServersPane(Pane):
         self.set_interval(REFRESH, self.refresh_servers)
         self.watch(self.event_log, "paused", self._paused_changed, init=False)
 
-    def on_resize(self, event: Resize) -> None:
+    def fit_layout(self) -> None:
         # Inline styles on the few widgets concerned, not a class on the pane: a class
         # change styles all of the pane's widgets again, on every switch to the split view.
-        narrow = event.size.width < NARROW
+        size = self.size
+        if not size:
+            return
+        narrow = size.width < NARROW
         self.query_one("#servers-form").styles.layout = "vertical" if narrow else "horizontal"
         # Short windows (80x24): every line goes to content.
-        gap = 0 if event.size.height < SHORT else 1
+        gap = 0 if size.height < SHORT else 1
         for part in ("#servers-form", "#servers-table", "#servers-actions", "#servers-log-bar"):
             self.query_one(part).styles.margin = (gap, 0, 0, 0)
 
