@@ -21,7 +21,7 @@ from netlab.tui.widgets.transcript import Transcript
 from tests.loopback import first_free_port
 
 WAIT = 5.0
-PORTS = (38411, 38423, 38437, 38449)
+PORTS = (29901, 29902, 29903, 29904)
 """Where the snapshot's echo server listens: fixed, so the picture is the same each run."""
 
 

@@ -1,7 +1,7 @@
 """Snapshots of the Client pane: a chat with an echo server, and a refused connection.
 
-The echo server listens on a fixed port (the first free one of PORTS) so the tab and
-the transcript read the same on every run; the clock is fixed and the client's own
+The echo server listens on a fixed port (the first free one of its test's PORTS) so
+the tab and the transcript read the same on every run; the clock is fixed and the client's own
 ephemeral port is written as 50000 for the same reason.
 """
 
@@ -22,7 +22,13 @@ from netlab.tui.app import NetlabApp
 from netlab.tui.widgets.transcript import Transcript
 from tests.loopback import first_free_port
 
-PORTS = (47201, 47213, 47227, 47239, 47251, 47263)
+PORTS = {
+    # Below the ephemeral range (32768 and up), and one list per test: tests run side
+    # by side, and no other socket of theirs takes these.
+    "120x40": (29891, 29892, 29893),
+    "80x24": (29894, 29895, 29896),
+    "refused": (29897, 29898, 29899),
+}
 WAIT = 5.0
 
 
@@ -90,7 +96,7 @@ async def steady_cursor(pilot: Pilot[None]) -> None:
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 def test_chat_with_an_echo_server(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
-    port = first_free_port(PORTS)
+    port = first_free_port(PORTS["{}x{}".format(*size)])
     app = steady_app()
     app.lab.start_server(f"echo:{port}")
 
@@ -101,7 +107,7 @@ def test_chat_with_an_echo_server(snap_compare: Callable[..., bool], size: tuple
 
 
 def test_refused_connection(snap_compare: Callable[..., bool]) -> None:
-    port = first_free_port(PORTS)
+    port = first_free_port(PORTS["refused"])
     app = steady_app()
 
     async def run_before(pilot: Pilot[None]) -> None:

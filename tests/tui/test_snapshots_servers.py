@@ -89,7 +89,10 @@ def _script(
         app.query_one("#servers-table", DataTable).focus()
         pane.say(f"Started {daytime} on 127.0.0.1:{server_port}.")
         await app.workers.wait_for_complete()  # the TCP states, read off the UI thread
-        await pilot.pause(0.2)  # and the table's columns widened to fit them
+        # and the table's column widened to fit them (later under load: wait, bounded)
+        peers = app.query_one("#servers-peers", DataTable)
+        await _wait_for(pilot, lambda: peers.columns["state"].content_width >= len("ESTABLISHED"))
+        await pilot.pause(0.2)
 
     return run_before
 
