@@ -649,7 +649,7 @@ milliseconds from run to run)."""
 
 
 async def subnet_pages(pilot: Pilot[None], app: BenchApp) -> list[dict[str, Any]]:
-    await pilot.press("1")
+    await pilot.press("alt+1")
     await pilot.pause()
     cases = {}
     for network, split, count, _ in SPLITS:
@@ -777,7 +777,7 @@ async def in_app(measure: Callable[[Pilot[None], BenchApp], Any]) -> Any:
 
 
 async def servers_view(pilot: Pilot[None], app: BenchApp) -> None:
-    await pilot.press("4")
+    await pilot.press("alt+4")
     await wait_until(pilot, lambda: app.view == "servers", "the Servers view")
     await pilot.pause(0.2)
 

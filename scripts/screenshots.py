@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from netlab.tui.app import NetlabApp
 
@@ -24,39 +23,38 @@ async def _settle(pilot: Pilot[None], seconds: float = 0.5) -> None:
     await pilot.pause(seconds)
 
 
-async def _type(pilot: Pilot[None], selector: str, text: str) -> None:
-    field = pilot.app.query_one(selector, Input)
-    field.focus()
-    field.value = ""
-    await pilot.press(*text)
-
-
 async def address(pilot: Pilot[None]) -> None:
-    await pilot.press("alt+1")
-    await _type(pilot, "#address-input", "192.168.1.3/24")
+    await pilot.press(*"192.168.1.3/24")  # the app starts with the cursor in the field
     await _settle(pilot)
 
 
 async def lookup(pilot: Pilot[None]) -> None:
-    await pilot.press("alt+2")
-    await _type(pilot, "#query", "localhost")
-    await pilot.press("enter")
+    await pilot.press("alt+2", *"localhost", "enter")
     await _settle(pilot)
 
 
 async def _chat(pilot: Pilot[None]) -> None:
+    """The README's tour: Alt+4, Enter, Alt+5, Enter, then a few lines."""
     app = pilot.app
     assert isinstance(app, NetlabApp)
-    server = app.lab.start_server("echo:0")
+    await pilot.press("alt+4", "enter")
+    await _until(pilot, lambda: bool(app.lab.servers))
     await pilot.press("alt+5")
-    await _type(pilot, "#client-endpoint", "{}:{}".format(*server.address))
+    await _settle(pilot, 0.3)
     await pilot.press("enter")
-    await _settle(pilot)
+    await _until(pilot, lambda: bool(app.lab.sessions))
     for line in ("hello", "is anybody there?", "netlab speaks echo"):
-        await _type(pilot, "#client-message", line)
-        await pilot.press("enter")
+        await pilot.press(*line, "enter")
         await _settle(pilot, 0.3)
     await _settle(pilot)
+
+
+async def _until(pilot: Pilot[None], check: Callable[[], bool]) -> None:
+    for _ in range(100):  # at most 5 s
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise TimeoutError("the app did not get there in 5 s")
 
 
 async def split(pilot: Pilot[None]) -> None:
