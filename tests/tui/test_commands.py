@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from netlab.tui.app import NetlabApp
+from netlab.tui.panes.address import AddressPane
 from netlab.tui.panes.base import Pane
 from netlab.tui.widgets.eventlog import EventLog
 
@@ -81,3 +83,20 @@ async def test_every_action_of_the_panes_is_in_the_palette() -> None:
         assert app.query_one(EventLog).paused
         await _run_command(pilot, f"Stop server {server.name}")
         assert await _until(pilot, lambda: not app.lab.servers)
+
+
+async def test_the_address_pane_offers_its_pages_and_clearing() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"10.0.0.0/8")
+        app.query_one("#split-input", Input).value = "/24"
+        await pilot.pause()
+        pane = app.query_one(AddressPane)
+        titles = [command.title for command in pane.commands()]
+        assert "Subnets: next page of 10.0.0.0/8 into /24" in titles
+        assert "Clear the address" in titles
+        await _run_command(pilot, "Subnets: last page")
+        assert "65,536" in pane.page_label and pane.page_offset > 0
+        await _run_command(pilot, "Clear the address")
+        assert app.query_one("#address-input", Input).value == ""
+        assert app.focused is app.query_one("#address-input")

@@ -9,8 +9,9 @@ split into /32s (16,777,216 subnets) or an IPv6 /32 into /64s shows its first pa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -28,7 +29,7 @@ from textual.widgets.option_list import Option
 from netlab.core import addresses
 from netlab.core.addresses import AddressInfo, IPNetwork
 from netlab.core.errors import InputError
-from netlab.tui.panes.base import Pane
+from netlab.tui.panes.base import Pane, PaneCommand
 from netlab.tui.widgets.bitgrid import BitGrid
 from netlab.tui.widgets.field import Field
 
@@ -621,6 +622,30 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
         more_after = listing is not None and self.page_offset + PAGE_SIZE < listing.count
         self.query_one("#split-prev", Button).disabled = listing is None or self.page_offset == 0
         self.query_one("#split-next", Button).disabled = not more_after
+
+    def commands(self) -> Iterator[PaneCommand]:
+        if self.query_one("#address-input", Input).value:
+            yield PaneCommand("Clear the address", self.clear, "and everything shown for it")
+        listing = self.listing
+        if listing is None or listing.count <= PAGE_SIZE:
+            return
+        for where, help_text in (
+            ("next", "] or PageDown at the last row"),
+            ("previous", "[ or PageUp at the first row"),
+            ("first", "{"),
+            ("last", "}"),
+        ):
+            yield PaneCommand(
+                f"Subnets: {where} page of {listing.heading}",
+                partial(self.turn_page, where),
+                help_text,
+            )
+
+    def clear(self) -> None:
+        """Empty the address field, and with it everything shown."""
+        field = self.query_one("#address-input", Input)
+        field.value = ""
+        self.screen.set_focus(field)
 
     def turn_page(self, where: str, *, cursor_at_end: bool = False) -> None:
         """Show the "previous", "next", "first" or "last" page of the subnet list."""
