@@ -349,11 +349,7 @@ def test_serve_prints_every_event_as_a_json_line() -> None:
 def test_serve_counts_a_flood_in_summed() -> None:
     server = Serve("echo:0", options=("--log-rate", "3"), as_json=True)
     try:
-        host, port = server.addresses["tcp/echo"].rsplit(":", 1)
-        with socket.create_connection((host, int(port)), timeout=5) as client:
-            for _ in range(10):
-                client.sendall(b"ping")
-                assert client.recv(16) == b"ping"
+        server.ping_flood()
         server.wait_for('"event": "closed"')
     finally:
         server.stop()

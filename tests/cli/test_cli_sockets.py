@@ -71,6 +71,14 @@ class Serve:
                 return line
         raise AssertionError(f"{words!r} not logged; got {self.lines}")
 
+    def ping_flood(self, count: int = 10) -> None:
+        """`count` round trips of "ping" to its echo server, then the close."""
+        host, port = self.addresses["tcp/echo"].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as client:
+            for _ in range(count):
+                client.sendall(b"ping")
+                assert client.recv(16) == b"ping"
+
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)
         try:
@@ -109,11 +117,7 @@ def test_send_to_echo_and_the_log_shows_it(serve: Serve) -> None:
 def test_serve_prints_a_flood_past_its_log_rate_as_counts() -> None:
     server = Serve("echo:0", options=("--log-rate", "3"))
     try:
-        host, port = server.addresses["tcp/echo"].rsplit(":", 1)
-        with socket.create_connection((host, int(port)), timeout=5) as client:
-            for _ in range(10):
-                client.sendall(b"ping")
-                assert client.recv(16) == b"ping"
+        server.ping_flood()
         closed = server.wait_for("closed")
     finally:
         server.stop()

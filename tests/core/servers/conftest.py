@@ -5,14 +5,46 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import pytest
 
 from netlab.core.bus import EventBus
+from netlab.core.events import Event, Kind
 from netlab.core.servers import TcpServer, UdpServer, loop
 
 TIMEOUT = 3.0
+MOMENT = datetime(2017, 1, 2, 20, 13, 21, 934698, tzinfo=timezone(timedelta(hours=11), "AEDT"))
+"""The time the seeds' printed examples show: the clock given to daytime and time."""
+
+
+def fixed() -> datetime:
+    return MOMENT
+
+
+class Seen:
+    """Everything the bus has carried so far, kept across drains."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+        self.events: list[Event] = []
+
+    def all(self) -> list[Event]:
+        self.events += self.bus.drain()
+        return self.events
+
+    def of(self, kind: Kind) -> list[Event]:
+        return [event for event in self.all() if event.kind is kind]
+
+    def closed(self) -> list[Event]:
+        return self.of(Kind.CLOSED)
+
+    def the_close(self) -> Event:
+        """The one connection's close, once it came (bounded wait)."""
+        assert wait_for(lambda: bool(self.closed()))
+        [closed] = self.closed()
+        return closed
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,40 +9,19 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from netlab.core.bus import EventBus
-from netlab.core.events import CloseReason, Event, Kind
+from netlab.core.events import CloseReason, Kind
 from netlab.core.servers import TcpServer
 from netlab.core.servers.protocols import RFC868_OFFSET
 
-from .conftest import recv_all, recv_exactly, recv_until, wait_for
+from .conftest import MOMENT, Seen, fixed, recv_all, recv_exactly, recv_until, wait_for
 
 StartTcp = Callable[..., TcpServer]
 Connect = Callable[[Any], socket.socket]
-MOMENT = datetime(2017, 1, 2, 20, 13, 21, 934698, tzinfo=timezone(timedelta(hours=11), "AEDT"))
-
-
-class Seen:
-    """Everything the bus has carried so far, kept across drains."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self.bus = bus
-        self.events: list[Event] = []
-
-    def all(self) -> list[Event]:
-        self.events += self.bus.drain()
-        return self.events
-
-    def closed(self) -> list[Event]:
-        return [event for event in self.all() if event.kind is Kind.CLOSED]
-
-
-def fixed() -> datetime:
-    return MOMENT
 
 
 def has_ipv6() -> bool:

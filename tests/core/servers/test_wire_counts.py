@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -22,20 +21,15 @@ from netlab.core.plural import plural
 from netlab.core.servers import TcpServer, UdpServer, loop
 from netlab.core.servers.protocols import RFC868_OFFSET
 
-from .conftest import TIMEOUT, recv_all, recv_until, wait_for
+from .conftest import MOMENT, TIMEOUT, Seen, fixed, recv_all, recv_until, wait_for
 
 StartTcp = Callable[..., TcpServer]
 StartUdp = Callable[..., UdpServer]
 Connect = Callable[[Any], socket.socket]
-MOMENT = datetime(2017, 1, 2, 20, 13, 21, 934698, tzinfo=timezone(timedelta(hours=11), "AEDT"))
 DAYTIME = b"2017-01-02 20:13:21.934698 +1100 AEDT\n"
 UNIX = f"{int(MOMENT.timestamp())}\n".encode()
 RFC868 = (int(MOMENT.timestamp()) + RFC868_OFFSET).to_bytes(4, "big")
 ALL_MODELS = ["threaded", "iterative", "async"]
-
-
-def fixed() -> datetime:
-    return MOMENT
 
 
 @pytest.fixture(params=ALL_MODELS)
@@ -43,26 +37,6 @@ def any_model(request: pytest.FixtureRequest) -> str:
     if request.param == "async":
         loop.get_loop()
     return str(request.param)
-
-
-class Seen:
-    """Everything the bus has carried so far, kept across drains."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self.bus = bus
-        self.events: list[Event] = []
-
-    def all(self) -> list[Event]:
-        self.events += self.bus.drain()
-        return self.events
-
-    def of(self, kind: Kind) -> list[Event]:
-        return [event for event in self.all() if event.kind is kind]
-
-    def closed(self) -> Event:
-        assert wait_for(lambda: bool(self.of(Kind.CLOSED)))
-        [closed] = self.of(Kind.CLOSED)
-        return closed
 
 
 def sizes(events: list[Event]) -> list[int]:
@@ -115,7 +89,7 @@ def test_tcp_counts_are_the_bytes_on_the_wire(
     got = converse(server, client, parts)
     assert got == answer
     seen = Seen(bus)
-    closed = seen.closed()
+    closed = seen.the_close()
     sent_by_client = sum(len(part) for part in parts)
     assert (server.bytes_in, server.bytes_out) == (sent_by_client, len(got))
     assert closed.detail.startswith(CloseReason.BY_PEER)
@@ -164,7 +138,7 @@ def test_tcp_answers_on_connect_count_what_was_sent(
     got = recv_all(connect(server))
     assert got == answer
     seen = Seen(bus)
-    closed = seen.closed()
+    closed = seen.the_close()
     assert closed.detail.startswith(CloseReason.BY_US)
     assert closed.detail.endswith(f"; 0 bytes in, {len(got)} out")
     assert (server.bytes_in, server.bytes_out) == (0, len(got))
@@ -183,7 +157,7 @@ def test_a_line_over_the_limit_is_counted_and_the_lines_before_it_answered(
     client.sendall(payload)
     assert recv_all(client) == b"HI\n"
     seen = Seen(bus)
-    closed = seen.closed()
+    closed = seen.the_close()
     assert closed.detail.startswith(CloseReason.TOO_BIG)
     assert closed.detail.endswith("; 32 bytes in, 3 out")
     assert (server.bytes_in, server.bytes_out) == (32, 3)
