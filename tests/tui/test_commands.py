@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -14,10 +15,21 @@ from netlab.tui.widgets.eventlog import EventLog
 
 
 async def _run_command(pilot: Pilot[None], words: str) -> None:
+    """Ctrl+P, the words (put in whole: tests/e2e types them key by key), Enter."""
     await pilot.press("ctrl+p")
-    await pilot.pause()
-    await pilot.press(*words)
-    await pilot.pause(0.3)
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    palette.query_one(CommandInput).value = words
+    found = palette.query_one(CommandList)
+
+    def first_is_it() -> bool:
+        # The search runs in the background: its hits replace the list shown first.
+        if not found.option_count:
+            return False
+        prompt = found.get_option_at_index(0).prompt
+        return words.lower() in getattr(prompt, "plain", str(prompt)).lower()
+
+    assert await _until(pilot, first_is_it), f"no command {words!r}"
     await pilot.press("enter")
     await pilot.pause()
 
