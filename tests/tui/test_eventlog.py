@@ -8,8 +8,7 @@ widths tried are the Servers pane log's: 36 (split view at 80x24), 56 (split, 12
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pytest
 from rich.cells import cell_len
@@ -18,8 +17,8 @@ from textual.pilot import Pilot
 
 from netlab.core.events import Event, Kind, format_event, message_event
 from netlab.tui.widgets.eventlog import NARROW, WIDE, EventLog, fit_columns, wrap_line
+from tests.tui.waits import until
 
-WAIT = 5.0
 GUTTER = 2
 """Columns kept for the vertical scrollbar."""
 HEIGHT = 20
@@ -38,14 +37,6 @@ class LogApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield EventLog(clock=noon, max_lines=500, batch_lines=100)
-
-
-async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
 
 
 async def ready(pilot: Pilot[None], width: int) -> EventLog:

@@ -19,18 +19,10 @@ from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
 from netlab.tui.widgets.transcript import Transcript
 from tests.loopback import first_free_port
+from tests.tui.waits import until
 
-WAIT = 5.0
 PORTS = (29901, 29902, 29903, 29904)
 """Where the snapshot's echo server listens: fixed, so the picture is the same each run."""
-
-
-async def _until(pilot: Pilot[None], check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def _transcript(app: NetlabApp) -> str:
@@ -52,18 +44,18 @@ async def _chat(pilot: Pilot[None], port: int = 0) -> str:
     if port:  # the snapshot's fixed port, typed where the cursor already is
         await pilot.press(*str(port))
     await pilot.press("enter")
-    await _until(pilot, lambda: len(app.lab.servers) == 1, "the echo server to start")
+    await until(pilot, lambda: len(app.lab.servers) == 1, "the echo server to start")
     [server] = app.lab.servers.values()
     where = "{}:{}".format(*server.address)
     await pilot.press("alt+5")
     # The client's address field already holds the new server's address.
-    await _until(pilot, lambda: app.query_one("#client-endpoint", Input).value == where, "it")
+    await until(pilot, lambda: app.query_one("#client-endpoint", Input).value == where, "it")
     await pilot.press("enter")
-    await _until(pilot, lambda: len(app.lab.sessions) == 1, "the client to connect")
-    await _until(pilot, lambda: app.focused is app.query_one("#client-message"), "the cursor")
+    await until(pilot, lambda: len(app.lab.sessions) == 1, "the client to connect")
+    await until(pilot, lambda: app.focused is app.query_one("#client-message"), "the cursor")
     await pilot.press(*"hello", "enter")
-    await _until(pilot, lambda: "← " in _transcript(app) or "←" in _transcript(app), "the echo")
-    await _until(pilot, lambda: " sent " in _server_log(app), "the server's log")
+    await until(pilot, lambda: "← " in _transcript(app) or "←" in _transcript(app), "the echo")
+    await until(pilot, lambda: " sent " in _server_log(app), "the server's log")
     return str(server.name)
 
 

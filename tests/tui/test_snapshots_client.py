@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from netlab.core.events import Event, Kind
 from netlab.tui.app import NetlabApp
 from netlab.tui.widgets.transcript import Transcript
 from tests.loopback import first_free_port
+from tests.tui.waits import until
 
 PORTS = {
     # Below the ephemeral range (32768 and up), and one list per test: tests run side
@@ -29,7 +29,6 @@ PORTS = {
     "80x24": (29894, 29895, 29896),
     "refused": (29897, 29898, 29899),
 }
-WAIT = 5.0
 
 
 @pytest.fixture(autouse=True)
@@ -49,14 +48,6 @@ def steady_app() -> NetlabApp:
 
     app.lab.bus.publish = fixed  # type: ignore[method-assign]
     return app
-
-
-async def until(pilot: Pilot[None], check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def lines(app: NetlabApp) -> Iterator[str]:
