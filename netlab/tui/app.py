@@ -37,14 +37,25 @@ _VIEW_KEYS = Binding.Group("Views", compact=True)
 
 
 class ViewTabs(Tabs):
-    """The tab bar. A digit is never text here, so 1 to 5 open the views."""
+    """The tab bar. A digit is never text here, so 1 to 5 open the views.
+
+    Priority keys (they count only while the tab bar has the cursor): they act as they
+    arrive, so the key typed next already goes to the view's field.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(str(number), f"app.show('{view}')", title, group=_VIEW_KEYS, id=f"key-{view}")
+            Binding(
+                str(number),
+                f"app.show('{view}')",
+                title,
+                group=_VIEW_KEYS,
+                priority=True,
+                id=f"key-{view}",
+            )
             for number, (view, title) in enumerate(VIEWS.items(), start=1)
         ),
-        Binding("enter,down", "app.enter_view", "Open", id="open-view"),
+        Binding("enter,down", "app.enter_view", "Open", priority=True, id="open-view"),
     ]
 
 

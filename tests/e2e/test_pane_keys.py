@@ -114,7 +114,8 @@ def test_address_keys_turn_the_pages_of_a_split(app: Terminal) -> None:
     app.send(ENTER)  # on to the split box
     app.type("/24")
     app.wait_for("subnets 1–50 of 65,536", "the first page")
-    app.send(ENTER)  # into the table
+    app.send(ENTER)  # into the table, whose keys the footer then shows
+    app.wait_for("Next page", "the table's keys in the footer")
     app.send(b"]")
     app.wait_for("subnets 51–100 of 65,536", "the next page")
     app.send(b"}")
