@@ -43,8 +43,15 @@ class Lab:
                     "stop it first or choose another port."
                 )
         server = make_server(spec, bus=self.bus, **options)
-        server.start()
-        self.servers[server.name] = server
+        # Kept by name as soon as it has one, before its listening event is on the bus:
+        # whoever hears that event finds the server here.
+        server.on_named = lambda named: self.servers.__setitem__(named.name, named)
+        try:
+            server.start()
+        except BaseException:
+            if self.servers.get(server.name) is server:
+                del self.servers[server.name]
+            raise
         return server
 
     def stop_server(self, name: str) -> None:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from netlab.core.errors import InputError, OperationFailed
-from netlab.core.events import Kind
+from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab
 
 
@@ -93,3 +93,35 @@ def test_a_second_server_on_the_same_transport_and_port_is_refused() -> None:
             lab.start_server(f"udp:daytime:{udp.address[1]}")
     finally:
         lab.close()
+
+
+@pytest.mark.parametrize("spec", ["echo:0", "udp:daytime:0", "echo:0@async", "udp:daytime:0@async"])
+def test_the_lab_knows_a_server_by_name_before_its_listening_event_goes_out(spec: str) -> None:
+    lab = Lab()
+    known_when_heard: list[bool] = []
+    publish = lab.bus.publish
+
+    def note(event: Event) -> None:
+        if event.kind is Kind.LISTENING:
+            known_when_heard.append(event.source in lab.servers)
+        publish(event)
+
+    lab.bus.publish = note  # type: ignore[method-assign]
+    try:
+        server = lab.start_server(spec)
+        assert known_when_heard == [True]
+        assert lab.servers == {server.name: server}
+    finally:
+        lab.close()
+
+
+def test_a_server_that_cannot_start_is_not_kept() -> None:
+    lab = Lab()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OperationFailed):
+            lab.start_server(f"echo:{port}")
+    assert lab.servers == {}
+    lab.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from typing import ClassVar, Literal, Self
 
 from netlab.core.bus import EventBus
@@ -84,6 +85,9 @@ class ServerBase:
         self.errors = 0
         self._sampler = MessageSampler("", self.message_kinds, message_rate)
         """Which messages get an event of their own; named once the server is bound."""
+        self.on_named: Callable[[ServerBase], None] | None = None
+        """Called once the server is bound and named, before its listening event goes
+        out: its owner (the lab) can know it by name before anyone hears of it."""
 
     @property
     def name(self) -> str:
@@ -111,6 +115,8 @@ class ServerBase:
         self._name = self.name
         self._sampler.source = self._name
         self.bus.add_summaries(self, self._due_summaries)
+        if self.on_named is not None:
+            self.on_named(self)
         return sock, address
 
     def _loop_refused(self, sock: socket.socket, error: Exception) -> OperationFailed:

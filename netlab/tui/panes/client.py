@@ -357,15 +357,12 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 self._refresh_tab(name)
                 self._refresh_controls()
 
-    def _offer_server(self, name: str, tries: int = 40) -> None:
+    def _offer_server(self, name: str) -> None:
         """A lab server started: put its address in the address field, if that is free."""
-        server = _lab(self.app).servers.get(name)
+        server = _lab(self.app).servers.get(name)  # the lab names it before it is heard
         field = self.query_one("#client-endpoint", Input)
         if server is None or server.address is None:
-            # Its listening event can come before the lab has it by name: look again soon.
-            if tries:
-                self.set_timer(0.05, partial(self._offer_server, name, tries - 1))
-            return
+            return  # stopped again meanwhile
         if field.value.strip() not in ("", self._filled_endpoint):
             return  # what the person typed stays
         where = address_text(_reachable(server.address))
