@@ -25,9 +25,9 @@ import datetime
 import ipaddress
 import json
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
+from netlab.core.events import wall_time
 from netlab.core.safetext import safe_bytes
 
 if TYPE_CHECKING:
@@ -57,8 +57,7 @@ def now_iso() -> str:
 
 def monotonic_iso(moment: float) -> str:
     """A time.monotonic() stamp as the wall-clock time it happened, ISO 8601 with offset."""
-    wall = time.time() - time.monotonic() + moment
-    return datetime.datetime.fromtimestamp(wall).astimezone().isoformat()
+    return wall_time(moment).isoformat()
 
 
 _MESSAGE_KINDS = frozenset({"received", "sent", "datagram-in", "datagram-out"})

@@ -12,6 +12,7 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from netlab.core.safetext import safe_bytes, safe_text
 
@@ -95,6 +96,11 @@ class _LocalClock:
             self._second = second
             self._text = time.strftime("%H:%M:%S", time.localtime(second))
         return self._text
+
+
+def wall_time(moment: float) -> datetime:
+    """The local wall-clock time, with its UTC offset, of a `time.monotonic()` stamp."""
+    return datetime.now().astimezone() - timedelta(seconds=time.monotonic() - moment)
 
 
 local_clock: Clock = _LocalClock()

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from rich.table import Table
@@ -25,7 +25,7 @@ from textual import events
 from textual.reactive import reactive
 from textual.widgets import RichLog
 
-from netlab.core.events import CloseReason, Event, Kind
+from netlab.core.events import CloseReason, Event, Kind, wall_time
 from netlab.core.safetext import StreamDecoder, safe_text
 from netlab.tui.widgets.hexdump import bytes_per_line, fits_offsets, hex_dump
 
@@ -57,11 +57,6 @@ _TIME_WIDTH = 8
 _SIZE_WIDTH = 8  # "65,507 B"
 _PREFIX_WIDTH = _TIME_WIDTH + 1 + 1 + 1 + _SIZE_WIDTH + 1
 """Columns before the data: time, mark and size with the gaps between them."""
-
-
-def wall_clock(moment: float) -> datetime:
-    """The local wall-clock time of a `time.monotonic()` reading (an event's time)."""
-    return datetime.now() - timedelta(seconds=time.monotonic() - moment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +101,7 @@ class Transcript(RichLog):
     }
     """
 
-    clock: ClassVar[Callable[[float], datetime]] = wall_clock
+    clock: ClassVar[Callable[[float], datetime]] = wall_time
     """Turns an event's monotonic time into the time shown; tests replace it with a fixed one."""
 
     hex_view: reactive[bool] = reactive(False)
