@@ -77,14 +77,12 @@ class NetlabApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="quit"),
         # Alt+digit from anywhere, a text field included: priority, or the field takes
         # the digit. ESC-then-digit arrives as alt+digit (netlab.tui.keys).
-        *(
-            Binding(f"alt+{number}", f"show('{view}')", title, show=False, priority=True)
-            for number, (view, title) in enumerate(VIEWS.items(), start=1)
-        ),
+        # Alt+digit sent as one character (netlab.tui.keys) is the same key, except in
+        # a free-text field, which keeps the character (netlab.tui.widgets.field).
         *(
             Binding(
-                ",".join(ALT_DIGIT_CHARACTERS[number]),
-                f"show_typed('{view}')",
+                ",".join((f"alt+{number}", *ALT_DIGIT_CHARACTERS[number])),
+                f"show('{view}')",
                 title,
                 show=False,
                 priority=True,
@@ -105,6 +103,8 @@ class NetlabApp(App[None]):
         """A view to put the cursor in once its pane is built (Alt+digit at start-up)."""
         self.panes_built = False
         """Whether every pane is mounted: only Address is, until just after the first frame."""
+        self._shown_view: str | None = "address"
+        """The view whose panes are displayed (None: to be laid out anew)."""
 
     def on_mount(self) -> None:
         self.set_interval(self.DRAIN_INTERVAL, self.drain_events)
@@ -136,6 +136,7 @@ class NetlabApp(App[None]):
         # Thawed as the app ends (on_unmount), so another app in the process can free it.
         gc.freeze()
         self.panes_built = True
+        self._shown_view = None  # the new panes are hidden whatever the view
         self._show_panes(self.view)
         if self._enter_view is not None:  # Alt+digit pressed while they were being built
             self._focus_view(self._enter_view)
@@ -186,6 +187,9 @@ class NetlabApp(App[None]):
     def _show_panes(self, view: str) -> None:
         # Each pane's own display, not a class on their parent: a class change there
         # styled every widget of every pane again, half a second per switch.
+        if view == self._shown_view:
+            return  # Alt+digit showed it at once; the tab bar reports the same view after
+        self._shown_view = view
         shown = {"client", "servers"} if view == SPLIT else {view}
         self.sub_title = VIEWS.get(view, "")  # the header names the view in front
         for pane in self.query(Pane):
@@ -211,13 +215,6 @@ class NetlabApp(App[None]):
         self._focus_view(view)
         self.query_one(ViewTabs).active = f"tab-{view}"
 
-    def action_show_typed(self, view: str) -> None:
-        """Alt+digit from a terminal that sends a character for it (see ALT_DIGIT_CHARACTERS).
-
-        A free-text field keeps the character (netlab.tui.widgets.field).
-        """
-        self.action_show(view)
-
     def action_enter_view(self) -> None:
         """Enter (or Down) on the tab bar: the cursor goes into the view in front."""
         self._enter_view = self.view
@@ -228,7 +225,7 @@ class NetlabApp(App[None]):
         self.screen.set_focus(self.query_one(ViewTabs))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("show", "show_typed", "jump", "to_tabs") and isinstance(
+        if action in ("show", "jump", "to_tabs") and isinstance(
             self.screen, ModalScreen
         ):
             return False  # help, Go to or the palette is up: the key is theirs

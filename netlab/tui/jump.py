@@ -80,6 +80,7 @@ class JumpScreen(ModalScreen[Widget | None]):
     def __init__(self, targets: Mapping[str, Widget]) -> None:
         super().__init__()
         self.targets = dict(targets)
+        self._done = False
 
     def compose(self) -> ComposeResult:
         for key, widget in self.targets.items():
@@ -94,10 +95,20 @@ class JumpScreen(ModalScreen[Widget | None]):
     def on_key(self, event: events.Key) -> None:
         event.stop()
         event.prevent_default()
+        if self._done:
+            # Typed on after the choice, before this screen was gone: the keys are for
+            # the place chosen, so they go back to the app, in order, not lost.
+            self.app.post_message(events.Key(event.key, event.character))
+            return
+        self._done = True
         if event.key in ("escape", "ctrl+g"):
             self.dismiss(None)
             return
-        self.dismiss(self.targets.get(event.character or ""))
+        chosen = self.targets.get(event.character or "")
+        if chosen is not None and chosen.is_attached:
+            # At once, so the keys typed next (sent back above) find it.
+            chosen.screen.set_focus(chosen)
+        self.dismiss(chosen)
 
 
 def _corner(widget: Widget) -> Offset:

@@ -123,6 +123,22 @@ class Terminal:
     def lines(self) -> list[str]:
         return self.screen().splitlines()
 
+    def cursor(self) -> tuple[int, int]:
+        """Where the terminal's cursor is (column, row): netlab keeps it in the field
+        that has the cursor, as an input method would want."""
+        where = self._tmux("display-message", "-p", "-t", "0", "#{cursor_x} #{cursor_y}")
+        column, row = where.split()
+        return int(column), int(row)
+
+    def wait_for_cursor_to_leave(self, where: tuple[int, int], what: str) -> None:
+        """Poll until the cursor has moved from `where`, as a person watches it go."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if self.cursor() != where:
+                return
+            time.sleep(POLL)
+        pytest.fail(f"the cursor did not leave {where} ({what}) within {WAIT:g} s")
+
     def wait_for(
         self, check: str | Callable[[str], object], what: str = "", seconds: float = WAIT
     ) -> str:

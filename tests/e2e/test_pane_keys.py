@@ -111,7 +111,9 @@ def test_servers_keys_restart_pause_and_follow(app: Terminal) -> None:
 def test_address_keys_turn_the_pages_of_a_split(app: Terminal) -> None:
     app.type("10.0.0.0/8")
     app.wait_for("16,777,214", "the network's hosts")
-    app.send(ENTER)  # on to the split box
+    in_address = app.cursor()
+    app.send(ENTER)  # on to the split box, where the cursor is seen to go
+    app.wait_for_cursor_to_leave(in_address, "for the split box")
     app.type("/24")
     app.wait_for("subnets 1–50 of 65,536", "the first page")
     app.send(ENTER)  # into the table, whose keys the footer then shows
@@ -133,6 +135,7 @@ def test_escape_stops_a_lookup_first_then_leaves_the_view(app: Terminal) -> None
         app.wait_for("Go to: press")
         app.send(b"k")  # the kind of lookup
         app.send(ENTER)
+        app.wait_for("Canonical name", "the list of lookups open")
         for _ in range(6):  # down to "DNS record"
             app.send(DOWN)
         app.send(ENTER)
