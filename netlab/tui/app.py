@@ -225,9 +225,7 @@ class NetlabApp(App[None]):
         self.screen.set_focus(self.query_one(ViewTabs))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("show", "jump", "to_tabs") and isinstance(
-            self.screen, ModalScreen
-        ):
+        if action in ("show", "jump", "to_tabs") and isinstance(self.screen, ModalScreen):
             return False  # help, Go to or the palette is up: the key is theirs
         if action == "to_tabs":
             focused = self.focused
