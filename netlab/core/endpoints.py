@@ -34,8 +34,15 @@ class Endpoint:
 
 
 def address_text(address: tuple[object, ...]) -> str:
-    """A socket address tuple, (host, port, ...), written as "host:port" or "[v6]:port"."""
-    return str(Endpoint(str(address[0]), int(str(address[1]))))
+    """A socket address tuple, (host, port, ...), written as "host:port" or "[v6]:port".
+
+    An IPv4 peer of a dual-stack listener arrives as ::ffff:a.b.c.d; it is written as
+    the IPv4 address it is.
+    """
+    host = str(address[0])
+    if host.startswith("::ffff:") and "." in host:
+        host = host.removeprefix("::ffff:")
+    return str(Endpoint(host, int(str(address[1]))))
 
 
 def parse_port(text: str, *, network: str = "tcp", allow_zero: bool = False) -> int:

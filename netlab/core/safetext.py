@@ -44,15 +44,17 @@ def safe_text(text: str, limit: int = DEFAULT_LIMIT) -> str:
 
 
 def safe_bytes(data: bytes, limit: int = DEFAULT_LIMIT) -> str:
-    """Bytes decoded as UTF-8 (bad sequences become U+FFFD) and made safe."""
-    return safe_text(data.decode("utf-8", errors="replace"), limit)
+    """Bytes decoded as UTF-8, each byte that is not UTF-8 written as `\\xNN`, made safe."""
+    return safe_text(data.decode("utf-8", errors="backslashreplace"), limit)
 
 
 class StreamDecoder:
     """Decodes UTF-8 arriving in pieces, so a character split across two reads survives."""
 
     def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # A byte that is not UTF-8 comes out as the four characters \xNN, as it does
+        # from safe_bytes: shown as the byte it is, never as U+FFFD.
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="backslashreplace")
 
     def feed(self, data: bytes) -> str:
         return self._decoder.decode(data)

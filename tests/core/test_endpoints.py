@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netlab.core.endpoints import Endpoint, parse_endpoint, parse_port
+from netlab.core.endpoints import Endpoint, address_text, parse_endpoint, parse_port
 from netlab.core.errors import InputError
 
 MODEST = settings(max_examples=200, deadline=None)
@@ -196,3 +196,8 @@ def test_every_port_out_of_range_is_refused(port: int) -> None:
     with pytest.raises(InputError) as caught:
         parse_endpoint(f"localhost:{port}")
     assert_one_sentence(str(caught.value))
+
+
+def test_an_ipv4_peer_of_a_dual_stack_listener_is_written_as_ipv4() -> None:
+    assert address_text(("::ffff:127.0.0.1", 5000, 0, 0)) == "127.0.0.1:5000"
+    assert address_text(("::1", 5000, 0, 0)) == "[::1]:5000"

@@ -34,8 +34,10 @@ def test_long_lines_are_cut_with_a_marker() -> None:
     assert safe_text("x" * 2010, limit=10) == "x" * 10 + " … (+2,000 characters)"
 
 
-def test_bad_utf8_is_replaced_not_fatal() -> None:
-    assert safe_bytes(b"ok\xff") == "ok\ufffd"
+def test_bytes_that_are_not_utf8_show_as_the_bytes_they_are() -> None:
+    assert safe_bytes(b"ok\xff") == "ok\\xff"
+    assert safe_bytes(b"\x9b31m") == "\\x9b31m"  # a C1 CSI byte, neither run nor lost
+    assert safe_bytes("é".encode() + b"\xc3") == "é\\xc3"
 
 
 def test_a_character_split_across_reads_survives() -> None:
@@ -56,3 +58,9 @@ def test_hex_lines_show_offset_bytes_and_ascii() -> None:
 def test_no_control_character_survives(data: bytes) -> None:
     shown = safe_bytes(data, limit=10_000)
     assert all(ch.isprintable() or ch == " " for ch in shown)
+
+
+def test_stream_decoder_shows_a_stray_byte_as_itself_and_keeps_a_split_character() -> None:
+    decoder = StreamDecoder()
+    assert decoder.feed(b"a\x9b\xc3") == "a\\x9b"
+    assert decoder.feed(b"\xa9z") == "éz"
