@@ -153,18 +153,34 @@ class Time(ServerProtocol):
 
 
 class Timestamp(ServerProtocol):
+    """The seed's long-connection server: each read is a request, as its conn.Read loop has it.
+
+    The seed's client writes "timestamp" with no newline and reads once, so a read is
+    answered as it arrives, never held for a newline; a person typing lines in nc gets
+    one answer a line, each ended as the line was. The seed compares its whole
+    128-byte buffer with "timestamp", so its seconds branch never runs; netlab answers
+    what the seed meant to, Unix seconds. A request longer than 128 bytes arrives in
+    128-byte reads, each answered, as the seed's are.
+    """
+
     name = "timestamp"
     summary = "A long connection: 'timestamp' gets Unix seconds, anything else the time."
-    framing = Framing.LF
     transports = frozenset({"tcp"})
     max_message = 128  # the seed's request buffer, against floods
     idle_timeout = 120.0  # the seed's 2-minute read deadline
 
     def on_message(self, message: bytes) -> Reply:
         now = self.clock()
-        if message.strip() == b"timestamp":
-            return Reply(f"{int(now.timestamp())}\n".encode())
-        return Reply((go_time_text(now) + "\n").encode())
+        answers = []
+        for line in message.splitlines(keepends=True):
+            request = line.rstrip(b"\r\n")
+            ending = line[len(request) :]
+            if request.strip() == b"timestamp":
+                answer = str(int(now.timestamp())).encode()
+            else:
+                answer = go_time_text(now).encode()
+            answers.append(answer + ending)
+        return Reply(b"".join(answers))
 
 
 def _upper(message: bytes) -> bytes:
@@ -175,14 +191,17 @@ def _upper(message: bytes) -> bytes:
 
 
 class Upper(ServerProtocol):
+    """The seeds' uppercase server: strings.ToUpper of whatever one read returns.
+
+    Their client writes "hello world" with no newline and reads once, so nothing waits
+    for a newline; lines typed in nc come back as typed, upper-cased, ends and all.
+    """
+
     name = "upper"
-    summary = "Each line (TCP) or datagram (UDP) comes back upper-cased."
-    framing = Framing.LF
+    summary = "Whatever arrives comes back upper-cased: each read (TCP) or datagram (UDP)."
 
     def on_message(self, message: bytes) -> Reply:
-        if self.transport == "udp":
-            return Reply(_upper(message))
-        return Reply(_upper(message) + b"\n")
+        return Reply(_upper(message))
 
 
 class Tab(ServerProtocol):

@@ -44,9 +44,10 @@ def test_registry_and_metadata() -> None:
         "discard",
         "chat",
     }
-    assert Timestamp.framing is Framing.LF and Timestamp.max_message == 128
+    # The seeds' upper and timestamp servers answer each read: nothing waits for a newline.
+    assert Timestamp.framing is Framing.RAW and Timestamp.max_message == 128
     assert Timestamp.idle_timeout == 120.0
-    assert Tab.framing is Framing.TAB and Upper.framing is Framing.LF
+    assert Tab.framing is Framing.TAB and Upper.framing is Framing.RAW
     assert Echo.framing is Framing.RAW
     assert Timestamp.transports == {"tcp"} and Tab.transports == {"tcp"}
     for kind in ("echo", "daytime", "time", "upper", "discard"):
@@ -73,16 +74,27 @@ def test_time_is_four_bytes_since_1900() -> None:
     assert Time("udp", fixed).on_message(b"x").data == reply.data
 
 
-def test_timestamp_answers_seconds_or_text() -> None:
+def test_timestamp_answers_each_line_of_a_read_ended_as_it_was() -> None:
     session = Timestamp(clock=fixed)
+    seconds = b"%d" % int(MOMENT.timestamp())
+    text = go_time_text(MOMENT).encode()
     assert session.on_connect() == Reply()
-    assert session.on_message(b"timestamp") == Reply(b"%d\n" % int(MOMENT.timestamp()))
-    assert session.on_message(b"what time") == Reply(go_time_text(MOMENT).encode() + b"\n")
+    # The seed's client: "timestamp" with no newline, one read.
+    assert session.on_message(b"timestamp") == Reply(seconds)
+    assert session.on_message(b"what time") == Reply(text)
+    # A person in nc or telnet: a line, or several in one read.
+    assert session.on_message(b"timestamp\n") == Reply(seconds + b"\n")
+    assert session.on_message(b"timestamp\r\nwhen\n") == Reply(seconds + b"\r\n" + text + b"\n")
+    assert session.on_message(b"\n") == Reply(text + b"\n")
 
 
-def test_upper_and_tab() -> None:
-    assert Upper().on_message(b"hello") == Reply(b"HELLO\n")
+def test_upper_answers_the_read_upper_cased_as_the_seed_does() -> None:
+    assert Upper().on_message(b"hello world") == Reply(b"HELLO WORLD")
+    assert Upper().on_message(b"one\r\ntwo\n") == Reply(b"ONE\r\nTWO\n")
     assert Upper("udp").on_message(b"hello\n") == Reply(b"HELLO\n")
     assert Upper("udp").on_message("straße".encode()) == Reply(b"STRASSE")
     assert Upper("udp").on_message(b"\xffab") == Reply(b"\xffAB")
+
+
+def test_tab() -> None:
     assert Tab().on_message(b"hi") == Reply(b"server got:hi\t")

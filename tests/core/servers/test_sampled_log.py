@@ -79,12 +79,12 @@ def test_a_flood_of_lines_sums_their_bytes_on_the_wire(
     bus: EventBus,
     model: str,
 ) -> None:
-    server = tcp_server("upper", model=model, message_rate=RATE)
+    server = tcp_server("tab", model=model, message_rate=RATE)
     client = connect(server)
-    line = b"hello world\r\n"  # 13 bytes on the wire, 11 for the protocol
+    line = b"hello world\r\t"  # 13 bytes on the wire, 12 for the protocol
     for _ in range(MESSAGES):
         client.sendall(line)
-        assert recv_exactly(client, 12) == b"HELLO WORLD\n"
+        assert recv_exactly(client, 24) == b"server got:hello world\r\t"
     client.close()
     events: list[Event] = []
 
@@ -94,6 +94,6 @@ def test_a_flood_of_lines_sums_their_bytes_on_the_wire(
 
     assert wait_for(closed)
     received, sent = tally(events, Kind.RECEIVED), tally(events, Kind.SENT)
-    assert received[:2] == (MESSAGES, MESSAGES * 13) and sent[:2] == (MESSAGES, MESSAGES * 12)
+    assert received[:2] == (MESSAGES, MESSAGES * 13) and sent[:2] == (MESSAGES, MESSAGES * 24)
     assert received[2] < MESSAGES  # some were summed
-    assert (server.bytes_in, server.bytes_out) == (MESSAGES * 13, MESSAGES * 12)
+    assert (server.bytes_in, server.bytes_out) == (MESSAGES * 13, MESSAGES * 24)

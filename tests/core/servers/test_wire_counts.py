@@ -28,6 +28,7 @@ StartUdp = Callable[..., UdpServer]
 Connect = Callable[[Any], socket.socket]
 DAYTIME = b"2017-01-02 20:13:21.934698 +1100 AEDT\n"
 UNIX = f"{int(MOMENT.timestamp())}\n".encode()
+UNIX_CRLF = UNIX.replace(b"\n", b"\r\n")
 RFC868 = (int(MOMENT.timestamp()) + RFC868_OFFSET).to_bytes(4, "big")
 ALL_MODELS = ["threaded", "iterative", "async"]
 
@@ -59,20 +60,26 @@ def converse(server: TcpServer, client: socket.socket, parts: list[bytes]) -> by
 
 # protocol, parts sent (one read each), the server's whole answer, wire size of each line
 TCP_CASES: dict[str, tuple[str, list[bytes], bytes, list[int] | None]] = {
-    "upper CRLF": ("upper", [b"hello world\r\n"], b"HELLO WORLD\n", [13]),
-    "upper LF": ("upper", [b"hello world\n"], b"HELLO WORLD\n", [12]),
-    "upper, two lines in one read": ("upper", [b"one\r\ntwo\n"], b"ONE\nTWO\n", [5, 4]),
+    "tab": ("tab", [b"one\ttwo", b"\t"], b"server got:one\tserver got:two\t", [4, 4]),
+    "tab keeps a CR": ("tab", [b"one\r\t"], b"server got:one\r\t", [5]),
+    "tab, a message over three reads": ("tab", [b"hel", b"lo", b"\t"], b"server got:hello\t", [6]),
+    "tab, a last message never ended": ("tab", [b"done\t", b"half"], b"server got:done\t", [5]),
+    # The seeds' upper and timestamp servers answer each read, as their conn.Read does.
+    "upper CRLF": ("upper", [b"hello world\r\n"], b"HELLO WORLD\r\n", None),
+    "upper, the seed's client sends no newline": ("upper", [b"hello world"], b"HELLO WORLD", None),
     "upper, a line over three reads": (
         "upper",
         [b"hello wo", b"rld\r", b"\n"],
-        b"HELLO WORLD\n",
-        [13],
+        b"HELLO WORLD\r\n",
+        None,
     ),
-    "upper, empty lines": ("upper", [b"\r\n", b"\n"], b"\n\n", [2, 1]),
-    "upper, a last line never ended": ("upper", [b"done\n", b"half"], b"DONE\n", [5]),
-    "tab": ("tab", [b"one\ttwo", b"\t"], b"server got:one\tserver got:two\t", [4, 4]),
-    "tab keeps a CR": ("tab", [b"one\r\t"], b"server got:one\r\t", [5]),
-    "timestamp": ("timestamp", [b"timestamp\r\n", b"when\n"], UNIX + DAYTIME, [11, 5]),
+    "timestamp": ("timestamp", [b"timestamp\r\n", b"when\n"], UNIX_CRLF + DAYTIME, None),
+    "timestamp, the seed's client sends no newline": (
+        "timestamp",
+        [b"timestamp"],
+        UNIX.rstrip(b"\n"),
+        None,
+    ),
     # Raw protocols: a read is a message, however the kernel cut the stream.
     "echo": ("echo", [b"hello world\r\n", b"again\n"], b"hello world\r\nagain\n", None),
     "discard": ("discard", [b"into the void\r\n" * 10, b"x"], b"", None),
@@ -108,19 +115,19 @@ def test_tcp_counts_are_the_bytes_on_the_wire(
     assert server.messages_in == len(received)
 
 
-def test_the_event_shows_the_line_and_the_wire_size(
+def test_the_event_shows_the_message_and_the_wire_size(
     tcp_server: StartTcp, connect: Connect, bus: EventBus, any_model: str
 ) -> None:
-    server = tcp_server("upper", model=any_model)
+    server = tcp_server("tab", model=any_model)
     client = connect(server)
-    client.sendall(b"hello world\r\n")
-    assert recv_until(client, b"\n") == b"HELLO WORLD\n"
+    client.sendall(b"hello world\t")
+    assert recv_until(client, b"\t") == b"server got:hello world\t"
     seen = Seen(bus)
     assert wait_for(lambda: bool(seen.of(Kind.SENT)))
     [received] = seen.of(Kind.RECEIVED)
-    assert (received.data, received.size) == (b"hello world", 13)
+    assert (received.data, received.size) == (b"hello world", 12)
     [sent] = seen.of(Kind.SENT)
-    assert (sent.data, sent.size) == (b"HELLO WORLD\n", 12)
+    assert (sent.data, sent.size) == (b"server got:hello world\t", 23)
 
 
 @pytest.mark.parametrize(
@@ -149,19 +156,19 @@ def test_tcp_answers_on_connect_count_what_was_sent(
 def test_a_line_over_the_limit_is_counted_and_the_lines_before_it_answered(
     tcp_server: StartTcp, connect: Connect, bus: EventBus, any_model: str
 ) -> None:
-    server = tcp_server("upper", model=any_model, max_message=16)
+    server = tcp_server("tab", model=any_model, max_message=16)
     client = connect(server)
     # 32 bytes: however the server reads them (16 at a time, or all at once), it reads
-    # them all before the partial line passes 16 bytes, so nothing is left unread.
-    payload = b"hi\r\n" + b"x" * 28
+    # them all before the partial message passes 16 bytes, so nothing is left unread.
+    payload = b"hi\t" + b"x" * 29
     client.sendall(payload)
-    assert recv_all(client) == b"HI\n"
+    assert recv_all(client) == b"server got:hi\t"
     seen = Seen(bus)
     closed = seen.the_close()
     assert closed.detail.startswith(CloseReason.TOO_BIG)
-    assert closed.detail.endswith("; 32 bytes in, 3 out")
-    assert (server.bytes_in, server.bytes_out) == (32, 3)
-    assert sizes(seen.of(Kind.RECEIVED)) == [4]
+    assert closed.detail.endswith("; 32 bytes in, 14 out")
+    assert (server.bytes_in, server.bytes_out) == (32, 14)
+    assert sizes(seen.of(Kind.RECEIVED)) == [3]
 
 
 def test_chat_counts_what_each_client_sent_and_got(
