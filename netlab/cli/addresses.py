@@ -70,15 +70,20 @@ def _print_description(info: addresses.AddressInfo) -> None:
         kind += ", " + ", ".join(flag.replace("_", "-") for flag in info.flags)
     rows = [
         ("Address", f"{info.address}  ({kind})"),
+        ("Registry", info.special.summary),
         ("Exploded", info.exploded),
         ("Integer", f"{info.integer}  hex {info.hex}"),
         ("Binary", info.binary),
     ]
     if info.ipv4_mapped:
         rows.append(("IPv4-mapped", info.ipv4_mapped))
+    if info.embedded:
+        rows.append(("Embedded", info.embedded.summary))
     rows.append(("Mask", _mask_text(info.mask)))
     if info.mask_source != "given":
         rows.append(("", f"({info.mask_source})"))
+    if info.mask_note:
+        rows.append(("", info.mask_note))
     rows.append(("Wildcard", info.mask.wildcard))
     if info.version == 4:
         default = _mask_text(info.default_mask) if info.default_mask else "none (class D/E)"

@@ -4,8 +4,9 @@ One call, `describe`, takes "192.168.1.3", "192.168.1.3/16", "192.168.1.3 255.25
 "10.0.0.0/0.0.0.255", "2001:db8::1/64" or Mask.go's "ADDRESS ONES BITS" and returns
 every form, mask, part and range of it. The arithmetic is the standard library's
 `ipaddress`; this module adds the reading of human input, the seeds' views (Go's hex
-mask, the classful default mask of IPv4Mask.go, the IPv6 64/16/48 split) and
-subnetting that never builds more than the page asked for.
+mask, the classful default mask of IPv4Mask.go, the IPv6 64/16/48 split), what IANA's
+special-purpose registries say about the address (with the IPv4 addresses inside 6to4,
+Teredo and NAT64 ones) and subnetting that never builds more than the page asked for.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from netlab.core.errors import InputError
@@ -72,10 +73,15 @@ class AddressInfo:
     hex: str
     binary: str
     flags: tuple[str, ...]
+    """The registry's word for the address ("private", "documentation", ...): `special.kind`."""
+    special: Special
     ipv4_mapped: str | None
+    embedded: Embedded | None
     mask: Mask
     mask_source: str
     """"given", or why this mask was chosen when none was typed."""
+    mask_note: str | None
+    """How a typed mask was read when that needs saying: a wildcard, or 0.0.0.0."""
     ipv4_class: str | None
     default_mask: Mask | None
     network: str
@@ -164,9 +170,12 @@ def _parse_address(text: str) -> IPAddress:
 
 def _prefix_from_number(text: str, address: IPAddress) -> int:
     bits = address.max_prefixlen
+    if text.startswith("-") and _PREFIX.match(text[1:]):
+        raise _fail(f"Prefix /{text} is negative: use /0 to /{bits}.")
     if not _PREFIX.match(text) or len(text) > 3:
         raise _fail(
-            f"Unexpected {text!r} where the prefix length goes: use a number from 0 to {bits}."
+            f"{text!r} is not a prefix length: use a number from 0 to {bits}, "
+            f"as in {address}/{min(24, bits) if address.version == 4 else 64}."
         )
     prefix = int(text)
     if prefix > bits:
@@ -176,27 +185,39 @@ def _prefix_from_number(text: str, address: IPAddress) -> int:
     return prefix
 
 
-def _prefix_from_mask(text: str, address: IPAddress) -> int:
-    """A dotted netmask (255.255.0.0) or Cisco-style hostmask (0.0.0.255) -> prefix length."""
+def _prefix_from_mask(text: str, address: IPAddress) -> tuple[int, str | None]:
+    """A dotted netmask (255.255.0.0) or Cisco-style wildcard (0.0.0.255): the prefix length,
+    and a note when the reading needs saying."""
     if address.version != 4:
         raise _fail(f"IPv6 masks are written as a prefix length, such as /64, not {text}.")
     _check_ipv4_text(text)
     value = int(ipaddress.IPv4Address(text))
-    for candidate in (value, value ^ 0xFFFFFFFF):
-        inverted = candidate ^ 0xFFFFFFFF
-        # A netmask is ones then zeros: its complement plus one is a power of two.
-        if inverted & (inverted + 1) == 0:
-            return 32 - inverted.bit_length()
+    if value in (0, 0xFFFFFFFF):
+        # Both readings are valid: netlab takes the netmask, and says what the other was.
+        prefix, other = (0, 32) if value == 0 else (32, 0)
+        return prefix, (
+            f"{text} is read as the netmask /{prefix}; as a wildcard (host) mask it would "
+            f"mean /{other}: write /{other} for that"
+        )
+    inverted = value ^ 0xFFFFFFFF
+    # A netmask is ones then zeros: its complement plus one is a power of two.
+    if inverted & (inverted + 1) == 0:
+        return 32 - inverted.bit_length(), None
+    # A wildcard is zeros then ones: itself plus one is a power of two.
+    if value & (value + 1) == 0:
+        prefix = 32 - value.bit_length()
+        netmask = ipaddress.IPv4Address(inverted)
+        return prefix, f"{text} is a wildcard (host) mask, read as netmask {netmask} = /{prefix}"
     raise _fail(
-        f"{text} is not a valid mask: its one bits must be contiguous, as in 255.255.0.0 "
-        "(or 0.0.255.255 as a wildcard)."
+        f"{text} is neither a netmask nor a wildcard mask: a netmask's one bits come first "
+        "and are contiguous, as in 255.255.0.0, and a wildcard's come last, as in 0.0.255.255."
     )
 
 
-def _prefix_from_text(text: str, address: IPAddress) -> int:
+def _prefix_from_text(text: str, address: IPAddress) -> tuple[int, str | None]:
     if "." in text:
         return _prefix_from_mask(text, address)
-    return _prefix_from_number(text, address)
+    return _prefix_from_number(text, address), None
 
 
 def _prefix_from_ones_bits(ones: str, bits: str, address: IPAddress) -> int:
@@ -212,8 +233,43 @@ def _prefix_from_ones_bits(ones: str, bits: str, address: IPAddress) -> int:
     return _prefix_from_number(ones, address)
 
 
-def parse_interface(text: str) -> tuple[IPInterface, bool]:
-    """Read an address with an optional mask; say whether a mask was given."""
+def _check_slash(text: str) -> None:
+    """A '/' joins an address and its mask with nothing around it, once."""
+    slashes = text.count("/")
+    if not slashes:
+        return
+    if text.startswith("/"):
+        raise _fail(
+            f"Nothing comes before the '/' in {text!r}: write the address first, "
+            "as in 192.168.1.3/24."
+        )
+    joined = re.sub(r"\s*/+\s*", "/", text)
+    if joined.endswith("/"):
+        raise _fail(
+            f"Nothing follows the '/' in {text!r}: add a prefix length such as /24 "
+            "or a mask such as 255.255.255.0."
+        )
+    # Quoted when it still has spaces in it, so the message stays one line.
+    fixed = joined if len(joined.split()) == 1 else repr(joined)
+    if slashes > 1:
+        if joined.count("/") == 1:
+            raise _fail(f"{text!r} has {slashes} slashes in a row: write {fixed}.")
+        raise _fail(
+            f"{text!r} has {slashes} slashes: write one, between the address and its mask, "
+            "as in 192.168.1.3/24."
+        )
+    if joined != text:
+        raise _fail(f"No space is allowed around the / in {text!r}: write {fixed}.")
+
+
+@dataclass(frozen=True)
+class _Reading:
+    interface: IPInterface
+    given: bool
+    mask_note: str | None
+
+
+def _read(text: str) -> _Reading:
     if not isinstance(text, str):
         raise _fail("The address must be text, such as 192.168.1.3/24.")
     text = text.strip()
@@ -224,22 +280,18 @@ def parse_interface(text: str) -> tuple[IPInterface, bool]:
             f"That input is {len(text)} characters long; an address with its mask fits in "
             f"{MAX_INPUT}."
         )
-    # "192.168.1.3 / 24" and "192.168.1.3/ 24" mean 192.168.1.3/24.
-    words = re.sub(r"\s*/\s*", "/", text).split()
+    _check_slash(text)
+    words = text.split()
     head, slash, mask_text = words[0].partition("/")
     address = _parse_address(head)
     rest = words[1:]
-    if slash:
-        if not mask_text:
-            raise _fail(
-                f"Nothing follows the '/' in {words[0]}: add a prefix length such as /24 "
-                "or a mask such as 255.255.255.0."
-            )
-        prefix = _prefix_from_text(mask_text, address)
+    note = None
+    if slash:  # _check_slash made sure something follows it
+        prefix, note = _prefix_from_text(mask_text, address)
         if rest:
             raise _fail(f"Unexpected {' '.join(rest)!r} after {words[0]}: give the mask once.")
     elif len(rest) == 1:
-        prefix = _prefix_from_text(rest[0].removeprefix("/"), address)
+        prefix, note = _prefix_from_text(rest[0], address)
     elif len(rest) == 2:
         prefix = _prefix_from_ones_bits(rest[0], rest[1], address)
     elif rest:
@@ -248,8 +300,14 @@ def parse_interface(text: str) -> tuple[IPInterface, bool]:
             "such as 192.168.1.3/24 or 103.232.159.187 24 32."
         )
     else:
-        return _default_interface(address), False
-    return ipaddress.ip_interface((address, prefix)), True
+        return _Reading(_default_interface(address), False, None)
+    return _Reading(ipaddress.ip_interface((address, prefix)), True, note)
+
+
+def parse_interface(text: str) -> tuple[IPInterface, bool]:
+    """Read an address with an optional mask; say whether a mask was given."""
+    reading = _read(text)
+    return reading.interface, reading.given
 
 
 def _default_interface(address: IPAddress) -> IPInterface:
@@ -309,20 +367,331 @@ def _ipv6_split(address: ipaddress.IPv6Address) -> Ipv6Split:
     return Ipv6Split(network=":".join(hextets[:4]), subnet=hextets[4], device=":".join(hextets[5:]))
 
 
-_FLAG_NAMES = (
-    "private",
-    "global",
-    "loopback",
-    "link_local",
-    "multicast",
-    "reserved",
-    "unspecified",
-    "site_local",
+# -- what the registries say ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Special:
+    """What IANA's registries say about the block an address is in.
+
+    The IPv4 and IPv6 special-purpose address registries (RFC 6890, RFC 8190 and the RFCs
+    that added blocks since), the multicast registries (RFC 5771; IPv6 scopes from RFC 4291
+    and RFC 7346) and, for IPv6 space no special block covers, the IPv6 address space
+    registry. Python's `is_private` and `is_global` are not these labels (they call the
+    documentation ranges private), so the tables below say it all explicitly.
+    """
+
+    kind: str
+    """One word, also the address's flag: "private", "documentation", "multicast", "global"..."""
+    label: str
+    """For a person, naming the RFC: "documentation, TEST-NET-1 (RFC 5737)"."""
+    block: str | None
+    """The most specific registered block holding the address; None for global IPv4."""
+    rfc: str | None
+    scope: str | None
+    """Multicast only: its scope, or for IPv4 the block of the multicast registry it is in."""
+    forwardable: bool | None
+    """Whether a router may forward it between interfaces; None where the registry is silent."""
+    globally_reachable: bool | None
+    """Whether it may be forwarded beyond one administrative domain; None where silent."""
+
+    @property
+    def reach(self) -> str | None:
+        """The registry's forwardable and globally reachable columns in a few words."""
+        if self.globally_reachable:
+            return "globally reachable"
+        if self.forwardable is False:
+            return "never forwarded by routers"
+        if self.globally_reachable is False:
+            return "not globally reachable"
+        return None
+
+    @property
+    def summary(self) -> str:
+        """One line: "private use (RFC 1918) in 192.168.0.0/16: not globally reachable"."""
+        text = self.label if self.block is None else f"{self.label} in {self.block}"
+        return text if self.reach is None else f"{text}: {self.reach}"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    first: int
+    last: int
+    block: str
+    kind: str
+    label: str
+    rfc: str | None = None
+    forwardable: bool | None = None
+    reachable: bool | None = None
+    scope: str | None = None
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first
+
+    def special(self) -> Special:
+        label = self.label if self.rfc is None else f"{self.label} ({self.rfc})"
+        return Special(
+            kind=self.kind,
+            label=label,
+            block=self.block,
+            rfc=self.rfc,
+            scope=self.scope,
+            forwardable=self.forwardable,
+            globally_reachable=self.reachable,
+        )
+
+
+def _cidr(
+    block: str,
+    kind: str,
+    label: str,
+    rfc: str | None,
+    forwardable: bool | None = None,
+    reachable: bool | None = None,
+) -> _Entry:
+    """A registry row: the block, its word, its label, its RFC and, where the registry says,
+    whether it is forwardable and globally reachable."""
+    network = ipaddress.ip_network(block)
+    first, last = int(network.network_address), int(network.broadcast_address)
+    return _Entry(first, last, block, kind, label, rfc, forwardable, reachable)
+
+
+def _span(first: str, last: str, scope: str, rfc: str | None) -> _Entry:
+    """A block of the IPv4 multicast registry that is not one CIDR block."""
+    low, high = int(ipaddress.IPv4Address(first)), int(ipaddress.IPv4Address(last))
+    return _Entry(
+        low, high, f"{first}-{last}", "multicast", f"multicast, {scope}", rfc, None, None, scope
+    )
+
+
+def _group(block: str, scope: str, rfc: str, forwardable: bool | None = None) -> _Entry:
+    network = ipaddress.IPv4Network(block)
+    first, last = int(network.network_address), int(network.broadcast_address)
+    label = f"multicast, {scope}"
+    return _Entry(first, last, block, "multicast", label, rfc, forwardable, None, scope)
+
+
+NO, YES = False, True
+"""Short for the registry's Forwardable and Globally Reachable columns in the tables."""
+
+# The IANA IPv4 Special-Purpose Address Registry: block, word, label, RFC, then its
+# forwardable and globally reachable columns where they say True or False (None: N/A).
+_IPV4_SPECIAL = (
+    _cidr("0.0.0.0/8", "this_network", '"this network", a source only', "RFC 791", NO, NO),
+    _cidr(
+        "0.0.0.0/32", "unspecified", "this host on this network, unspecified", "RFC 1122", NO, NO
+    ),
+    _cidr("10.0.0.0/8", "private", "private use", "RFC 1918", YES, NO),
+    _cidr(
+        "100.64.0.0/10", "shared", "shared address space, carrier-grade NAT", "RFC 6598", YES, NO
+    ),
+    _cidr("127.0.0.0/8", "loopback", "loopback", "RFC 1122", NO, NO),
+    _cidr("169.254.0.0/16", "link_local", "link-local", "RFC 3927", NO, NO),
+    _cidr("172.16.0.0/12", "private", "private use", "RFC 1918", YES, NO),
+    _cidr("192.0.0.0/24", "protocol", "IETF protocol assignments", "RFC 6890", None, NO),
+    _cidr("192.0.0.0/29", "protocol", "IPv4 service continuity prefix", "RFC 7335", YES, NO),
+    _cidr("192.0.0.8/32", "protocol", "IPv4 dummy address", "RFC 7600", NO, NO),
+    _cidr("192.0.0.9/32", "anycast", "Port Control Protocol anycast", "RFC 7723", YES, YES),
+    _cidr("192.0.0.10/32", "anycast", "TURN anycast", "RFC 8155", YES, YES),
+    _cidr("192.0.0.170/32", "protocol", "NAT64/DNS64 discovery", "RFC 8880", NO, NO),
+    _cidr("192.0.0.171/32", "protocol", "NAT64/DNS64 discovery", "RFC 8880", NO, NO),
+    _cidr("192.0.2.0/24", "documentation", "documentation, TEST-NET-1", "RFC 5737", NO, NO),
+    _cidr("192.31.196.0/24", "as112", "AS112 DNS service", "RFC 7535", YES, YES),
+    _cidr("192.52.193.0/24", "amt", "automatic multicast tunneling", "RFC 7450", YES, YES),
+    _cidr("192.88.99.0/24", "deprecated", "deprecated, was 6to4 relay anycast", "RFC 7526"),
+    _cidr("192.168.0.0/16", "private", "private use", "RFC 1918", YES, NO),
+    _cidr("192.175.48.0/24", "as112", "AS112 direct delegation", "RFC 7534", YES, YES),
+    _cidr("198.18.0.0/15", "benchmarking", "benchmarking", "RFC 2544", YES, NO),
+    _cidr("198.51.100.0/24", "documentation", "documentation, TEST-NET-2", "RFC 5737", NO, NO),
+    _cidr("203.0.113.0/24", "documentation", "documentation, TEST-NET-3", "RFC 5737", NO, NO),
+    _cidr("240.0.0.0/4", "reserved", "reserved, the old class E", "RFC 1112", NO, NO),
+    _cidr("255.255.255.255/32", "limited_broadcast", "limited broadcast", "RFC 919", NO, NO),
+    # The IPv4 Multicast Address Space Registry (RFC 5771) and the scopes of RFC 2365.
+    _group("224.0.0.0/4", "reserved block", "RFC 5771"),
+    _group("224.0.0.0/24", "local network control", "RFC 5771", NO),
+    _group("224.0.1.0/24", "internetwork control", "RFC 5771"),
+    _span("224.0.2.0", "224.0.255.255", "ad hoc block I", "RFC 5771"),
+    _group("224.2.0.0/16", "SDP/SAP", "RFC 2974"),
+    _span("224.3.0.0", "224.4.255.255", "ad hoc block II", "RFC 5771"),
+    _group("224.252.0.0/14", "DIS transient groups", "RFC 5771"),
+    _group("232.0.0.0/8", "source-specific", "RFC 4607"),
+    _span("233.0.0.0", "233.251.255.255", "GLOP", "RFC 3180"),
+    _group("233.252.0.0/14", "ad hoc block III", "RFC 5771"),
+    _group("233.252.0.0/24", "documentation, MCAST-TEST-NET", "RFC 6676"),
+    _group("234.0.0.0/8", "unicast-prefix-based", "RFC 6034"),
+    _group("239.0.0.0/8", "administratively scoped", "RFC 2365"),
+    _group("239.192.0.0/14", "organization-local scope", "RFC 2365"),
+    _group("239.255.0.0/16", "IPv4 local scope", "RFC 2365"),
 )
 
+# The IANA IPv6 Special-Purpose Address Registry, the multicast block, and the rest of the
+# IPv6 address space as its own registry divides it.
+_IPV6_SPECIAL = (
+    _cidr("::/128", "unspecified", "unspecified", "RFC 4291", NO, NO),
+    _cidr("::1/128", "loopback", "loopback", "RFC 4291", NO, NO),
+    _cidr("::ffff:0:0/96", "ipv4_mapped", "IPv4-mapped", "RFC 4291", NO, NO),
+    _cidr("64:ff9b::/96", "nat64", "NAT64 well-known prefix", "RFC 6052", YES, YES),
+    _cidr("64:ff9b:1::/48", "nat64", "NAT64 local-use prefix", "RFC 8215", YES, NO),
+    _cidr("100::/64", "discard_only", "discard-only", "RFC 6666", YES, NO),
+    _cidr("2001::/23", "protocol", "IETF protocol assignments", "RFC 2928", None, NO),
+    _cidr("2001::/32", "teredo", "Teredo", "RFC 4380", YES),
+    _cidr("2001:1::1/128", "anycast", "Port Control Protocol anycast", "RFC 7723", YES, YES),
+    _cidr("2001:1::2/128", "anycast", "TURN anycast", "RFC 8155", YES, YES),
+    _cidr("2001:2::/48", "benchmarking", "benchmarking", "RFC 5180", YES, NO),
+    _cidr("2001:3::/32", "amt", "automatic multicast tunneling", "RFC 7450", YES, YES),
+    _cidr("2001:4:112::/48", "as112", "AS112 DNS service", "RFC 7535", YES, YES),
+    _cidr("2001:10::/28", "deprecated", "deprecated, was ORCHID", "RFC 4843"),
+    _cidr("2001:20::/28", "orchid", "ORCHIDv2", "RFC 7343", YES, YES),
+    _cidr("2001:30::/28", "drone_id", "drone remote ID entity tags", "RFC 9374", YES, YES),
+    _cidr("2001:db8::/32", "documentation", "documentation", "RFC 3849", NO, NO),
+    _cidr("2002::/16", "6to4", "6to4", "RFC 3056", YES),
+    _cidr("2620:4f:8000::/48", "as112", "AS112 direct delegation", "RFC 7534", YES, YES),
+    _cidr("3fff::/20", "documentation", "documentation", "RFC 9637", NO, NO),
+    _cidr("5f00::/16", "srv6", "SRv6 segment identifiers", "RFC 9602", YES, NO),
+    _cidr("fc00::/7", "unique_local", "unique local", "RFC 4193", YES, NO),
+    _cidr("fe80::/10", "link_local", "link-local", "RFC 4291", NO, NO),
+    _cidr("fec0::/10", "site_local", "site-local, deprecated", "RFC 3879"),
+    _cidr("2000::/3", "global", "global unicast", "RFC 4291", YES, YES),
+    *(
+        _cidr(block, "reserved", "reserved by the IETF", "RFC 4291")
+        for block in (
+            "::/8",
+            "100::/8",
+            "200::/7",
+            "400::/6",
+            "800::/5",
+            "1000::/4",
+            "4000::/3",
+            "6000::/3",
+            "8000::/3",
+            "a000::/3",
+            "c000::/3",
+            "e000::/4",
+            "f000::/5",
+            "f800::/6",
+            "fe00::/9",
+        )
+    ),
+)
 
-def _flags(address: IPAddress) -> tuple[str, ...]:
-    return tuple(name for name in _FLAG_NAMES if getattr(address, f"is_{name}", False))
+# Most specific first: the smallest block holding an address is the one that names it.
+_IPV4_LOOKUP = sorted(_IPV4_SPECIAL, key=lambda entry: entry.size)
+_IPV6_LOOKUP = sorted(_IPV6_SPECIAL, key=lambda entry: entry.size)
+
+_GLOBAL_IPV4 = Special(
+    kind="global",
+    label="global unicast, in no special-purpose block",
+    block=None,
+    rfc=None,
+    scope=None,
+    forwardable=True,
+    globally_reachable=True,
+)
+
+_IPV6_SCOPES = {
+    0x1: "interface-local",
+    0x2: "link-local",
+    0x3: "realm-local",
+    0x4: "admin-local",
+    0x5: "site-local",
+    0x8: "organization-local",
+    0xE: "global",
+}
+"""The scope nibble of ffXY:: (RFC 4291 section 2.7, realm-local from RFC 7346)."""
+
+
+def _ipv6_multicast(address: ipaddress.IPv6Address) -> Special:
+    """ffXY::: X's bits say well-known or transient, Y is how far the group reaches."""
+    flags, scope_bits = (int(address) >> 116) & 0xF, (int(address) >> 112) & 0xF
+    scope = _IPV6_SCOPES.get(scope_bits, "reserved" if scope_bits in (0, 0xF) else "unassigned")
+    if flags & 0x2:
+        kind_of_group = "unicast-prefix-based" if not flags & 0x4 else "embedded RP"
+    else:
+        kind_of_group = "transient" if flags & 0x1 else "well-known"
+    on_the_link = scope_bits in (0x1, 0x2)  # interface- and link-local never leave the link
+    return Special(
+        kind="multicast",
+        label=f"multicast, {scope} scope, {kind_of_group} (RFC 4291)",
+        block=f"ff{flags:x}{scope_bits:x}::/16",
+        rfc="RFC 4291",
+        scope=scope,
+        forwardable=False if on_the_link else None,
+        globally_reachable=False if on_the_link else None,
+    )
+
+
+def special(address: IPAddress) -> Special:
+    """The registry's word on `address`: the most specific special-purpose block it is in."""
+    if isinstance(address, ipaddress.IPv6Address) and address.is_multicast:
+        return _ipv6_multicast(address)
+    value = int(address)
+    table = _IPV4_LOOKUP if address.version == 4 else _IPV6_LOOKUP
+    for entry in table:
+        if entry.first <= value <= entry.last:
+            found = entry.special()
+            if found.scope == "GLOP":
+                # RFC 3180: the middle two octets are the 16-bit AS number the block belongs to.
+                autonomous_system = (value >> 8) & 0xFFFF
+                label = f"multicast, GLOP block of AS {autonomous_system} (RFC 3180)"
+                block = f"{_ipv4_at(value & 0xFFFFFF00)}/24"
+                found = replace(found, label=label, block=block)
+            return found
+    return _GLOBAL_IPV4
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """IPv4 addresses an IPv6 address carries in its bits (6to4, Teredo, NAT64)."""
+
+    scheme: str
+    """"6to4", "teredo" or "nat64"."""
+    ipv4: str | None
+    """6to4: the site's IPv4 address; NAT64: the IPv4 host; Teredo: None."""
+    server_ipv4: str | None
+    """Teredo: the Teredo server's IPv4 address."""
+    client_ipv4: str | None
+    """Teredo: the client's public IPv4 address, as its NAT maps it."""
+    client_port: int | None
+    """Teredo: the client's public UDP port."""
+
+    @property
+    def summary(self) -> str:
+        if self.scheme == "teredo":
+            return (
+                f"Teredo server {self.server_ipv4} (bits 32-63), client {self.client_ipv4}, "
+                f"UDP port {self.client_port} (bits 80-127, inverted)"
+            )
+        if self.scheme == "6to4":
+            return f"6to4 site {self.ipv4} (bits 16-47)"
+        return f"NAT64 host {self.ipv4} (the last 32 bits)"
+
+
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _ipv4_at(value: int) -> str:
+    return str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+
+
+def embedded(address: IPAddress) -> Embedded | None:
+    """The IPv4 addresses inside a 6to4, Teredo or NAT64 (64:ff9b::/96) address."""
+    if address.version != 6:
+        return None
+    value, kind = int(address), special(address).kind
+    if kind == "6to4":  # 2002:AABB:CCDD::/48 is the 6to4 site of AA.BB.CC.DD (RFC 3056)
+        return Embedded("6to4", _ipv4_at(value >> 80), None, None, None)
+    if kind == "teredo":  # RFC 4380 section 4: prefix, server, flags, ~port, ~client
+        return Embedded(
+            "teredo",
+            None,
+            server_ipv4=_ipv4_at(value >> 64),
+            client_ipv4=_ipv4_at(value ^ 0xFFFFFFFF),
+            client_port=((value >> 32) & 0xFFFF) ^ 0xFFFF,
+        )
+    if address in _NAT64_WELL_KNOWN:  # RFC 6052: the /96 puts the IPv4 address last
+        return Embedded("nat64", _ipv4_at(value), None, None, None)
+    return None
 
 
 def host_range(network: IPNetwork) -> tuple[str, str, int]:
@@ -339,9 +708,16 @@ def host_range(network: IPNetwork) -> tuple[str, str, int]:
     return canonical(network[1]), canonical(network[-1]), size - 1
 
 
-def explain(interface: IPInterface, *, text: str = "", mask_source: str = "given") -> AddressInfo:
+def explain(
+    interface: IPInterface,
+    *,
+    text: str = "",
+    mask_source: str = "given",
+    mask_note: str | None = None,
+) -> AddressInfo:
     """Describe an address with its mask."""
     address, network = interface.ip, interface.network
+    registered = special(address)
     version = address.version
     first_host, last_host, host_count = host_range(network)
     device = type(address)(int(address) & int(network.hostmask))
@@ -366,10 +742,13 @@ def explain(interface: IPInterface, *, text: str = "", mask_source: str = "given
         integer=int(address),
         hex=format(int(address), f"0{address.max_prefixlen // 4}x"),
         binary=grouped_bits(address),
-        flags=_flags(address),
+        flags=(registered.kind,),
+        special=registered,
         ipv4_mapped=mapped,
+        embedded=embedded(address),
         mask=make_mask(network.prefixlen, version),
         mask_source=mask_source,
+        mask_note=mask_note,
         ipv4_class=cls,
         default_mask=default_mask,
         network=f"{canonical(network.network_address)}/{network.prefixlen}",
@@ -389,8 +768,9 @@ def explain(interface: IPInterface, *, text: str = "", mask_source: str = "given
 
 def describe(text: str) -> AddressInfo:
     """Read what a person typed and describe it; raise AddressError if it can't be read."""
-    interface, given = parse_interface(text)
-    if given:
+    reading = _read(text)
+    interface = reading.interface
+    if reading.given:
         source = "given"
     elif interface.version == 6:
         source = "none given: the seed's split puts the network in the first 64 bits"
@@ -398,7 +778,7 @@ def describe(text: str) -> AddressInfo:
         source = f"none given: class {ipv4_class(interface.ip)} has no default mask"  # type: ignore[arg-type]
     else:
         source = f"none given: the default mask of class {ipv4_class(interface.ip)}"  # type: ignore[arg-type]
-    return explain(interface, text=text.strip(), mask_source=source)
+    return explain(interface, text=text.strip(), mask_source=source, mask_note=reading.mask_note)
 
 
 def canonical(address: IPAddress) -> str:

@@ -153,3 +153,117 @@ def test_calc_rejects_bad_input_in_one_line(args: list[str], words: str) -> None
     assert result.returncode == 2
     assert words in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+# -- what the registries say, in text and JSON ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "kind", "registry"),
+    [
+        ("192.168.1.3", "IPv4, class C, private", "private use (RFC 1918) in 192.168.0.0/16"),
+        (
+            "192.0.2.1",
+            "IPv4, class C, documentation",
+            "documentation, TEST-NET-1 (RFC 5737) in 192.0.2.0/24: never forwarded by routers",
+        ),
+        ("198.18.0.1", "IPv4, class C, benchmarking", "benchmarking (RFC 2544) in 198.18.0.0/15"),
+        ("100.64.0.1", "IPv4, class A, shared", "shared address space"),
+        ("255.255.255.255", "IPv4, class E, limited-broadcast", "limited broadcast (RFC 919)"),
+        ("224.0.0.1", "IPv4, class D, multicast", "multicast, local network control (RFC 5771)"),
+        ("ff02::1", "IPv6, multicast", "multicast, link-local scope, well-known (RFC 4291)"),
+        ("3fff::1", "IPv6, documentation", "documentation (RFC 9637) in 3fff::/20"),
+        ("2002:c0e8:82e7:0:0:0:c0e8:82e7", "IPv6, 6to4", "6to4 (RFC 3056) in 2002::/16"),
+        ("8.8.8.8", "IPv4, class A, global", "global unicast, in no special-purpose block"),
+    ],
+)
+def test_calc_labels_follow_the_registry(address: str, kind: str, registry: str) -> None:
+    result = netlab("calc", address)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Address ") and lines[0].endswith(f"({kind})")
+    assert lines[1].startswith("Registry ") and registry in lines[1]
+
+
+def test_calc_decodes_teredo_in_text_and_json() -> None:
+    teredo = "2001:0:4136:e378:8000:63bf:3fff:fdd2"
+    text = netlab("calc", teredo).stdout
+    embedded = [line for line in text.splitlines() if line.startswith("Embedded ")]
+    assert embedded == [
+        "Embedded     Teredo server 65.54.227.120 (bits 32-63), client 192.0.2.45, "
+        "UDP port 40000 (bits 80-127, inverted)"
+    ]
+    info = json.loads(netlab("calc", teredo, "--json").stdout)
+    assert info["flags"] == ["teredo"]
+    assert info["special"]["block"] == "2001::/32"
+    assert info["embedded"] == {
+        "scheme": "teredo",
+        "ipv4": None,
+        "server_ipv4": "65.54.227.120",
+        "client_ipv4": "192.0.2.45",
+        "client_port": 40000,
+    }
+
+
+def test_calc_json_says_what_the_registry_says() -> None:
+    info = json.loads(netlab("calc", "2002:c0e8:82e7:0:0:0:c0e8:82e7", "--json").stdout)
+    assert info["special"] == {
+        "kind": "6to4",
+        "label": "6to4 (RFC 3056)",
+        "block": "2002::/16",
+        "rfc": "RFC 3056",
+        "scope": None,
+        "forwardable": True,
+        "globally_reachable": None,
+    }
+    assert info["embedded"]["ipv4"] == "192.232.130.231"
+    multicast = json.loads(netlab("calc", "ff05::1:3", "--json").stdout)["special"]
+    assert (multicast["kind"], multicast["scope"], multicast["block"]) == (
+        "multicast",
+        "site-local",
+        "ff05::/16",
+    )
+    documentation = json.loads(netlab("calc", "192.0.2.1", "--json").stdout)
+    assert documentation["flags"] == ["documentation"]
+    assert documentation["special"]["globally_reachable"] is False
+    assert documentation["embedded"] is None and documentation["mask_note"] is None
+
+
+def test_calc_labels_a_wildcard_mask() -> None:
+    note = "0.0.0.255 is a wildcard (host) mask, read as netmask 255.255.255.0 = /24"
+    result = netlab("calc", "10.0.0.0/0.0.0.255")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    mask = next(i for i, line in enumerate(lines) if line.startswith("Mask "))
+    assert lines[mask].endswith("/24  255.255.255.0  hex ffffff00")
+    assert lines[mask + 1].strip() == note
+    info = json.loads(netlab("calc", "10.0.0.0", "0.0.0.255", "--json").stdout)
+    assert info["network"] == "10.0.0.0/24"
+    assert info["mask_note"] == note
+    assert info["mask_source"] == "given"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["10.0.0.0/ 24"],
+            "No space is allowed around the / in '10.0.0.0/ 24': write 10.0.0.0/24.",
+        ),
+        (["10.0.0.0", "/24"], "No space is allowed around the / in '10.0.0.0 /24'"),
+        (["10.0.0.0//24"], "2 slashes in a row: write 10.0.0.0/24."),
+        (["10.0.0.0/24x"], "'24x' is not a prefix length"),
+        (["10.0.0.0/-1"], "Prefix /-1 is negative: use /0 to /32."),
+        (["10.0.0.0/33"], "Prefix /33 is out of range for IPv4"),
+        (["/"], "Nothing comes before the '/'"),
+        (["10.0.0.0/255.0.255.0"], "neither a netmask nor a wildcard mask"),
+    ],
+)
+def test_calc_rejects_malformed_prefixes(args: list[str], message: str) -> None:
+    result = netlab("calc", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    error = json.loads(netlab("calc", *args, "--json").stdout)["error"]
+    assert error["kind"] == "bad-input" and message in error["message"]

@@ -15,6 +15,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from netlab.core.addresses import (
+    _IPV4_SPECIAL,
+    _IPV6_SPECIAL,
     AddressError,
     Mask,
     SubnetSplit,
@@ -30,6 +32,7 @@ from netlab.core.addresses import (
     plan_for_hosts,
     prefix_for_hosts,
     range_to_networks,
+    special,
     split,
 )
 from netlab.core.errors import InputError
@@ -270,8 +273,6 @@ def test_ipv4_has_no_ipv6_split_and_ipv6_has_no_class() -> None:
         ("192.168.1.3/16", "192.168.0.0/16"),
         ("192.168.1.3 255.255.0.0", "192.168.0.0/16"),
         ("192.168.1.3/255.255.0.0", "192.168.0.0/16"),
-        ("192.168.1.3 /16", "192.168.0.0/16"),
-        ("192.168.1.3 / 16", "192.168.0.0/16"),
         ("  192.168.1.3\t16 32  ", "192.168.0.0/16"),
         ("192.168.1.3/0.0.255.255", "192.168.0.0/16"),  # Cisco hostmask
         ("10.0.0.0/0.0.0.255", "10.0.0.0/24"),
@@ -298,7 +299,17 @@ def test_complete_description_of_192_168_1_3_slash_16() -> None:
         "hex": "c0a80103",
         "binary": "11000000.10101000.00000001.00000011",
         "flags": ("private",),
+        "special": {
+            "kind": "private",
+            "label": "private use (RFC 1918)",
+            "block": "192.168.0.0/16",
+            "rfc": "RFC 1918",
+            "scope": None,
+            "forwardable": True,
+            "globally_reachable": False,
+        },
         "ipv4_mapped": None,
+        "embedded": None,
         "mask": {
             "prefix": 16,
             "bits": 32,
@@ -308,6 +319,7 @@ def test_complete_description_of_192_168_1_3_slash_16() -> None:
             "binary": "11111111.11111111.00000000.00000000",
         },
         "mask_source": "given",
+        "mask_note": None,
         "ipv4_class": "C",
         "default_mask": {
             "prefix": 24,
@@ -362,35 +374,350 @@ def test_complete_description_of_an_ipv6_address() -> None:
     assert "interface" not in info.to_dict()
 
 
+# -- what the IANA registries say about an address -------------------------------------------
+
+
 @pytest.mark.parametrize(
-    ("typed", "flag"),
+    ("typed", "kind", "label", "block"),
     [
-        ("10.0.0.1", "private"),
-        ("192.168.1.3", "private"),
-        ("8.8.8.8", "global"),
-        ("127.0.0.1", "loopback"),
-        ("169.254.1.1", "link_local"),
-        ("224.0.0.1", "multicast"),
-        ("240.0.0.1", "reserved"),
-        ("0.0.0.0", "unspecified"),
-        ("::1", "loopback"),
-        ("fe80::1", "link_local"),
-        ("ff02::1", "multicast"),
-        ("fd00::1", "private"),
-        ("2606:4700:4700::1111", "global"),
-        ("::", "unspecified"),
+        # RFC 1918, RFC 6598, RFC 1122, RFC 3927
+        ("10.0.0.1", "private", "private use (RFC 1918)", "10.0.0.0/8"),
+        ("172.31.255.254", "private", "private use (RFC 1918)", "172.16.0.0/12"),
+        ("192.168.1.3", "private", "private use (RFC 1918)", "192.168.0.0/16"),
+        ("100.64.0.1", "shared", "shared address space, carrier-grade NAT (RFC 6598)", None),
+        ("127.0.0.1", "loopback", "loopback (RFC 1122)", "127.0.0.0/8"),
+        ("169.254.1.1", "link_local", "link-local (RFC 3927)", "169.254.0.0/16"),
+        # documentation and benchmarking are neither private nor global
+        ("192.0.2.1", "documentation", "documentation, TEST-NET-1 (RFC 5737)", "192.0.2.0/24"),
+        ("198.51.100.7", "documentation", "documentation, TEST-NET-2 (RFC 5737)", None),
+        ("203.0.113.255", "documentation", "documentation, TEST-NET-3 (RFC 5737)", None),
+        ("198.18.0.1", "benchmarking", "benchmarking (RFC 2544)", "198.18.0.0/15"),
+        ("198.19.255.255", "benchmarking", "benchmarking (RFC 2544)", "198.18.0.0/15"),
+        ("2001:db8::1", "documentation", "documentation (RFC 3849)", "2001:db8::/32"),
+        ("3fff::1", "documentation", "documentation (RFC 9637)", "3fff::/20"),
+        ("3fff:fff::1", "documentation", "documentation (RFC 9637)", "3fff::/20"),
+        ("2001:2::1", "benchmarking", "benchmarking (RFC 5180)", "2001:2::/48"),
+        # "this network", this host, limited broadcast, class E
+        ("0.0.0.0", "unspecified", None, "0.0.0.0/32"),
+        ("0.1.2.3", "this_network", '"this network", a source only (RFC 791)', "0.0.0.0/8"),
+        ("255.255.255.255", "limited_broadcast", "limited broadcast (RFC 919)", None),
+        ("240.0.0.1", "reserved", "reserved, the old class E (RFC 1112)", "240.0.0.0/4"),
+        ("255.255.255.254", "reserved", None, "240.0.0.0/4"),
+        # the IETF's own small blocks, most specific first
+        ("192.0.0.9", "anycast", "Port Control Protocol anycast (RFC 7723)", "192.0.0.9/32"),
+        ("192.0.0.100", "protocol", "IETF protocol assignments (RFC 6890)", "192.0.0.0/24"),
+        ("192.0.0.170", "protocol", "NAT64/DNS64 discovery (RFC 8880)", None),
+        ("192.88.99.1", "deprecated", None, "192.88.99.0/24"),
+        # IPv6
+        ("::", "unspecified", "unspecified (RFC 4291)", "::/128"),
+        ("::1", "loopback", "loopback (RFC 4291)", "::1/128"),
+        ("fe80::1", "link_local", "link-local (RFC 4291)", "fe80::/10"),
+        ("fd00::1", "unique_local", "unique local (RFC 4193)", "fc00::/7"),
+        ("fc00::1", "unique_local", None, "fc00::/7"),
+        ("::ffff:192.0.2.1", "ipv4_mapped", "IPv4-mapped (RFC 4291)", "::ffff:0:0/96"),
+        ("64:ff9b::192.0.2.33", "nat64", "NAT64 well-known prefix (RFC 6052)", "64:ff9b::/96"),
+        ("64:ff9b:1::1", "nat64", "NAT64 local-use prefix (RFC 8215)", "64:ff9b:1::/48"),
+        ("100::1", "discard_only", "discard-only (RFC 6666)", "100::/64"),
+        ("100:0:0:1::1", "reserved", "reserved by the IETF (RFC 4291)", "100::/8"),
+        ("2002:c0e8:82e7:0:0:0:c0e8:82e7", "6to4", "6to4 (RFC 3056)", "2002::/16"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "teredo", "Teredo (RFC 4380)", "2001::/32"),
+        ("2001:1::1", "anycast", None, "2001:1::1/128"),
+        ("2001:1::9", "protocol", "IETF protocol assignments (RFC 2928)", "2001::/23"),
+        ("2001:10::1", "deprecated", None, "2001:10::/28"),
+        ("fec0::1", "site_local", "site-local, deprecated (RFC 3879)", "fec0::/10"),
+        ("4000::1", "reserved", "reserved by the IETF (RFC 4291)", "4000::/3"),
+        # neither special nor private: global
+        ("8.8.8.8", "global", "global unicast, in no special-purpose block", None),
+        ("103.232.159.187", "global", None, None),  # Mask.go's example
+        ("2606:4700:4700::1111", "global", "global unicast (RFC 4291)", "2000::/3"),
     ],
 )
-def test_flags(typed: str, flag: str) -> None:
-    assert flag in describe(typed).flags
+def test_registry_labels(typed: str, kind: str, label: str | None, block: str | None) -> None:
+    info = describe(typed)
+    assert info.special.kind == kind
+    assert info.flags == (kind,)
+    if label is not None:
+        assert info.special.label == label
+    if block is not None:
+        assert info.special.block == block
+        assert ipaddress.ip_address(info.address) in ipaddress.ip_network(block)
 
 
 @pytest.mark.parametrize(
-    ("typed", "flag"),
-    [("8.8.8.8", "private"), ("10.0.0.1", "global"), ("192.168.1.3", "loopback")],
+    ("typed", "forwardable", "reachable", "words"),
+    [
+        ("192.168.1.3", True, False, "not globally reachable"),
+        ("100.64.0.1", True, False, "not globally reachable"),
+        ("192.0.2.1", False, False, "never forwarded by routers"),
+        ("127.0.0.1", False, False, "never forwarded by routers"),
+        ("255.255.255.255", False, False, "never forwarded by routers"),
+        ("8.8.8.8", True, True, "globally reachable"),
+        ("192.0.0.9", True, True, "globally reachable"),  # a global anycast address
+        ("64:ff9b::1.2.3.4", True, True, "globally reachable"),
+        ("2001:db8::1", False, False, "never forwarded by routers"),
+        ("fd00::1", True, False, "not globally reachable"),
+        ("2002::1", True, None, "6to4 (RFC 3056) in 2002::/16"),  # the registry: N/A
+    ],
 )
-def test_flags_absent(typed: str, flag: str) -> None:
-    assert flag not in describe(typed).flags
+def test_registry_reachability(
+    typed: str, forwardable: bool | None, reachable: bool | None, words: str
+) -> None:
+    found = describe(typed).special
+    assert (found.forwardable, found.globally_reachable) == (forwardable, reachable)
+    assert found.summary.endswith(words)
+
+
+def test_registry_summary_reads_as_one_line() -> None:
+    assert describe("192.0.2.1").special.summary == (
+        "documentation, TEST-NET-1 (RFC 5737) in 192.0.2.0/24: never forwarded by routers"
+    )
+    assert describe("8.8.8.8").special.summary == (
+        "global unicast, in no special-purpose block: globally reachable"
+    )
+
+
+def test_python_calls_documentation_private_but_netlab_does_not() -> None:
+    # Why the table is written out: ipaddress's is_private is not the registry's word.
+    for typed in ("192.0.2.1", "198.18.0.1", "255.255.255.255", "2001:db8::1"):
+        assert ipaddress.ip_address(typed).is_private
+        assert "private" not in describe(typed).flags
+
+
+@pytest.mark.parametrize(
+    ("typed", "scope", "block", "label"),
+    [
+        ("224.0.0.1", "local network control", "224.0.0.0/24", None),
+        ("224.0.0.251", "local network control", "224.0.0.0/24", None),
+        ("224.0.1.1", "internetwork control", "224.0.1.0/24", None),
+        ("224.0.2.1", "ad hoc block I", "224.0.2.0-224.0.255.255", None),
+        ("224.2.1.1", "SDP/SAP", "224.2.0.0/16", None),
+        ("225.1.2.3", "reserved block", "224.0.0.0/4", None),
+        ("232.1.2.3", "source-specific", "232.0.0.0/8", "multicast, source-specific (RFC 4607)"),
+        ("233.1.2.3", "GLOP", "233.1.2.0/24", "multicast, GLOP block of AS 258 (RFC 3180)"),
+        ("233.252.0.9", "documentation, MCAST-TEST-NET", "233.252.0.0/24", None),
+        ("234.1.2.3", "unicast-prefix-based", "234.0.0.0/8", None),
+        ("239.1.2.3", "administratively scoped", "239.0.0.0/8", None),
+        ("239.192.0.1", "organization-local scope", "239.192.0.0/14", None),
+        ("239.255.255.250", "IPv4 local scope", "239.255.0.0/16", None),  # SSDP
+        ("ff01::1", "interface-local", "ff01::/16", None),
+        (
+            "ff02::1",
+            "link-local",
+            "ff02::/16",
+            "multicast, link-local scope, well-known (RFC 4291)",
+        ),
+        ("ff02::1:ff00:1", "link-local", "ff02::/16", None),  # a solicited-node group
+        ("ff03::1", "realm-local", "ff03::/16", None),
+        ("ff04::1", "admin-local", "ff04::/16", None),
+        ("ff05::1:3", "site-local", "ff05::/16", None),
+        ("ff08::1", "organization-local", "ff08::/16", None),
+        ("ff0e::101", "global", "ff0e::/16", None),
+        ("ff00::1", "reserved", "ff00::/16", None),
+        ("ff06::1", "unassigned", "ff06::/16", None),
+        ("ff12::1", "link-local", "ff12::/16", "multicast, link-local scope, transient (RFC 4291)"),
+        ("ff3e:40:2001:db8::1", "global", "ff3e::/16", None),
+        ("ff7e:140:2001:db8::1", "global", "ff7e::/16", None),
+    ],
+)
+def test_multicast_with_its_scope(typed: str, scope: str, block: str, label: str | None) -> None:
+    found = describe(typed).special
+    assert found.kind == "multicast"
+    assert found.scope == scope
+    assert found.block == block
+    assert scope in found.label
+    if label is not None:
+        assert found.label == label
+
+
+@pytest.mark.parametrize(
+    ("typed", "forwardable"),
+    [("224.0.0.1", False), ("ff01::1", False), ("ff02::1", False), ("ff05::2", None)],
+)
+def test_link_scoped_multicast_is_never_forwarded(typed: str, forwardable: bool | None) -> None:
+    assert describe(typed).special.forwardable is forwardable
+
+
+@pytest.mark.parametrize(
+    ("typed", "ipv4"),
+    [
+        ("2002:c0e8:82e7:0:0:0:c0e8:82e7", "192.232.130.231"),  # the seed's own example
+        ("2002:c000:0201::1", "192.0.2.1"),
+        ("2002:ffff:ffff::", "255.255.255.255"),
+    ],
+)
+def test_6to4_carries_the_site_ipv4_in_bits_16_to_47(typed: str, ipv4: str) -> None:
+    found = describe(typed).embedded
+    assert found is not None
+    assert (found.scheme, found.ipv4) == ("6to4", ipv4)
+    assert (found.server_ipv4, found.client_ipv4, found.client_port) == (None, None, None)
+    assert found.summary == f"6to4 site {ipv4} (bits 16-47)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "server", "client", "port"),
+    [
+        # RFC 4380's worked example, as on Wikipedia's Teredo page
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "65.54.227.120", "192.0.2.45", 40000),
+        # all-ones and all-zeros in the inverted fields
+        ("2001:0:c000:201::ffff:ffff", "192.0.2.1", "0.0.0.0", 65535),
+        ("2001:0:c000:201:0:ffff::", "192.0.2.1", "255.255.255.255", 0),
+    ],
+)
+def test_teredo_decodes_server_client_and_port(
+    typed: str, server: str, client: str, port: int
+) -> None:
+    found = describe(typed).embedded
+    assert found is not None
+    assert found.scheme == "teredo"
+    assert (found.server_ipv4, found.client_ipv4, found.client_port) == (server, client, port)
+    assert found.ipv4 is None
+    assert f"server {server}" in found.summary
+    assert f"client {client}, UDP port {port}" in found.summary
+
+
+def test_nat64_carries_the_ipv4_host_in_the_last_32_bits() -> None:
+    found = describe("64:ff9b::c000:221").embedded
+    assert found is not None
+    assert (found.scheme, found.ipv4) == ("nat64", "192.0.2.33")
+    # The local-use prefix lets the operator choose where the IPv4 address goes: no guess.
+    assert describe("64:ff9b:1::c000:221").embedded is None
+
+
+@pytest.mark.parametrize("typed", ["192.0.2.1", "2001:db8::1", "::ffff:192.0.2.1", "2001:1::1"])
+def test_no_embedded_ipv4_where_none_is_defined(typed: str) -> None:
+    assert describe(typed).embedded is None
+
+
+@MODEST
+@given(st.ip_addresses())
+def test_every_address_gets_the_most_specific_block_holding_it(address: V4 | V6) -> None:
+    found = special(address)
+    assert found.kind and found.label
+    if found.block is None:
+        assert address.version == 4 and found.kind == "global"
+        return
+    if "-" in found.block:
+        first, last = (V4(part) for part in found.block.split("-"))
+        assert int(first) <= int(address) <= int(last)
+    else:
+        assert address in ipaddress.ip_network(found.block)
+
+
+def test_registry_tables_have_no_duplicate_blocks() -> None:
+    for table in (_IPV4_SPECIAL, _IPV6_SPECIAL):
+        blocks = [entry.block for entry in table]
+        assert len(blocks) == len(set(blocks))
+
+
+def test_every_ipv6_address_is_in_some_registry_block() -> None:
+    # The reserved and global blocks tile the whole space: nothing falls through to IPv4's
+    # "global unicast, in no special-purpose block".
+    blocks = [e.block for e in _IPV6_SPECIAL if e.kind == "reserved"]
+    blocks += ["2000::/3", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"]
+    tiles = [ipaddress.IPv6Network(block) for block in blocks]
+    assert sum(tile.num_addresses for tile in tiles) == 2**128
+    assert list(ipaddress.collapse_addresses(tiles)) == [net("::/0")]
+
+
+# -- masks typed as wildcards, and masks that are neither -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "network", "note"),
+    [
+        (
+            "10.0.0.0/0.0.0.255",
+            "10.0.0.0/24",
+            "0.0.0.255 is a wildcard (host) mask, read as netmask 255.255.255.0 = /24",
+        ),
+        (
+            "10.0.0.0 0.0.0.255",
+            "10.0.0.0/24",
+            "0.0.0.255 is a wildcard (host) mask, read as netmask 255.255.255.0 = /24",
+        ),
+        (
+            "192.168.1.3/0.0.255.255",
+            "192.168.0.0/16",
+            "0.0.255.255 is a wildcard (host) mask, read as netmask 255.255.0.0 = /16",
+        ),
+        (
+            "10.0.0.1/0.0.0.1",
+            "10.0.0.0/31",
+            "0.0.0.1 is a wildcard (host) mask, read as netmask 255.255.255.254 = /31",
+        ),
+        (
+            "10.0.0.1/0.0.0.0",
+            "0.0.0.0/0",
+            "0.0.0.0 is read as the netmask /0; as a wildcard (host) mask it would mean /32: "
+            "write /32 for that",
+        ),
+        (
+            "10.0.0.1 255.255.255.255",
+            "10.0.0.1/32",
+            "255.255.255.255 is read as the netmask /32; as a wildcard (host) mask it would "
+            "mean /0: write /0 for that",
+        ),
+        ("10.0.0.0/255.255.255.0", "10.0.0.0/24", None),
+        ("10.0.0.0/24", "10.0.0.0/24", None),
+        ("10.0.0.0 24 32", "10.0.0.0/24", None),
+        ("10.0.0.0", "10.0.0.0/8", None),
+    ],
+)
+def test_a_wildcard_mask_is_read_and_said_so(typed: str, network: str, note: str | None) -> None:
+    info = describe(typed)
+    assert info.network == network
+    assert info.mask_note == note
+    assert info.to_dict()["mask_note"] == note
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("10.0.0.0/ 24", "No space is allowed around the / in '10.0.0.0/ 24': write 10.0.0.0/24."),
+        ("10.0.0.0 /24", "No space is allowed around the / in '10.0.0.0 /24': write 10.0.0.0/24."),
+        (
+            "10.0.0.0 / 24",
+            "No space is allowed around the / in '10.0.0.0 / 24': write 10.0.0.0/24.",
+        ),
+        (
+            "10.0.0.0 /24 extra",
+            "No space is allowed around the / in '10.0.0.0 /24 extra': write '10.0.0.0/24 extra'.",
+        ),
+        (
+            "10.0.0.0/24x",
+            "'24x' is not a prefix length: use a number from 0 to 32, as in 10.0.0.0/24.",
+        ),
+        ("10.0.0.0//24", "'10.0.0.0//24' has 2 slashes in a row: write 10.0.0.0/24."),
+        (
+            "10.0.0.0/24/8",
+            "'10.0.0.0/24/8' has 2 slashes: write one, between the address and its mask, "
+            "as in 192.168.1.3/24.",
+        ),
+        (
+            "/",
+            "Nothing comes before the '/' in '/': write the address first, as in 192.168.1.3/24.",
+        ),
+        (
+            "10.0.0.0/",
+            "Nothing follows the '/' in '10.0.0.0/': add a prefix length such as /24 "
+            "or a mask such as 255.255.255.0.",
+        ),
+        ("10.0.0.0/-1", "Prefix /-1 is negative: use /0 to /32."),
+        ("10.0.0.0/33", "Prefix /33 is out of range for IPv4: use /0 to /32."),
+        ("2001:db8::/129", "Prefix /129 is out of range for IPv6: use /0 to /128."),
+        (
+            "10.0.0.0/255.0.255.0",
+            "255.0.255.0 is neither a netmask nor a wildcard mask: a netmask's one bits come "
+            "first and are contiguous, as in 255.255.0.0, and a wildcard's come last, "
+            "as in 0.0.255.255.",
+        ),
+    ],
+)
+def test_malformed_prefixes_are_errors(typed: str, message: str) -> None:
+    with pytest.raises(AddressError) as caught:
+        describe(typed)
+    assert str(caught.value) == message
+    assert_one_sentence(message)
 
 
 @pytest.mark.parametrize(
@@ -503,8 +830,8 @@ def test_parse_network_drops_the_host_bits() -> None:
         ("010.0.0.1", ["'010'", "leading zero", "10.0.0.1"]),
         ("192.168.01.3/24", ["leading zero", "192.168.1.3"]),
         ("1.2.3.0256", ["0256", "out of range", "0 to 255"]),
-        ("192.168.1.3/255.0.255.0", ["255.0.255.0", "contiguous", "255.255.0.0"]),
-        ("192.168.1.3 255.255.0.255", ["contiguous"]),
+        ("192.168.1.3/255.0.255.0", ["255.0.255.0", "neither a netmask nor a wildcard"]),
+        ("192.168.1.3 255.255.0.255", ["contiguous", "255.255.0.0", "0.0.255.255"]),
         ("192.168.1.3/33", ["/33", "out of range", "/0 to /32"]),
         ("::1/129", ["/129", "out of range", "/0 to /128"]),
         ("192.168.1.3 33 32", ["/33", "/0 to /32"]),
@@ -513,8 +840,8 @@ def test_parse_network_drops_the_host_bits() -> None:
         ("::1/", ["Nothing follows the '/'"]),
         ("192.168.1.3/24 junk", ["Unexpected", "'junk'", "once"]),
         ("192.168.1.3 24 32 extra", ["Unexpected", "'extra'", "103.232.159.187 24 32"]),
-        ("192.168.1.3/24x", ["Unexpected", "'24x'", "0 to 32"]),
-        ("192.168.1.3/-1", ["Unexpected", "'-1'", "0 to 32"]),
+        ("192.168.1.3/24x", ["'24x' is not a prefix length", "0 to 32", "192.168.1.3/24"]),
+        ("192.168.1.3/-1", ["/-1 is negative", "/0 to /32"]),
         ("", ["Type an address", "192.168.1.3/24"]),
         ("   ", ["Type an address"]),
         ("1" * 121, ["121 characters", "120"]),
@@ -524,7 +851,7 @@ def test_parse_network_drops_the_host_bits() -> None:
         ("junk", ["'junk'", "not an IPv4 or IPv6 address", "192.168.1.3"]),
         ("1..2.3", ["not an IPv4 or IPv6 address"]),
         ("2001:db8:::1", ["not an IPv6 address", "2001:db8::1"]),
-        ("/24", ["address is missing"]),
+        ("/24", ["Nothing comes before the '/'", "192.168.1.3/24"]),
         ("192.168.1.3/a.b.c.d", ["'a'", "not a number", "0 to 255"]),
         ("192.168.1.3/255.255.255.\u0660", ["not a number"]),
         ("192.168.1.3/255.255.0", ["3 numbers"]),

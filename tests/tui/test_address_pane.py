@@ -306,3 +306,73 @@ async def test_small_terminal_still_works() -> None:
         pane.query_one("#split-input", Input).value = "/64"
         await pilot.pause()
         assert pane.query_one("#split-table", DataTable).row_count == PAGE_SIZE
+
+
+async def test_registry_labels_and_embedded_ipv4_are_shown() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        details = (await _type(pilot, "192.0.2.1")).details_text()
+        assert "Type: IPv4 · class C · documentation" in details
+        assert "Block: 192.0.2.0/24" in details
+        assert "Purpose: documentation, TEST-NET-1 (RFC 5737)" in details
+        assert "Reach: never forwarded by routers" in details
+        assert "private" not in details
+
+        details = (await _type(pilot, "8.8.8.8")).details_text()
+        assert "Purpose: global unicast, in no special-purpose block" in details
+        assert "Reach: globally reachable" in details
+        assert "Block:" not in details and "IPv4 inside" not in details
+
+        details = (await _type(pilot, "ff02::1")).details_text()
+        assert "Type: IPv6 · multicast" in details
+        assert "Block: ff02::/16" in details
+        assert "Purpose: multicast, link-local scope, well-known (RFC 4291)" in details
+
+        pane = await _type(pilot, "2001:0:4136:e378:8000:63bf:3fff:fdd2")
+        details = pane.details_text()
+        assert "Purpose: Teredo (RFC 4380)" in details
+        assert f"Server: 65.54.227.120  (bits 32{DASH}63)" in details
+        assert f"Client: 192.0.2.45  (bits 96{DASH}127, inverted)" in details
+        assert f"Client port: 40000  (bits 80{DASH}95, inverted)" in details
+
+        details = (await _type(pilot, "2002:c0e8:82e7:0:0:0:c0e8:82e7")).details_text()
+        assert f"Site: 192.232.130.231  (bits 16{DASH}47)" in details
+        details = (await _type(pilot, "64:ff9b::192.0.2.33")).details_text()
+        assert "Host: 192.0.2.33  (the last 32 bits)" in details
+
+
+async def test_a_wildcard_mask_is_labelled() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await _type(pilot, "10.0.0.0/0.0.0.255")
+        assert pane.error is None
+        details = pane.details_text()
+        assert "Prefix: /24  (24 ones of 32 bits)" in details
+        assert "0.0.0.255 is a wildcard (host) mask, read as netmask 255.255.255.0 = /24" in (
+            details
+        )
+        details = (await _type(pilot, "10.0.0.0/255.255.255.0")).details_text()
+        assert "wildcard (host) mask" not in details
+
+
+async def test_malformed_prefixes_are_one_line_errors() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        for typed, message in [
+            (
+                "10.0.0.0/ 24",
+                "No space is allowed around the / in '10.0.0.0/ 24': write 10.0.0.0/24.",
+            ),
+            (
+                "10.0.0.0 /24",
+                "No space is allowed around the / in '10.0.0.0 /24': write 10.0.0.0/24.",
+            ),
+            ("10.0.0.0//24", "'10.0.0.0//24' has 2 slashes in a row: write 10.0.0.0/24."),
+            ("10.0.0.0/-1", "Prefix /-1 is negative: use /0 to /32."),
+        ]:
+            pane = await _type(pilot, typed)
+            assert pane.error == message
+            assert pane.has_class("-stale")
+        # Typed key by key, the space after the slash is an error as soon as it is typed.
+        pane = await _type(pilot, "10.0.0.0/ 2", keys=True)
+        assert pane.error is not None and "No space is allowed" in pane.error

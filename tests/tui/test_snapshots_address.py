@@ -1,4 +1,5 @@
-"""What the Address pane looks like: an IPv4 and an IPv6 address, an error, a split table."""
+"""What the Address pane looks like: an IPv4 and an IPv6 address, an error, a split table,
+a wildcard mask and a Teredo address with the IPv4 addresses inside it."""
 
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ def _typed(address: str, split: str = "") -> Callable[[Pilot[Any]], Awaitable[No
         pytest.param("192.168.01.3", "", SIZE, id="error"),
         pytest.param("10.0.0.0/8", "/32", SIZE, id="split"),
         pytest.param("103.232.159.187 24 32", "", (80, 24), id="ipv4-80x24"),
+        pytest.param("10.0.0.0/0.0.0.255", "", SIZE, id="wildcard"),
+        pytest.param("2001:0:4136:e378:8000:63bf:3fff:fdd2", "", (160, 50), id="teredo-wide"),
     ],
 )
 def test_address_pane(snap_compare: Any, address: str, split: str, size: tuple[int, int]) -> None:

@@ -343,6 +343,8 @@ def address_sections(info: AddressInfo) -> list[tuple[str, list[tuple[str, Text,
     ]
     if info.mask_source != "given":
         masks.append(("", Text(f"({info.mask_source})"), "note"))
+    if info.mask_note:
+        masks.append(("", Text(info.mask_note), "note"))
     masks += [
         ("Mask", Text(mask.dotted), ""),
         ("Mask hex", Text(mask.hex), ""),
@@ -360,6 +362,33 @@ def address_sections(info: AddressInfo) -> list[tuple[str, list[tuple[str, Text,
     return [("Address", forms), ("Mask", masks)]
 
 
+def registry_rows(found: addresses.Special) -> list[tuple[str, Text, str]]:
+    """What IANA's registries say about the address, one short fact a row."""
+    rows: list[tuple[str, Text, str]] = []
+    if found.block:
+        rows.append(("Block", Text(found.block), ""))
+    rows.append(("Purpose", Text(found.label), ""))
+    if found.reach:
+        rows.append(("Reach", Text(found.reach), ""))
+    return rows
+
+
+def embedded_section(inside: addresses.Embedded) -> tuple[str, list[tuple[str, Text, str]]]:
+    """The IPv4 addresses a 6to4, Teredo or NAT64 address carries, and where its bits are."""
+    if inside.scheme == "teredo":
+        return (
+            "Teredo: IPv4 inside",
+            [
+                ("Server", Text(f"{inside.server_ipv4}  (bits 32{DASH}63)"), ""),
+                ("Client", Text(f"{inside.client_ipv4}  (bits 96{DASH}127, inverted)"), ""),
+                ("Client port", Text(f"{inside.client_port}  (bits 80{DASH}95, inverted)"), ""),
+            ],
+        )
+    if inside.scheme == "6to4":
+        return ("6to4: IPv4 inside", [("Site", Text(f"{inside.ipv4}  (bits 16{DASH}47)"), "")])
+    return ("NAT64: IPv4 inside", [("Host", Text(f"{inside.ipv4}  (the last 32 bits)"), "")])
+
+
 def network_sections(info: AddressInfo) -> list[tuple[str, list[tuple[str, Text, str]]]]:
     """The network the address sits in, as the right column shows it."""
     rows: list[tuple[str, Text, str]] = [
@@ -374,7 +403,9 @@ def network_sections(info: AddressInfo) -> list[tuple[str, list[tuple[str, Text,
         count += " (point-to-point)"
     rows.append(("Host count", Text(count), ""))
     rows.append(("Addresses", Text(f"{info.address_count:,}"), ""))
-    sections = [("Network", rows)]
+    sections = [("Network", rows), ("Registry", registry_rows(info.special))]
+    if info.embedded:
+        sections.append(embedded_section(info.embedded))
     if info.ipv6_split:
         split = info.ipv6_split
         sections.append(
@@ -408,6 +439,9 @@ class AddressPane(Pane):
 Type an address and everything about it appears as you type: its forms (short, exploded,
 integer, hex, binary), its mask in every notation, the network it sits in, the first and
 last host, the broadcast, the device part, and its bits coloured by network and device.
+Under **Registry**, what IANA's special-purpose registries say about it: private,
+documentation, shared, multicast and its scope, and so on, with the RFC to read; a 6to4,
+Teredo or NAT64 address also shows the IPv4 addresses inside it.
 
 It mirrors the book's **IP.go** (parse and print the short form), **Mask.go** (an
 address, the count of leading ones and the mask length) and **IPv4Mask.go** (an IPv4
@@ -417,7 +451,8 @@ network, 16 bits subnet, 48 bits device.
 Inputs it reads:
 
 - `192.168.1.3` — no mask: the class default (/24 here), as IPv4Mask.go
-- `192.168.1.3/16`, `192.168.1.3 255.255.0.0` or `10.0.0.0/0.0.0.255`
+- `192.168.1.3/16`, `192.168.1.3 255.255.0.0`, or a wildcard mask: `10.0.0.0/0.0.0.255`
+  (no spaces around the `/`)
 - `103.232.159.187 24 32` — Mask.go's ADDRESS ONES BITS
 - `fda3:97c:1eb:fff0:5444:903a:33f0:3a6b 52 128`, `2001:db8::1/64`
 - `10.0.0.5 - 10.0.0.20` — a range, shown as the fewest CIDR blocks
