@@ -14,6 +14,7 @@ from netlab.core.endpoints import address_text
 from netlab.core.errors import OperationFailed
 
 if TYPE_CHECKING:
+    from netlab.core.lookup import DnsAnswer
     from netlab.core.ping import ConnectTiming, PingReply, PingTimeout
     from netlab.core.services import Service
 
@@ -87,16 +88,34 @@ def cmd_reverse(args: argparse.Namespace) -> int:
 
 
 def cmd_dns(args: argparse.Namespace) -> int:
-    """DNS records of one type, from the system resolver or a chosen server."""
+    """DNS records of one type, from the system resolver or a chosen server.
+
+    A CNAME chain comes first. When the query finds no records of the type, what the
+    server did say (a chain, a status) is still printed, before the error.
+    """
     from netlab.core import lookup
 
-    answer = lookup.dns_query(args.name, args.type, server=args.server, timeout=args.timeout)
-    if args.json:
+    try:
+        answer = lookup.dns_query(args.name, args.type, server=args.server, timeout=args.timeout)
+    except lookup.DnsFailed as failed:
+        _print_dns(failed.answer, as_json=args.json)
+        raise
+    _print_dns(answer, as_json=args.json)
+    if not args.json:
+        print(f";; {answer.type} answer from {answer.server} in {answer.elapsed * 1000:.1f} ms")
+    return EXIT_OK
+
+
+def _print_dns(answer: DnsAnswer, *, as_json: bool) -> None:
+    if as_json:
         emit_json(
             {
                 "name": answer.query,
                 "type": answer.type,
                 "server": answer.server,
+                "status": answer.status,
+                "rcode": answer.rcode,
+                "chain": answer.chain,
                 "records": [
                     {"name": r.name, "type": r.type, "ttl_s": r.ttl, "value": r.value}
                     for r in answer.records
@@ -104,11 +123,11 @@ def cmd_dns(args: argparse.Namespace) -> int:
                 "elapsed_s": answer.elapsed,
             }
         )
-        return EXIT_OK
+        return
+    if answer.chain:
+        print(f";; CNAME chain: {' -> '.join(answer.chain)}")
     for record in answer.records:
         print(f"{record.name}\t{record.ttl}\tIN\t{record.type}\t{record.value}")
-    print(f";; {answer.type} answer from {answer.server} in {answer.elapsed * 1000:.1f} ms")
-    return EXIT_OK
 
 
 def cmd_port(args: argparse.Namespace) -> int:

@@ -2,8 +2,10 @@
 
 resolve, lookup_host, lookup_cname and reverse go through getaddrinfo and
 gethostbyaddr, so /etc/hosts and nsswitch apply, as they do for every other
-program on the machine. dns_query asks a DNS server directly with dnspython and
-reports every record of the answer, CNAME chain included.
+program on the machine. dns_query asks a DNS server directly (dnsask: a connected
+UDP socket, then TCP) and reports every record of the answer, CNAME chain included,
+or says at once which failure it met: nothing listening, REFUSED, SERVFAIL, NXDOMAIN
+or no data.
 
 getaddrinfo and gethostbyaddr take no timeout, so each call runs in a daemon
 thread that is waited for at most `timeout` seconds and then abandoned.
@@ -15,7 +17,6 @@ import this module, and dnspython's import is a tenth of netlab's start-up time.
 from __future__ import annotations
 
 import ipaddress
-import re
 import socket
 import threading
 import time
@@ -23,14 +24,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
+from netlab.core import dnsask
 from netlab.core.endpoints import Endpoint, parse_endpoint
 from netlab.core.errors import InputError, NetlabError, OperationFailed, positive_seconds
 from netlab.core.hostnames import check_hostname, is_ip_literal
 from netlab.core.services import Service, port_for_service, service_for_port
 
 if TYPE_CHECKING:
+    import dns.message
     import dns.name
-    import dns.resolver
+    import dns.rdatatype
 
 DEFAULT_TIMEOUT = 5.0
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV")
@@ -40,20 +43,22 @@ NETWORKS = ("ip", "ip4", "ip6")
 _T = TypeVar("_T")
 _IP: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_DO53 = re.compile(r"Do53:(?P<host>.+)@\d+")
 _NO_SUCH_HOST = {
     code
-    for code in (
-        getattr(socket, "EAI_NONAME", None),
-        getattr(socket, "EAI_NODATA", None),
-        getattr(socket, "EAI_ADDRFAMILY", None),
-    )
+    for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_ADDRFAMILY", None))
     if code is not None
 }
+# NOERROR with no A or AAAA records; glibc has it, other systems say EAI_NONAME.
+_NO_ADDRESS = getattr(socket, "EAI_NODATA", None)
 # h_errno values of socket.herror: HOST_NOT_FOUND and NO_DATA, and 0 where no reason
 # was recorded: glibc's gethostbyaddr_r refuses :: at once, telling only its own
 # caller HOST_NOT_FOUND, so Python raises herror(0, "Resolver Error 0 (no error)").
 _NO_NAME = {0, 1, 4}
+# What glibc reports, at once, when no DNS server answered (nothing listening: its UDP
+# socket is connected, so it hears the refusal; SERVFAIL; REFUSED) or one failed for good.
+# As (gaierror's errno, herror's): EAI_AGAIN and TRY_AGAIN, EAI_FAIL and NO_RECOVERY.
+_TRY_AGAIN = (socket.EAI_AGAIN, 2)
+_NO_RECOVERY = (socket.EAI_FAIL, 3)
 
 
 @dataclass(frozen=True)
@@ -107,13 +112,33 @@ class DnsRecord:
 
 @dataclass(frozen=True)
 class DnsAnswer:
-    """The answer section of a DNS response and who gave it."""
+    """The answer section of a DNS response, who gave it and how it went.
+
+    status is "ok" (records of the type asked, perhaps at the end of a CNAME chain),
+    "no-data" (NOERROR, but none of that type: perhaps only CNAMEs), or the rcode in
+    lower case ("nxdomain", "servfail", "refused", ...); or, where no response came,
+    "not-listening" (connection refused), "timeout", "unreachable" or "bad-reply",
+    ending in "-tcp" when that happened over TCP after a truncated UDP answer.
+    rcode is the response's ("NOERROR", "NXDOMAIN", ...), None without one.
+    chain is the names from the query along its CNAMEs to the last, () for no alias.
+    """
 
     query: str
     type: str
     records: tuple[DnsRecord, ...]
     server: str
     elapsed: float
+    status: str = "ok"
+    rcode: str | None = "NOERROR"
+    chain: tuple[str, ...] = ()
+
+
+class DnsFailed(OperationFailed):
+    """A DNS query that found no records of the type asked: why, and what was said."""
+
+    def __init__(self, message: str, answer: DnsAnswer) -> None:
+        super().__init__(message)
+        self.answer = answer
 
 
 def resolve(name: str, network: str = "ip", timeout: float = DEFAULT_TIMEOUT) -> Resolved:
@@ -236,13 +261,13 @@ def dns_query(
     server: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> DnsAnswer:
-    """Ask a DNS server (the system's first, or server as "host[:port]") for records of name.
+    """Ask a DNS server (the system's, or server as "host[:port]") for records of name.
 
-    For PTR an IP address may be given in place of its reverse name.
+    For PTR an IP address may be given in place of its reverse name. Anything but
+    records of the type asked (a CNAME chain ending in them counts) raises DnsFailed,
+    which says what was wrong and carries what the server did say.
     """
-    import dns.exception
-    import dns.rdatatype
-    import dns.resolver
+    import dns.message
 
     kind = rdtype.strip().upper()
     if kind not in RECORD_TYPES:
@@ -251,62 +276,166 @@ def dns_query(
         )
     timeout = positive_seconds(timeout)
     qname = _query_name(name, kind)
-    shown = "." if qname == dns.name.root else qname.to_text(omit_final_dot=True)
-    resolver, where = _system_resolver() if server is None else _chosen_resolver(server, timeout)
-    resolver.lifetime = timeout
+    servers = _system_servers() if server is None else [_chosen_server(server, timeout)]
+    query = dns.message.make_query(qname, kind)
     start = time.perf_counter()
+    failures: list[tuple[DnsAnswer, str]] = []
+    for index, (address, port) in enumerate(servers):
+        # The servers share what is left of the timeout; one that refuses leaves its share.
+        wait = (timeout - (time.perf_counter() - start)) / (len(servers) - index)
+        if wait <= 0 and failures:
+            break
+        answer, reason = _ask(query, address, port, wait, start)
+        if answer.status == "ok":
+            return answer
+        if answer.status in _FINAL or len(servers) == 1:
+            raise DnsFailed(_failure_sentence(answer, wait, reason), answer)
+        # As a stub resolver does: an unwilling, broken or silent server sends us to the next.
+        failures.append((answer, f"{answer.server} {_failure_phrase(answer, reason)}"))
+    said = "; ".join(phrase for _, phrase in failures)
+    raise DnsFailed(f"No DNS server of this system answered: {said}.", failures[0][0])
+
+
+_FINAL = {"nxdomain", "no-data"}
+"""Statuses that another server would only repeat: the name's owner has spoken."""
+
+_RCODE_MEANINGS = {
+    "FORMERR": "it could not read the query",
+    "NOTIMP": "it does not answer this kind of query",
+    "YXDOMAIN": "a name that should not exist does",
+    "NOTAUTH": "it is not authoritative for the name",
+}
+
+
+def _ask(
+    query: dns.message.Message, address: str, port: int, wait: float, start: float
+) -> tuple[DnsAnswer, str]:
+    """What one server said to query, as a DnsAnswer whose status tells how it went,
+    and the system's words for why no response came ("" when one did)."""
+    import dns.rcode
+
+    where = _server_text(address, port)
+    qname, kind = query.question[0].name, _type_text(query.question[0].rdtype)
     try:
-        answer = resolver.resolve(qname, kind, search=False)
-    except dns.resolver.NXDOMAIN:
-        raise OperationFailed(f"{shown} does not exist (NXDOMAIN) according to {where}.") from None
-    except dns.resolver.NoAnswer:
-        raise OperationFailed(f"{shown} has no {kind} records.") from None
-    except dns.exception.Timeout:
-        raise OperationFailed(f"No answer from {where} within {_seconds(timeout)} s.") from None
-    except dns.resolver.NoNameservers as error:
-        raise OperationFailed(
-            f"The DNS query for {shown} failed: {_server_errors(error, where)}."
-        ) from None
-    except (dns.exception.DNSException, OSError) as error:
-        raise OperationFailed(
-            f"The DNS query for {shown} to {where} failed: {_sentence_part(str(error))}."
-        ) from None
-    elapsed = time.perf_counter() - start
-    if answer.nameserver and answer.port is not None:
-        where = _server_text(answer.nameserver, answer.port)
+        response = dnsask.ask(query, address, port, wait)
+    except dnsask.Unanswered as silence:
+        status = silence.status + ("-tcp" if silence.tcp else "")
+        elapsed = time.perf_counter() - start
+        unanswered = DnsAnswer(qname.to_text(), kind, (), where, elapsed, status, None, ())
+        return unanswered, silence.reason
+    rcode = dns.rcode.to_text(response.rcode())
     records = tuple(
-        DnsRecord(
-            name=rrset.name.to_text(),
-            type=dns.rdatatype.to_text(rrset.rdtype),
-            ttl=rrset.ttl,
-            value=rdata.to_text(),
-        )
-        for rrset in answer.response.answer
+        DnsRecord(rrset.name.to_text(), _type_text(rrset.rdtype), rrset.ttl, rdata.to_text())
+        for rrset in response.answer
         for rdata in rrset
     )
-    return DnsAnswer(qname.to_text(), kind, records, where, elapsed)
+    if rcode != "NOERROR":
+        status = rcode.lower()
+    elif any(record.type == kind for record in records):
+        status = "ok"
+    else:
+        status = "no-data"
+    chain = () if kind == "CNAME" else _cname_chain(response, qname)
+    elapsed = time.perf_counter() - start
+    return DnsAnswer(qname.to_text(), kind, records, where, elapsed, status, rcode, chain), ""
 
 
-def _system_resolver() -> tuple[dns.resolver.Resolver, str]:
-    """The resolver /etc/resolv.conf describes, and its first nameserver as text."""
+def _cname_chain(response: dns.message.Message, qname: dns.name.Name) -> tuple[str, ...]:
+    """The names from qname along the answer's CNAMEs to the last; () when qname is no alias."""
+    import dns.rdatatype
+
+    targets = {
+        rrset.name: rrset[0].target
+        for rrset in response.answer
+        if rrset.rdtype == dns.rdatatype.CNAME and len(rrset)
+    }
+    names = [qname]
+    # At most one step per CNAME: a loop in the answer cannot hold us.
+    while names[-1] in targets and len(names) <= len(targets):
+        names.append(targets[names[-1]])
+    return tuple(name.to_text() for name in names) if len(names) > 1 else ()
+
+
+def _failure_sentence(answer: DnsAnswer, wait: float, reason: str) -> str:
+    """One sentence for an answer that holds no records of its type: what the server said."""
+    shown, where, kind = _shown_name(answer.query), answer.server, answer.type
+    last = _shown_name(answer.chain[-1]) if answer.chain else shown
+    status = answer.status
+    if status == "nxdomain":
+        alias = f", the end of the CNAME chain of {shown}," if answer.chain else ""
+        return f"No such name: {last}{alias} does not exist (NXDOMAIN) according to {where}."
+    if status == "no-data":
+        if answer.chain:
+            return (
+                f"No data: {shown} is an alias of {last}, and the answer of {where} "
+                f"holds no {kind} records for it."
+            )
+        return f"No data: {shown} exists but has no {kind} records, according to {where}."
+    if status == "refused":
+        return (
+            f"The server refused the query (REFUSED): {where} will not answer for {shown}; "
+            "ask a server that serves the name or resolves names for you."
+        )
+    if status == "servfail":
+        return (
+            f"The server failed to find an answer (SERVFAIL): {where} could not resolve "
+            f"{shown}; try again later or ask another server."
+        )
+    if status == "not-listening-tcp":
+        return (
+            f"Nothing is listening on {where} for DNS over TCP (connection refused): "
+            "its answer was too big for UDP."
+        )
+    if status == "not-listening":
+        return f"Nothing is listening on {where} for DNS (connection refused)."
+    if status.startswith("timeout"):
+        over = " over TCP" if status.endswith("-tcp") else ""
+        return f"No answer from {where}{over} within {_seconds(round(wait, 3))} s."
+    if status.startswith("unreachable"):
+        return f"The DNS query for {shown} could not reach {where}: {_sentence_part(reason)}."
+    if status.startswith("bad-reply"):
+        return f"{where} sent something that is not a DNS answer: {_sentence_part(reason)}."
+    meaning = _RCODE_MEANINGS.get(str(answer.rcode), "it gave no records")
+    return f"{where} answered {answer.rcode} to the query for {shown}: {meaning}."
+
+
+def _failure_phrase(answer: DnsAnswer, reason: str) -> str:
+    """What went wrong at one server, short enough to list several in one sentence."""
+    phrases = {
+        "not-listening": "has nothing listening for DNS (connection refused)",
+        "timeout": "did not answer in time",
+        "refused": "refused the query (REFUSED)",
+        "servfail": "failed to find an answer (SERVFAIL)",
+    }
+    status = answer.status.removesuffix("-tcp")
+    if status in phrases:
+        return phrases[status]
+    if answer.rcode is not None:
+        return f"answered {answer.rcode}"
+    return f"could not be asked ({_sentence_part(reason)})"
+
+
+def _system_servers() -> list[tuple[str, int]]:
+    """The nameservers of /etc/resolv.conf, in order, with their port."""
     import dns.exception
     import dns.resolver
 
     try:
         resolver = dns.resolver.Resolver(configure=True)
     except (dns.exception.DNSException, OSError):
-        raise OperationFailed(
-            "This system has no DNS server configured: name one, such as 127.0.0.1:53."
-        ) from None
-    if not resolver.nameservers:
+        resolver = None
+    servers = [] if resolver is None else [str(server) for server in resolver.nameservers]
+    # resolv.conf names plain DNS servers by address; nothing else can be asked here.
+    addresses = [server for server in servers if _ip_literal(server) is not None]
+    if resolver is None or not addresses:
         raise OperationFailed(
             "This system has no DNS server configured: name one, such as 127.0.0.1:53."
         )
-    return resolver, _server_text(str(resolver.nameservers[0]), resolver.port)
+    return [(address, resolver.port) for address in addresses]
 
 
-def _chosen_resolver(server: str, timeout: float) -> tuple[dns.resolver.Resolver, str]:
-    """A resolver asking only the server given as "host[:port]"."""
+def _chosen_server(server: str, timeout: float) -> tuple[str, int]:
+    """The address and port of the server given as "host[:port]"."""
     if not server.strip():
         raise InputError(
             "No DNS server given: write one as 127.0.0.1:53, or leave it out to use the system's."
@@ -318,15 +447,18 @@ def _chosen_resolver(server: str, timeout: float) -> tuple[dns.resolver.Resolver
         )
     literal = _ip_literal(endpoint.host)
     address = str(literal) if literal is not None else resolve(endpoint.host, "ip", timeout).address
-    import dns.resolver
+    return address, endpoint.port
 
-    resolver = dns.resolver.Resolver(configure=False)
-    try:
-        resolver.nameservers = [address]
-    except ValueError:
-        raise InputError(f"{address} cannot be used as a DNS server address.") from None
-    resolver.port = endpoint.port
-    return resolver, _server_text(address, endpoint.port)
+
+def _type_text(rdtype: dns.rdatatype.RdataType) -> str:
+    import dns.rdatatype
+
+    return dns.rdatatype.to_text(rdtype)
+
+
+def _shown_name(text: str) -> str:
+    """A DNS name as it reads in a sentence: no final dot, except the root's."""
+    return text.removesuffix(".") or "."
 
 
 def _query_name(name: str, kind: str) -> dns.name.Name:
@@ -355,30 +487,7 @@ def _query_name(name: str, kind: str) -> dns.name.Name:
         ) from None
 
 
-def _server_errors(error: dns.resolver.NoNameservers, where: str) -> str:
-    """What each server said, from dnspython's trace of (server, tcp, port, error, response)."""
-    said: list[str] = []
-    for trace in error.kwargs.get("errors") or []:
-        server = _traced_server(str(trace[0]), int(trace[2]))
-        problem = trace[3]
-        # A rcode arrives as its name (SERVFAIL, REFUSED); anything else went wrong in transit.
-        if isinstance(problem, str):
-            said.append(f"{server} answered {problem}")
-        else:
-            said.append(f"{server} could not be asked ({_sentence_part(str(problem))})")
-    return "; ".join(_unique(said)) or f"{where} gave no usable answer"
-
-
-def _traced_server(text: str, port: int) -> str:
-    # dnspython names a plain DNS server "Do53:127.0.0.1@5353" in its trace.
-    found = _DO53.fullmatch(text)
-    return _server_text(found["host"], port) if found else text
-
-
 def _server_text(host: str, port: int) -> str:
-    if "/" in host:
-        # A DNS-over-HTTPS URL already says where it goes.
-        return host
     return str(Endpoint(host, port))
 
 
@@ -407,14 +516,33 @@ def _run_blocking(call: Callable[[], _T], *, what: str, not_found: str, timeout:
         error = failure[0]
         if isinstance(error, NetlabError):
             raise error
-        not_there = _NO_SUCH_HOST if isinstance(error, socket.gaierror) else _NO_NAME
-        if isinstance(error, socket.gaierror | socket.herror) and error.errno in not_there:
-            raise OperationFailed(not_found) from error
+        if isinstance(error, socket.gaierror | socket.herror):
+            raise OperationFailed(_resolver_sentence(error, what, not_found)) from error
         if isinstance(error, OSError | UnicodeError):
             reason = (error.strerror if isinstance(error, OSError) else None) or str(error)
             raise OperationFailed(f"Looking up {what} failed: {_sentence_part(reason)}.") from error
         raise error
     return outcome[0]
+
+
+def _resolver_sentence(error: socket.gaierror | socket.herror, what: str, not_found: str) -> str:
+    """What a gaierror (getaddrinfo) or herror (gethostbyaddr) means, in one sentence."""
+    gai = isinstance(error, socket.gaierror)
+    if error.errno in (_NO_SUCH_HOST if gai else _NO_NAME):
+        return not_found
+    if gai and error.errno == _NO_ADDRESS:
+        return f"{_shown(what)} has no address: the name exists, but has no A or AAAA records."
+    # The two kinds number their codes apart: EAI_FAIL may be another's BADFLAGS.
+    which = 0 if gai else 1
+    if error.errno == _TRY_AGAIN[which]:
+        return (
+            f"Looking up {what} failed: the system's DNS servers gave no answer (nothing "
+            "listening, no reply, SERVFAIL or REFUSED); a DNS query to them says which."
+        )
+    if error.errno == _NO_RECOVERY[which]:
+        return f"Looking up {what} failed: the DNS server could not answer it (a lasting failure)."
+    reason = error.strerror or str(error)
+    return f"Looking up {what} failed: {_sentence_part(reason)}."
 
 
 def _ip_literal(text: str) -> _IP | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pytest
 
 from tests.cli.run import netlab
-from tests.core.dns_server import LocalDnsServer
+from tests.cli.schema import check_error, json_lines, one_object
+from tests.core.dns_server import LocalDnsServer, free_udp_port
 
 
 def test_resolve_as_resolveip_does() -> None:
@@ -75,7 +77,77 @@ def test_dns_follows_a_cname_chain_as_json(dns_server: LocalDnsServer) -> None:
 def test_dns_nxdomain_fails_with_status_1(dns_server: LocalDnsServer) -> None:
     result = netlab("dns", "nope.example.test", "--server", dns_server.address)
     assert result.returncode == 1
-    assert "NXDOMAIN" in result.stderr
+    assert result.stdout == ""
+    assert result.stderr == (
+        "netlab dns: No such name: nope.example.test does not exist (NXDOMAIN) "
+        f"according to {dns_server.address}.\n"
+    )
+
+
+def test_dns_shows_the_cname_chain_before_the_records(dns_server: LocalDnsServer) -> None:
+    result = netlab("dns", "alias.example.test", "--server", dns_server.address)
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        ";; CNAME chain: alias.example.test. -> alias2.example.test. -> target.example.test."
+    )
+    assert [line.split()[3:] for line in lines[1:4]] == [
+        ["CNAME", "alias2.example.test."],
+        ["CNAME", "target.example.test."],
+        ["A", "192.0.2.20"],
+    ]
+    assert result.returncode == 0
+
+
+def test_dns_shows_a_chain_that_is_all_the_answer_holds(dns_server: LocalDnsServer) -> None:
+    result = netlab("dns", "outside.example.test", "--server", dns_server.address)
+    assert result.stdout.splitlines() == [
+        ";; CNAME chain: outside.example.test. -> www.elsewhere.test.",
+        "outside.example.test.\t300\tIN\tCNAME\twww.elsewhere.test.",
+    ]
+    assert result.stderr == (
+        "netlab dns: No data: outside.example.test is an alias of www.elsewhere.test, "
+        f"and the answer of {dns_server.address} holds no A records for it.\n"
+    )
+    assert result.returncode == 1
+
+
+def test_dns_json_says_status_and_rcode(dns_server: LocalDnsServer) -> None:
+    answer = one_object(netlab("dns", "www.example.test", "--server", dns_server.address, "--json"))
+    assert (answer["status"], answer["rcode"], answer["chain"]) == ("ok", "NOERROR", [])
+
+
+@pytest.mark.parametrize(
+    ("name", "rdtype", "status", "rcode", "words"),
+    [
+        ("nope.example.test", "A", "nxdomain", "NXDOMAIN", "No such name: nope.example.test"),
+        ("www.example.test", "TXT", "no-data", "NOERROR", "exists but has no TXT records"),
+        ("broken.example.test", "A", "servfail", "SERVFAIL", "(SERVFAIL)"),
+        ("refused.example.test", "A", "refused", "REFUSED", "refused the query (REFUSED)"),
+        ("outside.example.test", "A", "no-data", "NOERROR", "is an alias of www.elsewhere.test"),
+    ],
+)
+def test_dns_json_tells_each_failure_apart(
+    dns_server: LocalDnsServer, name: str, rdtype: str, status: str, rcode: str, words: str
+) -> None:
+    """What the server said, as an answer object, then the error object: both on stdout."""
+    result = netlab("dns", name, rdtype, "--server", dns_server.address, "--json")
+    assert words in check_error(result, "network")
+    said, _ = json_lines(result)
+    assert (said["status"], said["rcode"], said["server"]) == (status, rcode, dns_server.address)
+    chained = [record["type"] for record in said["records"]]
+    assert chained == (["CNAME"] if said["chain"] else [])
+
+
+def test_dns_where_nothing_listens_fails_at_once_in_json() -> None:
+    port = free_udp_port()
+    start = time.perf_counter()
+    result = netlab("dns", "www.example.test", "--server", f"127.0.0.1:{port}", "--json")
+    assert time.perf_counter() - start < 4  # the timeout is 5 s; the refusal comes at once
+    message = check_error(result, "network")
+    assert message == f"Nothing is listening on 127.0.0.1:{port} for DNS (connection refused)."
+    said, _ = json_lines(result)
+    assert (said["status"], said["rcode"], said["records"]) == ("not-listening", None, [])
+    assert said["elapsed_s"] < 1
 
 
 def test_port_as_lookupport_does() -> None:

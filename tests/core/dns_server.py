@@ -2,8 +2,10 @@
 
 It answers UDP and TCP on the same port, follows CNAME chains inside its zone,
 says NXDOMAIN for names it does not know and NOERROR with no records for a known
-name that lacks the type asked. UDP answers over 512 bytes are truncated, so a
-big enough answer makes the client retry over TCP.
+name that lacks the type asked. A chain that leads out of the zone ends there, as
+an authoritative server's does: NOERROR with only the CNAMEs. One name is answered
+SERVFAIL and one REFUSED, as broken and unwilling servers answer. UDP answers over
+512 bytes are truncated, so a big enough answer makes the client retry over TCP.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ www.example.test.        IN AAAA  2001:db8::10
 alias.example.test.      IN CNAME alias2.example.test.
 alias2.example.test.     IN CNAME target.example.test.
 target.example.test.     IN A     192.0.2.20
+outside.example.test.    IN CNAME www.elsewhere.test.
+far.example.test.        IN CNAME outside.example.test.
+dangling.example.test.   IN CNAME gone.example.test.
 text.example.test.       IN TXT   "hello world" "say \\"hi\\""
 big.example.test.        IN TXT   {BIG_TEXT}
 _sip._tcp.example.test.  IN SRV   10 20 5060 sip.example.test.
@@ -42,6 +47,8 @@ _sip._tcp.example.test.  IN SRV   10 20 5060 sip.example.test.
 
 # Queries for this name are answered SERVFAIL, as a broken server would.
 SERVFAIL_NAME = "broken.example.test."
+# Queries for this name are answered REFUSED, as a server that will not serve them would.
+REFUSED_NAME = "refused.example.test."
 MAX_CHAIN = 8
 UDP_LIMIT = 512
 
@@ -63,8 +70,8 @@ class ZoneResolver(BaseResolver):  # type: ignore[misc]
         name = str(request.q.qname).lower()
         with self._lock:
             self.questions.append((name, QTYPE[qtype], handler.protocol))
-        if name == SERVFAIL_NAME:
-            reply.header.rcode = RCODE.SERVFAIL
+        if name in (SERVFAIL_NAME, REFUSED_NAME):
+            reply.header.rcode = RCODE.SERVFAIL if name == SERVFAIL_NAME else RCODE.REFUSED
             return reply
         for _ in range(MAX_CHAIN):
             here = self.records.get(name)
@@ -83,6 +90,9 @@ class ZoneResolver(BaseResolver):  # type: ignore[misc]
                 return reply
             reply.add_answer(cname)
             name = str(cname.rdata.label).lower()
+            if not name.endswith("." + ZONE):
+                # The chain left the zone: only another server knows the rest.
+                return reply
         reply.header.rcode = RCODE.SERVFAIL
         return reply
 
@@ -116,15 +126,22 @@ class _QuietLogger:
 class LocalDnsServer:
     """ZoneResolver served over UDP and TCP on one port: by default a free one on 127.0.0.1.
 
-    A fixed port (53, inside a network namespace of the test's own) and ::1 may be asked for.
+    A fixed port (53, inside a network namespace of the test's own) and ::1 may be asked for;
+    and UDP alone, so that nothing listens for the TCP a truncated answer sends clients to.
     """
 
     def __init__(
-        self, resolver: ZoneResolver | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        resolver: ZoneResolver | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        udp_only: bool = False,
     ) -> None:
         self.resolver = resolver or ZoneResolver()
         self.host = host
         self.port = port
+        self.udp_only = udp_only
         self._servers: list[DNSServer] = []
 
     @property
@@ -133,6 +150,11 @@ class LocalDnsServer:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     def start(self) -> LocalDnsServer:
+        if self.udp_only:
+            self._servers = [self._make(self.port, tcp=False)]
+            self.port = self._servers[0].server.server_address[1]
+            self._servers[0].start_thread()
+            return self
         if self.port:
             self._servers = [self._make(self.port, tcp=False), self._make(self.port, tcp=True)]
             for server in self._servers:
@@ -207,3 +229,12 @@ class SilentServer:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    """A UDP port on host where nothing listens: one the OS picked, let go again."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+    return port

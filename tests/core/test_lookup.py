@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shutil
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +36,7 @@ from netlab.core.hostnames import check_hostname
 from netlab.core.lookup import (
     RECORD_TYPES,
     DnsAnswer,
+    DnsFailed,
     dns_query,
     lookup_cname,
     lookup_host,
@@ -42,7 +45,7 @@ from netlab.core.lookup import (
     resolve,
     reverse,
 )
-from tests.core.dns_server import BIG_TEXT, LocalDnsServer, SilentServer
+from tests.core.dns_server import BIG_TEXT, LocalDnsServer, SilentServer, free_udp_port
 from tests.isolated import run_isolated
 from tests.loopback import has_ipv6_loopback, needs_ipv6
 
@@ -217,6 +220,8 @@ def outcome(call):
         value = eval(call)
     except NetlabError as error:
         found = {"error": type(error).__name__, "message": str(error)}
+        if hasattr(error, "answer"):
+            found["status"] = error.answer.status
     else:
         if dataclasses.is_dataclass(value):
             value = {k: v for k, v in dataclasses.asdict(value).items() if k != "elapsed"}
@@ -239,7 +244,8 @@ def _on_private_machine(
     """What each call (Python, evaluated in turn) gives on a machine of its own.
 
     Each result has "value" (a dataclass as a dict, without elapsed) or "error" and
-    "message"; and "seconds" and "asked", the questions the DNS server got meanwhile.
+    "message" (and "status", for a DnsFailed); and "seconds" and "asked", the
+    questions the DNS server got meanwhile.
     """
     # json.dumps writes the calls as an ASCII-only Python literal, whatever their names.
     code = f"CALLS = {json.dumps(calls)}\nDNS = {dns!r}\n{_CHILD}"
@@ -255,7 +261,7 @@ def _value(result: dict[str, Any]) -> Any:
 
 def _failure(result: dict[str, Any]) -> str:
     """The message of an OperationFailed, once it is known to read as a sentence."""
-    assert result.get("error") == "OperationFailed", result
+    assert result.get("error") in ("OperationFailed", "DnsFailed"), result
     message: str = result["message"]
     _check_message(OperationFailed(message))
     return message
@@ -467,7 +473,10 @@ def _asked_for_real(names: list[str]) -> dict[str, dict[str, Any]]:
     results = _on_private_machine(*calls)
     for call, result in zip(calls, results, strict=True):
         if "value" not in result:
-            assert _failure(result).startswith(("No such host: ", "Looking up ")), call
+            message = _failure(result)
+            assert message.startswith(("No such host: ", "Looking up ")) or (
+                " has no address: " in message
+            ), call
     return dict(zip(calls, results, strict=True))
 
 
@@ -617,35 +626,52 @@ def test_reverse_without_a_name_fails() -> None:
 # --- system errors and timeouts ----------------------------------------------------------------
 
 
+def _no_dns_answer(what: str) -> str:
+    return (
+        f"Looking up {what} failed: the system's DNS servers gave no answer (nothing "
+        "listening, no reply, SERVFAIL or REFUSED); a DNS query to them says which."
+    )
+
+
 def test_system_errors_become_operation_failed() -> None:
-    names = ["nope.example.test", "nope.example.test.", "broken.example.test"]
+    names = [
+        "nope.example.test",
+        "nope.example.test.",
+        "broken.example.test",
+        "refused.example.test",
+        "text.example.test",
+    ]
     calls = [f"{function}({name!r})" for name in names for function in _SYSTEM_CALLS]
     results = iter(_on_private_machine(*calls))
     for _ in _SYSTEM_CALLS:
         assert _failure(next(results)) == "No such host: nope.example.test."
     for _ in _SYSTEM_CALLS:
         assert _failure(next(results)) == "No such host: nope.example.test."
+    # glibc reports SERVFAIL and REFUSED alike, as EAI_AGAIN: it cannot tell them apart.
     for _ in _SYSTEM_CALLS:
-        # The server answers SERVFAIL, which glibc reports as EAI_AGAIN.
+        assert _failure(next(results)) == _no_dns_answer("broken.example.test")
+    for _ in _SYSTEM_CALLS:
+        assert _failure(next(results)) == _no_dns_answer("refused.example.test")
+    # The name exists with a TXT record only: EAI_NODATA, not "no such host".
+    for _ in _SYSTEM_CALLS:
         assert _failure(next(results)) == (
-            "Looking up broken.example.test failed: Temporary failure in name resolution."
+            "text.example.test has no address: the name exists, but has no A or AAAA records."
         )
 
 
-def test_lookups_fail_cleanly_where_no_dns_server_listens() -> None:
+def test_lookups_fail_at_once_where_no_dns_server_listens() -> None:
+    """glibc's UDP socket is connected, so the refusal comes back at once, whatever
+    the timeout resolv.conf gives it."""
     results = _on_private_machine(
         *[f"{function}('www.example.test')" for function in _SYSTEM_CALLS],
         'reverse("192.0.2.1")',
+        resolv_conf="nameserver 127.0.0.1\noptions timeout:5 attempts:2\n",
         dns=None,
     )
     for result in results[:-1]:
-        assert _failure(result) == (
-            "Looking up www.example.test failed: Temporary failure in name resolution."
-        )
-    assert (
-        _failure(results[-1])
-        == "Looking up the name of 192.0.2.1 failed: Host name lookup failure."
-    )
+        assert _failure(result) == _no_dns_answer("www.example.test")
+    assert _failure(results[-1]) == _no_dns_answer("the name of 192.0.2.1")
+    assert all(result["seconds"] < 1 for result in results)
 
 
 def test_a_hanging_system_lookup_times_out() -> None:
@@ -762,31 +788,174 @@ def test_dns_query_server_may_be_a_name(dns_server: LocalDnsServer) -> None:
     assert answer.server == dns_server.address
 
 
+def _dns_failure(server: LocalDnsServer, name: str, rdtype: str = "A") -> DnsFailed:
+    with pytest.raises(DnsFailed) as caught:
+        dns_query(name, rdtype, server=server.address, timeout=2)
+    _check_message(caught.value)
+    assert caught.value.answer.server == server.address
+    return caught.value
+
+
 def test_dns_query_nxdomain(dns_server: LocalDnsServer) -> None:
-    with pytest.raises(OperationFailed) as caught:
-        dns_query("nope.example.test", server=dns_server.address, timeout=2)
-    assert str(caught.value) == (
-        f"nope.example.test does not exist (NXDOMAIN) according to {dns_server.address}."
+    failed = _dns_failure(dns_server, "nope.example.test")
+    assert str(failed) == (
+        f"No such name: nope.example.test does not exist (NXDOMAIN) according to "
+        f"{dns_server.address}."
+    )
+    answer = failed.answer
+    assert (answer.status, answer.rcode, answer.chain, answer.records) == (
+        "nxdomain",
+        "NXDOMAIN",
+        (),
+        (),
     )
 
 
-def test_dns_query_no_answer(dns_server: LocalDnsServer) -> None:
-    with pytest.raises(OperationFailed) as caught:
-        dns_query("www.example.test", "MX", server=dns_server.address, timeout=2)
-    assert str(caught.value) == "www.example.test has no MX records."
+def test_dns_query_no_data(dns_server: LocalDnsServer) -> None:
+    failed = _dns_failure(dns_server, "www.example.test", "TXT")
+    assert str(failed) == (
+        f"No data: www.example.test exists but has no TXT records, according to "
+        f"{dns_server.address}."
+    )
+    assert (failed.answer.status, failed.answer.rcode) == ("no-data", "NOERROR")
 
 
 def test_dns_query_servfail(dns_server: LocalDnsServer) -> None:
-    with pytest.raises(OperationFailed) as caught:
-        dns_query("broken.example.test", server=dns_server.address, timeout=2)
-    assert str(caught.value) == (
-        f"The DNS query for broken.example.test failed: {dns_server.address} answered SERVFAIL."
+    failed = _dns_failure(dns_server, "broken.example.test")
+    assert str(failed) == (
+        f"The server failed to find an answer (SERVFAIL): {dns_server.address} could not "
+        "resolve broken.example.test; try again later or ask another server."
     )
+    assert (failed.answer.status, failed.answer.rcode) == ("servfail", "SERVFAIL")
+
+
+def test_dns_query_refused(dns_server: LocalDnsServer) -> None:
+    failed = _dns_failure(dns_server, "refused.example.test", "MX")
+    assert str(failed) == (
+        f"The server refused the query (REFUSED): {dns_server.address} will not answer for "
+        "refused.example.test; ask a server that serves the name or resolves names for you."
+    )
+    assert (failed.answer.status, failed.answer.rcode) == ("refused", "REFUSED")
 
 
 def test_dns_query_root_is_a_name(dns_server: LocalDnsServer) -> None:
-    with pytest.raises(OperationFailed, match=r"^\. does not exist \(NXDOMAIN\)"):
+    with pytest.raises(OperationFailed, match=r"^No such name: \. does not exist \(NXDOMAIN\)"):
         dns_query(".", "NS", server=dns_server.address, timeout=2)
+
+
+def test_dns_query_gives_the_chain_with_the_records(dns_server: LocalDnsServer) -> None:
+    answer = dns_query("alias.example.test", "A", server=dns_server.address, timeout=2)
+    assert (answer.status, answer.rcode) == ("ok", "NOERROR")
+    assert answer.chain == ("alias.example.test.", "alias2.example.test.", "target.example.test.")
+    # Asked for the CNAME itself, the record is the answer, not a chain to follow.
+    assert dns_query("alias.example.test", "CNAME", server=dns_server.address).chain == ()
+    assert dns_query("www.example.test", "A", server=dns_server.address).chain == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "chain"),
+    [
+        ("outside.example.test", ["outside", "www.elsewhere.test"]),
+        ("far.example.test", ["far", "outside", "www.elsewhere.test"]),
+    ],
+)
+def test_an_answer_of_cnames_only_is_no_data_with_the_chain(
+    dns_server: LocalDnsServer, name: str, chain: list[str]
+) -> None:
+    """The chain leaves the server's zone: it answers NOERROR with the CNAMEs alone."""
+    failed = _dns_failure(dns_server, name)
+    names = tuple(f"{step}.example.test." if "." not in step else f"{step}." for step in chain)
+    assert failed.answer.chain == names
+    assert failed.answer.status == "no-data"
+    assert [record.type for record in failed.answer.records] == ["CNAME"] * (len(chain) - 1)
+    assert str(failed) == (
+        f"No data: {name} is an alias of www.elsewhere.test, and the answer of "
+        f"{dns_server.address} holds no A records for it."
+    )
+
+
+def test_no_data_at_the_end_of_a_chain_keeps_the_chain(dns_server: LocalDnsServer) -> None:
+    failed = _dns_failure(dns_server, "alias.example.test", "MX")
+    assert failed.answer.chain[-1] == "target.example.test."
+    assert str(failed).startswith("No data: alias.example.test is an alias of target.example.test,")
+
+
+def test_a_chain_to_a_missing_name_is_nxdomain_for_that_name(dns_server: LocalDnsServer) -> None:
+    failed = _dns_failure(dns_server, "dangling.example.test")
+    assert failed.answer.chain == ("dangling.example.test.", "gone.example.test.")
+    assert str(failed) == (
+        "No such name: gone.example.test, the end of the CNAME chain of dangling.example.test, "
+        f"does not exist (NXDOMAIN) according to {dns_server.address}."
+    )
+
+
+def test_dns_query_where_nothing_listens_fails_at_once(no_system_lookups: None) -> None:
+    """The kernel answers a closed UDP port with ICMP port unreachable, which a
+    connected socket hears as ECONNREFUSED: no need to wait out the timeout."""
+    port = free_udp_port()
+    start = time.perf_counter()
+    with pytest.raises(DnsFailed) as caught:
+        dns_query("www.example.test", server=f"127.0.0.1:{port}", timeout=5)
+    assert time.perf_counter() - start < 1
+    assert str(caught.value) == (
+        f"Nothing is listening on 127.0.0.1:{port} for DNS (connection refused)."
+    )
+    assert (caught.value.answer.status, caught.value.answer.rcode) == ("not-listening", None)
+
+
+@needs_ipv6
+def test_dns_query_where_nothing_listens_on_ipv6_fails_at_once(no_system_lookups: None) -> None:
+    port = free_udp_port("::1")
+    start = time.perf_counter()
+    with pytest.raises(DnsFailed, match=r"^Nothing is listening on \[::1\]:\d+ for DNS"):
+        dns_query("www.example.test", server=f"[::1]:{port}", timeout=5)
+    assert time.perf_counter() - start < 1
+
+
+def test_a_truncated_answer_where_nothing_listens_on_tcp(no_system_lookups: None) -> None:
+    with LocalDnsServer(udp_only=True) as udp_only:
+        start = time.perf_counter()
+        with pytest.raises(DnsFailed) as caught:
+            dns_query("big.example.test", "TXT", server=udp_only.address, timeout=5)
+        assert time.perf_counter() - start < 1
+        assert ("big.example.test.", "TXT", "udp") in udp_only.resolver.questions
+    assert str(caught.value) == (
+        f"Nothing is listening on {udp_only.address} for DNS over TCP (connection refused): "
+        "its answer was too big for UDP."
+    )
+    assert caught.value.answer.status == "not-listening-tcp"
+
+
+def test_dig_also_hears_the_refusal(no_system_lookups: None) -> None:
+    """What dig says of the same port, where it is installed: the same refusal, as fast."""
+    if shutil.which("dig") is None:
+        pytest.skip("dig is not installed")
+    port = free_udp_port()
+    start = time.perf_counter()
+    dig = subprocess.run(
+        ["dig", "@127.0.0.1", "-p", str(port), "+tries=1", "+time=5", "www.example.test"],
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+    assert time.perf_counter() - start < 2
+    assert "connection refused" in (dig.stdout + dig.stderr).lower()
+
+
+def test_a_lost_query_is_sent_again(no_system_lookups: None) -> None:
+    with SilentServer() as silent:
+        with pytest.raises(DnsFailed, match=r"within 1\.4 s"):
+            dns_query("www.example.test", server=f"127.0.0.1:{silent.port}", timeout=1.4)
+        silent.socket.setblocking(False)
+        queries = []
+        for _ in range(10):  # bounded: two are expected
+            try:
+                queries.append(silent.socket.recv(512))
+            except BlockingIOError:
+                break
+    assert len(queries) == 2
+    assert queries[0] == queries[1]  # the same question, the same id
 
 
 def test_dns_query_times_out(dns_server: LocalDnsServer) -> None:
@@ -860,13 +1029,61 @@ def test_dns_query_without_a_server_uses_the_systems_first_nameserver() -> None:
         "type": "A",
         "records": [{"name": "www.example.test.", "type": "A", "ttl": 300, "value": "192.0.2.10"}],
         "server": "127.0.0.1:53",
+        "status": "ok",
+        "rcode": "NOERROR",
+        "chain": [],
     }
     assert _failure(missing) == (
-        "nope.example.test does not exist (NXDOMAIN) according to 127.0.0.1:53."
+        "No such name: nope.example.test does not exist (NXDOMAIN) according to 127.0.0.1:53."
     )
     # The search list of resolv.conf is not applied: www is asked as it is.
-    assert _failure(short) == "www does not exist (NXDOMAIN) according to 127.0.0.1:53."
+    assert _failure(short) == (
+        "No such name: www does not exist (NXDOMAIN) according to 127.0.0.1:53."
+    )
     assert short["asked"] == [["www.", "A"]]
+
+
+def test_the_systems_nameservers_are_asked_in_turn_and_a_closed_one_costs_nothing() -> None:
+    """resolv.conf's servers are asked in order, as glibc asks them: a server where
+    nothing listens, or one that refuses, sends the query on to the next at once;
+    NXDOMAIN is the name's owner speaking, and is not asked again."""
+    closed_first = "nameserver 127.0.0.2\nnameserver 127.0.0.1\noptions timeout:5\n"
+    found, missing, refused = _on_private_machine(
+        'dns_query("www.example.test", timeout=5)',
+        'dns_query("nope.example.test", timeout=5)',
+        'dns_query("refused.example.test", timeout=5)',
+        resolv_conf=closed_first,
+    )
+    assert _value(found)["server"] == "127.0.0.1:53"
+    assert found["seconds"] < 1
+    assert _failure(missing).startswith("No such name: nope.example.test")
+    assert missing["asked"] == [["nope.example.test.", "A"]]
+    assert _failure(refused) == (
+        "No DNS server of this system answered: 127.0.0.2:53 has nothing listening for DNS "
+        "(connection refused); 127.0.0.1:53 refused the query (REFUSED)."
+    )
+    assert refused["status"] == "not-listening"  # the first server's, as "server" says
+
+
+def test_dns_query_without_a_server_fails_at_once_where_nothing_listens() -> None:
+    (one,) = _on_private_machine(
+        'dns_query("www.example.test", timeout=5)',
+        resolv_conf="nameserver 127.0.0.1\noptions timeout:5 attempts:2\n",
+        dns=None,
+    )
+    assert _failure(one) == "Nothing is listening on 127.0.0.1:53 for DNS (connection refused)."
+    assert one["status"] == "not-listening"
+    assert one["seconds"] < 1
+    (both,) = _on_private_machine(
+        'dns_query("www.example.test", timeout=5)',
+        resolv_conf="nameserver 127.0.0.2\nnameserver 127.0.0.3\n",
+        dns=None,
+    )
+    assert _failure(both) == (
+        "No DNS server of this system answered: 127.0.0.2:53 has nothing listening for DNS "
+        "(connection refused); 127.0.0.3:53 has nothing listening for DNS (connection refused)."
+    )
+    assert both["seconds"] < 1
 
 
 @pytest.mark.parametrize("resolv_conf", ["", "# No nameserver line.\nsearch example.test\n"])

@@ -7,6 +7,8 @@ fixture on 127.0.0.1.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from rich.text import Text
 from textual.pilot import Pilot
@@ -15,7 +17,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Static
 from netlab.core import ping
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.lookup import LookupPane, Query, format_elapsed
-from tests.core.dns_server import LocalDnsServer
+from tests.core.dns_server import LocalDnsServer, free_udp_port
 
 SIZE = (100, 40)
 
@@ -152,6 +154,63 @@ async def test_dns_cname_chain_shows_every_record(dns_server: LocalDnsServer) ->
         await _look_up(pilot, "dns", "alias.example.test", rdtype="A", server=dns_server.address)
         assert [row[2] for row in _rows(app)] == ["CNAME", "CNAME", "A"]
         assert _rows(app)[-1][3] == "192.0.2.20"
+        assert "via alias2.example.test. → target.example.test." in _status_text(app)
+
+
+async def test_a_chain_that_is_all_the_answer_is_shown_with_the_error(
+    dns_server: LocalDnsServer,
+) -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await _show_pane(pilot)
+        await _look_up(pilot, "dns", "far.example.test", rdtype="A", server=dns_server.address)
+        assert [row[2:] for row in _rows(app)] == [
+            ["CNAME", "outside.example.test."],
+            ["CNAME", "www.elsewhere.test."],
+        ]
+        status = _status(app)
+        assert status.has_class("error")
+        assert _status_text(app) == (
+            "No data: far.example.test is an alias of www.elsewhere.test, and the answer of "
+            f"{dns_server.address} holds no A records for it."
+        )
+        # Leaving the form and coming back shows the same failure, still as one.
+        await pilot.press("x")
+        assert not status.has_class("error")
+        await pilot.press("backspace")
+        assert status.has_class("error")
+        assert _status_text(app).startswith("No data: far.example.test")
+
+
+@pytest.mark.parametrize(
+    ("name", "rdtype", "words"),
+    [
+        ("refused.example.test", "A", "The server refused the query (REFUSED)"),
+        ("broken.example.test", "A", "(SERVFAIL)"),
+        ("www.example.test", "TXT", "No data: www.example.test exists but has no TXT records"),
+    ],
+)
+async def test_dns_failures_are_told_apart(
+    dns_server: LocalDnsServer, name: str, rdtype: str, words: str
+) -> None:
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await _show_pane(pilot)
+        await _look_up(pilot, "dns", name, rdtype=rdtype, server=dns_server.address)
+        _assert_one_line_error(app, words)
+
+
+async def test_a_dns_server_where_nothing_listens_fails_at_once() -> None:
+    port = free_udp_port()
+    app = NetlabApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await _show_pane(pilot)
+        start = time.perf_counter()
+        await _look_up(pilot, "dns", "www.example.test", server=f"127.0.0.1:{port}")
+        assert time.perf_counter() - start < 3  # the pane's timeout is 5 s
+        _assert_one_line_error(
+            app, f"Nothing is listening on 127.0.0.1:{port} for DNS (connection refused)."
+        )
 
 
 async def test_nxdomain_is_one_line_and_the_app_goes_on(dns_server: LocalDnsServer) -> None:

@@ -139,6 +139,8 @@ class Outcome:
     columns: tuple[str, ...]
     rows: list[Row] = field(default_factory=list)
     status: Text = field(default_factory=Text)
+    failed: bool = False
+    """The lookup failed, and the rows are what it found on the way (a CNAME chain)."""
 
 
 def format_elapsed(seconds: float) -> str:
@@ -249,19 +251,14 @@ def run_query(
             ),
         )
     if kind == "dns":
-        answer = lookup.dns_query(text, query.rdtype, query.server.strip() or None)
-        return Outcome(
-            ("Name", "TTL", "Type", "Value"),
-            [
-                (_t(record.name), _t(record.ttl), _t(record.type), _t(record.value))
-                for record in answer.records
-            ],
-            _status(
-                f"{plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
-                f"answered by {answer.server}",
-                format_elapsed(answer.elapsed),
-            ),
-        )
+        try:
+            answer = lookup.dns_query(text, query.rdtype, query.server.strip() or None)
+        except lookup.DnsFailed as failed:
+            if not failed.answer.records:
+                raise
+            # Only a CNAME chain came back: show it, with the sentence saying what is missing.
+            return _dns_outcome(failed.answer, Text(safe_text(str(failed))))
+        return _dns_outcome(answer)
     if kind == "port":
         network, name = _split_network(text, query.network)
         service = lookup.lookup_port(network, name)
@@ -276,6 +273,28 @@ def run_query(
     if kind == "tcp":
         return _tcp(query, progress, cancelled)
     raise InputError(f"Unknown lookup {kind!r}: choose one from the list.")
+
+
+def _dns_outcome(answer: lookup.DnsAnswer, failure: Text | None = None) -> Outcome:
+    """The records of a DNS answer, CNAME chain first; failure, when given, is the status."""
+    rows: list[Row] = [
+        (_t(record.name), _t(record.ttl), _t(record.type), _t(record.value))
+        for record in answer.records
+    ]
+    columns = ("Name", "TTL", "Type", "Value")
+    if failure is not None:
+        return Outcome(columns, rows, failure, failed=True)
+    chain = f"via {' → '.join(answer.chain[1:])}" if answer.chain else ""
+    return Outcome(
+        columns,
+        rows,
+        _status(
+            f"{plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
+            chain,
+            f"answered by {answer.server}",
+            format_elapsed(answer.elapsed),
+        ),
+    )
 
 
 def _service_rows(service: Service, headline: str) -> tuple[tuple[str, ...], list[Row], Text]:
@@ -387,7 +406,9 @@ line above it how long it took (and, for DNS, which server answered).
 - **Canonical name**: the canonical name with its aliases and addresses (`LookupCNAME`).
 - **Reverse**: the names registered for an IP address.
 - **DNS record**: A, AAAA, CNAME, MX, NS, TXT, SOA, PTR or SRV records, asked of the
-  server given as *host[:port]*, or of the system's when that field is empty.
+  server given as *host[:port]*, or of the system's when that field is empty. A CNAME
+  chain comes first, even when it is all the answer holds; a failure says which it
+  was: nothing listening, REFUSED, SERVFAIL, no such name (NXDOMAIN) or no data.
 - **Service → port**: `telnet` → 23, as `LookupPort.go`; `tcp telnet` works too.
 - **Port → service**: 53 → `domain`, for tcp or udp.
 - **Ping**: ICMP echo showing the bytes sent and received as `Ping.go` prints them
@@ -441,6 +462,7 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
         self._shown: Query | None = None
         """The lookup whose results the table shows, if any."""
         self._shown_status = Text()
+        self._shown_failed = False
         self._history: list[Query] = []
 
     def compose(self) -> ComposeResult:
@@ -573,7 +595,7 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
                 )
             )
         else:
-            status.set_classes("done")
+            status.set_classes("error" if self._shown_failed else "done")
             status.update(self._shown_status)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -684,8 +706,9 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
         table.add_rows(outcome.rows)
         self._shown = query
         self._shown_status = outcome.status
+        self._shown_failed = outcome.failed
         status = self.query_one("#lookup-status", Static)
-        status.set_classes("done")
+        status.set_classes("error" if outcome.failed else "done")
         status.update(outcome.status)
 
     # -- history ------------------------------------------------------------------------------
