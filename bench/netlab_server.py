@@ -51,7 +51,17 @@ def main() -> int:
     if args.udp:
         server: TcpServer | UdpServer = UdpServer("echo", model=args.model, bus=bus, rate=1e12)
     else:
-        server = TcpServer("echo", model=args.model, bus=bus, idle_timeout=None, max_conns=20000)
+        # The load generator opens every connection from 127.0.0.1, at once: no per-source
+        # limits, as the loose UDP rate above.
+        server = TcpServer(
+            "echo",
+            model=args.model,
+            bus=bus,
+            idle_timeout=None,
+            max_conns=20000,
+            per_source=None,
+            cps=None,
+        )
     host, port = server.start()
     print(f"{'udp' if args.udp else 'tcp'} {host}:{port}", flush=True)
 

@@ -211,6 +211,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--idle-timeout", type=_positive_float, metavar="S")
     sub.add_argument("--max-conns", type=_count, default=100, metavar="N")
+    # Defaults are the servers' own (None here): their numbers are in the help by hand,
+    # so that `netlab` starts without importing the servers; a test keeps them in step.
+    sub.add_argument(
+        "--write-timeout",
+        type=_positive_float,
+        metavar="S",
+        help="drop a client when a write makes no progress this long (default 10)",
+    )
+    sub.add_argument(
+        "--per-source",
+        type=_count,
+        metavar="N",
+        help="connections at once from one address (default 50)",
+    )
+    sub.add_argument(
+        "--cps",
+        type=_count,
+        metavar="N",
+        help="new connections a second from one address (default 200)",
+    )
+    sub.add_argument(
+        "--allow",
+        action="append",
+        metavar="ADDRS",
+        help="serve only these addresses or networks, e.g. 127.0.0.0/8,::1 (repeatable)",
+    )
+    sub.add_argument(
+        "--deny",
+        action="append",
+        metavar="ADDRS",
+        help="refuse these addresses or networks, even if allowed (repeatable)",
+    )
     sub.add_argument(
         "--log-rate",
         type=_count,

@@ -356,15 +356,39 @@ def _closed_json(session: Any, closed: Any, why: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run lab servers until Ctrl-C, printing each connection and message as it happens."""
+    """Run lab servers until Ctrl-C or SIGTERM, printing each connection and message as it
+    happens, and at the end how each connection and server stopped."""
+    import signal
+    import threading
+
     from netlab.core.lab import Lab
     from netlab.core.servers import parse_spec
+    from netlab.core.servers.admission import parse_networks
 
     specs = [parse_spec(text) for text in args.specs]
+    # Read before any server starts: a bad list is one line, with nothing half-started.
+    allow = parse_networks(args.allow, "allow list") if args.allow is not None else None
+    deny = parse_networks(args.deny, "deny list") if args.deny is not None else None
     lab = Lab()
     bus = lab.bus
     addresses: dict[str, str] = {}
     """Where each server listens, by its name: the "local" of its events."""
+
+    def show(events: list[Any]) -> None:
+        for event in events:
+            if args.json:
+                emit_json(event_json(event, addresses.get(event.source)))
+            else:
+                print(format_event(event))
+        sys.stdout.flush()
+
+    def terminated(signum: int, frame: object) -> None:
+        # What kill, systemd and containers send stops the servers as Ctrl-C does.
+        raise KeyboardInterrupt
+
+    # Signal handlers can only be set from the main thread (a test may call us elsewhere).
+    on_term = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminated) if on_term else None
     try:
         for spec in specs:
             options: dict[str, Any] = {
@@ -376,6 +400,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 options["max_conns"] = args.max_conns
                 if args.idle_timeout is not None:
                     options["idle_timeout"] = args.idle_timeout
+                # Unset, each is the server's own default.
+                for option, value in (
+                    ("write_timeout", args.write_timeout),
+                    ("per_source", args.per_source),
+                    ("cps", args.cps),
+                    ("allow", allow),
+                    ("deny", deny),
+                ):
+                    if value is not None:
+                        options[option] = value
             server = lab.start_server(spec, **options)
             where = address_text(server.address)
             addresses[server.name] = where
@@ -387,15 +421,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             )
         while True:
             bus.wait(0.5)
-            for event in bus.drain():
-                if args.json:
-                    emit_json(event_json(event, addresses.get(event.source)))
-                else:
-                    print(format_event(event))
-            sys.stdout.flush()
+            show(bus.drain())
     except KeyboardInterrupt:
         return EXIT_OK
     finally:
+        if on_term:
+            # A second SIGTERM must not cut the close short and leave a port held.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         lab.close()
+        show(bus.drain())  # each connection's close and each server's "stopped" line
+        if on_term:
+            # None: a handler not set from Python, which cannot be put back; the default.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
         if bus.dropped:
             print(f"netlab serve: {bus.dropped} log events were dropped.", file=sys.stderr)

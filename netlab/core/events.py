@@ -38,6 +38,9 @@ class CloseReason(enum.StrEnum):
     RESET = "reset by peer"
     TOO_BIG = "message too big"
     STOPPING = "server stopping"
+    NOT_READING = "peer not reading"
+    """A server's write made no progress for its write timeout, or (chat) too much
+    waited for the peer: it stopped reading what we send."""
 
 
 MAX_EVENT_DATA = 4096

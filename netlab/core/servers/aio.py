@@ -4,7 +4,8 @@ TCP uses asyncio's transport/protocol callbacks rather than streams: each chunk
 read goes through the framing Splitter to the same sans-IO protocol the threaded
 model drives, and the reply is written to the transport. Flow control keeps memory
 bounded: when a client stops reading and the transport's buffer passes its high-water
-mark, we stop reading from that client until the buffer drains.
+mark, we stop reading from that client until the buffer drains; if nothing of it goes
+for the server's write timeout, the client is dropped as not reading.
 
 Everything here runs on the loop's thread, so counters are plain increments and
 the only lock a message meets is the bus's.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import struct
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -30,7 +32,8 @@ if TYPE_CHECKING:
     from netlab.core.servers.tcp import TcpServer
     from netlab.core.servers.udp import UdpServer
 
-SLOW_READER = f"{CloseReason.BY_US}: too slow reading"
+ABORT = struct.pack("ii", 1, 0)
+"""SO_LINGER on, 0 s: the close resets the connection and frees what is unsent at once."""
 MAX_UDP_BUFFER = 1024 * 1024
 """Bytes of answers waiting in an async UDP server's transport before more are dropped."""
 
@@ -39,9 +42,12 @@ class AsyncTcpConnection(asyncio.Protocol):
     """One TCP connection on the loop; also its Member of the server's room."""
 
     __slots__ = (
+        "admitted",
         "bytes_in",
         "bytes_out",
         "closed",
+        "flushed",
+        "host",
         "last_active",
         "listener",
         "peer",
@@ -53,6 +59,7 @@ class AsyncTcpConnection(asyncio.Protocol):
         "started",
         "timer",
         "transport",
+        "write_timer",
     )
 
     def __init__(self, server: TcpServer, listener: AsyncTcpListener) -> None:
@@ -62,14 +69,21 @@ class AsyncTcpConnection(asyncio.Protocol):
         self.session: ServerProtocol | None = None
         self.splitter: Splitter | None = None
         self.peer = "?"
+        self.host = ""
+        """The peer's address as accepted: what the server's admission counted."""
         self.reason: str | None = None
         self.refused = False
+        self.admitted = False
         self.closed = False
         self.bytes_in = 0
         self.bytes_out = 0
         self.started = time.monotonic()
         self.last_active = self.started
         self.timer: asyncio.TimerHandle | None = None
+        self.write_timer: asyncio.TimerHandle | None = None
+        """Running while writing is paused: the write timeout."""
+        self.flushed = 0
+        """Bytes the transport had passed to the kernel when the write timer last looked."""
 
     # -- asyncio's callbacks ----------------------------------------------------------
 
@@ -79,14 +93,15 @@ class AsyncTcpConnection(asyncio.Protocol):
         server = self.server
         address = transport.get_extra_info("peername")
         self.peer = address_text(address) if address else "?"
+        self.host = str(address[0]) if address else ""
         if server._stopping.is_set() or server.open_connections >= server.max_conns:
-            self.refused = True
-            transport.close()
-            server.refused += 1
-            server._emit(
-                Kind.REFUSED, self.peer, f"already {plural(server.max_conns, 'connection')} open"
-            )
+            self._refuse(f"already {plural(server.max_conns, 'connection')} open")
             return
+        refusal = server.admission.admit(self.host)
+        if refusal is not None:
+            self._refuse(refusal)
+            return
+        self.admitted = True
         self.listener.conns.add(self)
         server.open_connections += 1
         server.total_connections += 1
@@ -163,11 +178,20 @@ class AsyncTcpConnection(asyncio.Protocol):
         return None  # the transport closes once what is queued has been sent
 
     def pause_writing(self) -> None:
-        # The client is not reading what we send: stop reading what it sends.
-        if self.transport is not None:
-            self.transport.pause_reading()
+        # The client is not reading what we send: stop reading what it sends, and give
+        # it the write timeout to take some of what waits.
+        if self.transport is None:
+            return
+        self.transport.pause_reading()
+        timeout = self.server.write_timeout
+        if timeout is not None and self.write_timer is None and not self.closed:
+            self.flushed = self._flushed()
+            self.write_timer = asyncio.get_running_loop().call_later(timeout, self._check_writing)
 
     def resume_writing(self) -> None:
+        if self.write_timer is not None:
+            self.write_timer.cancel()
+            self.write_timer = None
         if self.transport is not None and not self.closed:
             self.last_active = time.monotonic()
             self.transport.resume_reading()
@@ -179,6 +203,11 @@ class AsyncTcpConnection(asyncio.Protocol):
         server = self.server
         if self.timer is not None:
             self.timer.cancel()
+        if self.write_timer is not None:
+            self.write_timer.cancel()
+            self.write_timer = None
+        if self.admitted:
+            server.admission.release(self.host)
         if self.session is not None:
             try:
                 self.session.on_close()
@@ -213,8 +242,7 @@ class AsyncTcpConnection(asyncio.Protocol):
         if self.closed or transport is None or transport.is_closing():
             return
         if transport.get_write_buffer_size() + len(data) > self.server.max_outbox:
-            self.server.dropped_slow += 1
-            self.finish(SLOW_READER, abort=True)
+            self._not_reading()
             return
         self._write(data)
 
@@ -231,6 +259,45 @@ class AsyncTcpConnection(asyncio.Protocol):
             self.transport.abort()
         else:
             self.transport.close()
+
+    def _refuse(self, why: str) -> None:
+        assert self.transport is not None
+        self.refused = True
+        self.transport.close()
+        self.server.refused += 1
+        self.server._emit(Kind.REFUSED, self.peer, why)
+
+    def _flushed(self) -> int:
+        """Bytes written so far that the transport has handed to the kernel."""
+        assert self.transport is not None
+        return self.bytes_out - self.transport.get_write_buffer_size()
+
+    def _check_writing(self) -> None:
+        """The write timeout ran out while paused: progress renews it, none drops the peer."""
+        self.write_timer = None
+        if self.closed or self.transport is None:
+            return
+        flushed = self._flushed()
+        if flushed > self.flushed:
+            # Slow but reading: it took some since we looked.
+            self.flushed = flushed
+            timeout = self.server.write_timeout
+            assert timeout is not None
+            self.write_timer = asyncio.get_running_loop().call_later(timeout, self._check_writing)
+            return
+        self._not_reading()
+
+    def _not_reading(self) -> None:
+        if self.closed or self.transport is None:
+            return
+        self.server.dropped_slow += 1
+        # A peer that reads nothing would leave our unsent bytes in the kernel for
+        # minutes after a plain close: reset it instead.
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError, AttributeError):  # uvloop's may not have it
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, ABORT)
+        self.finish(CloseReason.NOT_READING, abort=True)
 
     def _write(self, data: bytes) -> None:
         assert self.transport is not None

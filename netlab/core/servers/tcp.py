@@ -5,6 +5,12 @@ Every blocking call is bounded: the listener polls the stop flag, and stop()
 shuts down each connection's socket, which wakes a recv or sendall blocked on
 it, so stop() returns promptly however many idle clients are attached.
 
+Every send is bounded too: a write that makes no progress for `write_timeout`
+(Go's SetWriteDeadline, renewed by each byte that goes) ends its connection as
+"peer not reading", so a client that never reads cannot hold a thread, or the
+iterative server's only client slot, for good. Who may connect at all, and how often,
+is admission.py's rule, shared with the async model.
+
 Connections of a room protocol (chat) also get bytes from other connections'
 threads: those go through a bounded outbox and a writer thread of their own, so a
 client that stops reading is dropped rather than stalling the sender.
@@ -14,7 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
+import select
 import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -28,6 +37,7 @@ from netlab.core.framing import Framing, MessageTooBig, Splitter
 from netlab.core.plural import plural
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio
+from netlab.core.servers.admission import CPS, PER_SOURCE, Admission, Networks
 from netlab.core.servers.base import POLL, Model, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
 from netlab.core.servers.room import Room
@@ -39,11 +49,74 @@ STOP_WAIT = 0.8
 """How long stop() waits in all for threads, keeping it under a second."""
 MAX_OUTBOX = 256 * 1024
 """Bytes from other connections (chat) queued for one client before it is dropped as slow."""
-SLOW_READER = f"{CloseReason.BY_US}: too slow reading"
+WRITE_TIMEOUT = 10.0
+"""Seconds a send may make no progress before its peer is taken as not reading.
+
+Only a peer that has stopped reading and has been sent more than the kernel buffers
+hold between us (hundreds of kilobytes at least) ever waits at all, so a person's
+client, even one paused a moment, never meets it; a reading client however slow
+renews it with every byte. Ten seconds frees a wedged slot well before the idle
+timeout would (the seeds' is 2 minutes) and matches what people expect of a stuck
+write elsewhere (Go servers commonly set a 10 s write deadline)."""
 DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 """A send flag that never blocks; where there is none (Windows) the writer thread sends."""
 FLUSH_WAIT = 0.2
 """How long a closing connection's writer gets to send what is queued."""
+ABORT = struct.pack("ii", 1, 0)
+"""SO_LINGER on, 0 s: close() resets the connection and frees what is unsent at once."""
+
+
+class PeerNotReading(Exception):
+    """A send made no progress for the write timeout."""
+
+
+def send_bounded(sock: socket.socket, data: bytes, limit: float | None) -> None:
+    """sendall, except that `limit` seconds in which no byte goes raises PeerNotReading.
+
+    Each byte that goes renews the limit: a slow client that reads is served however
+    long the whole takes. None is no limit (sendall). Where a blocking socket cannot
+    send without waiting (no MSG_DONTWAIT: Windows) it is sendall too.
+    """
+    blocking = sock.gettimeout() is None
+    if limit is None or (blocking and not DONTWAIT):
+        sock.sendall(data)
+        return
+    view = memoryview(data)
+    total = len(view)
+    sent = 0
+    # A DONTWAIT send never waits: try first, and wait only when there is no room. With
+    # a timeout Python waits for room itself, as long as that timeout (the idle one):
+    # look for room first, so its wait always ends at once.
+    flags = DONTWAIT if blocking else 0
+    ready = blocking
+    progress_at = time.monotonic()
+    while True:
+        if ready:
+            try:
+                went = sock.send(view[sent:], flags)
+            except (BlockingIOError, InterruptedError):
+                went = 0
+            if went:
+                sent += went
+                if sent >= total:
+                    return
+                progress_at = time.monotonic()
+        left = progress_at + limit - time.monotonic()
+        if left <= 0:
+            raise PeerNotReading
+        ready = _wait_writable(sock, left)
+
+
+def _wait_writable(sock: socket.socket, timeout: float) -> bool:
+    """Whether `sock` has room to send (or an error to report) within `timeout` seconds."""
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLOUT)
+            return bool(poller.poll(math.ceil(timeout * 1000)))
+        return bool(select.select([], [sock], [], timeout)[1])
+    except (ValueError, OSError):
+        return True  # closed under us: the send says so
 
 
 class _Connection:
@@ -54,9 +127,11 @@ class _Connection:
     `max_outbox` bytes wait.
     """
 
-    def __init__(self, sock: socket.socket, peer: str, server: TcpServer) -> None:
+    def __init__(self, sock: socket.socket, peer: str, host: str, server: TcpServer) -> None:
         self.sock = sock
         self.peer = peer
+        self.host = host
+        """The peer's address as accepted: what the server's admission counted."""
         self.server = server
         self.lock = threading.Lock()
         self.closed = False
@@ -92,7 +167,7 @@ class _Connection:
                     self.writer = self.server._start_thread(self._write_loop, f"{self.peer} writer")
                 self.out_cond.notify()
         if too_slow:
-            self.drop(SLOW_READER)
+            self.drop(CloseReason.NOT_READING)
             return
         # Counted as handed over, as the async model counts what it gives its transport.
         self.server._handed_over(self, whole)
@@ -112,7 +187,7 @@ class _Connection:
         """End the connection from another thread: its reading thread then closes it."""
         if self.reason is None:
             self.reason = reason
-            if reason == SLOW_READER:
+            if reason == CloseReason.NOT_READING:
                 self.server._count(dropped_slow=1)
         self.shutdown()
 
@@ -128,7 +203,13 @@ class _Connection:
                 self.out_size = 0
                 self.writing = True
             try:
-                self.sock.sendall(b"".join(items))
+                send_bounded(self.sock, b"".join(items), self.server.write_timeout)
+            except PeerNotReading:
+                with self.out_cond:
+                    self.out_closed = True
+                    self.writing = False
+                self.drop(CloseReason.NOT_READING)
+                return
             except OSError:
                 with self.out_cond:
                     self.out_closed = True
@@ -160,6 +241,11 @@ class _Connection:
     def close(self) -> None:
         with self.lock:
             self.closed = True
+            if self.reason == CloseReason.NOT_READING:
+                # A peer that reads nothing would leave our unsent bytes in the kernel
+                # for minutes after a plain close: reset it instead.
+                with contextlib.suppress(OSError):
+                    self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, ABORT)
             self.sock.close()
 
 
@@ -181,6 +267,11 @@ class TcpServer(ServerBase):
         max_conns: int = 100,
         max_message: int = 64 * 1024,
         max_outbox: int = MAX_OUTBOX,
+        write_timeout: float | None = WRITE_TIMEOUT,
+        per_source: int | None = PER_SOURCE,
+        cps: float | None = CPS,
+        allow: Networks | None = None,
+        deny: Networks | None = None,
         name: str | None = None,
         clock: Clock | None = None,
         message_rate: int = MESSAGE_RATE,
@@ -207,6 +298,12 @@ class TcpServer(ServerBase):
         if idle_timeout is not None and idle_timeout <= 0:
             raise InputError(f"Idle timeout {idle_timeout} must be more than 0 seconds.")
         self.idle_timeout = idle_timeout
+        if write_timeout is not None and not write_timeout > 0:
+            raise InputError(f"Write timeout {write_timeout} must be more than 0 seconds.")
+        self.write_timeout = write_timeout
+        """Seconds a send may make no progress before the peer is dropped; None: never."""
+        self.admission = Admission(per_source=per_source, cps=cps, allow=allow, deny=deny)
+        """Who may connect, and how many at once and how often from one address."""
         self.max_conns = max_conns
         cap = self.protocol.max_message
         self.max_message = min(max_message, cap) if cap else max_message
@@ -214,7 +311,8 @@ class TcpServer(ServerBase):
         self.room = Room()
         """The connections that hear each other, for room protocols such as chat."""
         self.dropped_slow = 0
-        """Clients dropped because they read too slowly what others sent them."""
+        """Clients dropped as not reading: a send stuck for the write timeout, or (chat)
+        more waiting for them than max_outbox."""
         self._aserver: aio.AsyncTcpListener | None = None
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
@@ -286,14 +384,15 @@ class TcpServer(ServerBase):
                 time.sleep(POLL)  # out of fds, say: wait rather than spin
                 continue
             peer = address_text(address)
+            host = str(address[0])
             if self.open_connections >= self.max_conns or self._stopping.is_set():
-                sock.close()
-                self._count(refused=1)
-                self._emit(
-                    Kind.REFUSED, peer, f"already {plural(self.max_conns, 'connection')} open"
-                )
+                self._refuse(sock, peer, f"already {plural(self.max_conns, 'connection')} open")
                 continue
-            conn = _Connection(sock, peer, self)
+            refusal = self.admission.admit(host)
+            if refusal is not None:
+                self._refuse(sock, peer, refusal)
+                continue
+            conn = _Connection(sock, peer, host, self)
             with self._lock:
                 self._conns[id(conn)] = conn
             if self._stopping.is_set():
@@ -305,6 +404,11 @@ class TcpServer(ServerBase):
                 self._serve(conn)  # the next client waits in the backlog, as the seed's does
                 continue
             self._start_thread(functools.partial(self._serve, conn), peer)
+
+    def _refuse(self, sock: socket.socket, peer: str, why: str) -> None:
+        sock.close()
+        self._count(refused=1)
+        self._emit(Kind.REFUSED, peer, why)
 
     def _start_thread(self, target: Callable[[], None], what: str) -> threading.Thread:
         thread = threading.Thread(target=target, name=f"{self.name} {what}", daemon=True)
@@ -321,7 +425,7 @@ class TcpServer(ServerBase):
         self._sent(conn.peer, data)
 
     def _send(self, conn: _Connection, data: bytes) -> None:
-        conn.sock.sendall(data)
+        send_bounded(conn.sock, data, self.write_timeout)
         self._handed_over(conn, data)
 
     def _serve(self, conn: _Connection) -> None:
@@ -330,6 +434,9 @@ class TcpServer(ServerBase):
         session.attach(self.room, conn)
         try:
             reason = self._converse(conn, session)
+        except PeerNotReading:
+            conn.drop(CloseReason.NOT_READING)
+            reason = CloseReason.NOT_READING
         except MessageTooBig:
             reason = CloseReason.TOO_BIG
         except TimeoutError:
@@ -360,6 +467,7 @@ class TcpServer(ServerBase):
             conn.close()
             with self._lock:
                 self._conns.pop(id(conn), None)
+            self.admission.release(conn.host)
             self._count(open_connections=-1)
             duration = time.monotonic() - conn.started
             self._emit(

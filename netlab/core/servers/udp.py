@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import time
 from collections.abc import Callable
 
 from netlab.core.bus import EventBus
@@ -21,6 +20,7 @@ from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.plural import plural
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio, loop
+from netlab.core.servers.admission import MAX_SOURCES, RateLimiter
 from netlab.core.servers.base import POLL, Model, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
 
@@ -28,39 +28,6 @@ MAX_DATAGRAM = 65507
 """The largest UDP payload over IPv4: 65535 less the IP and UDP headers."""
 LOWEST_ANSWERED_PORT = 1024
 Address = tuple[str, int] | tuple[str, int, int, int]
-MAX_SOURCES = 4096
-"""Buckets kept before idle ones are forgotten, so a spoofed flood cannot grow memory."""
-
-
-class RateLimiter:
-    """A token bucket per source host: `rate` answers a second, bursts up to `burst`."""
-
-    def __init__(self, rate: float, burst: float | None = None) -> None:
-        self.rate = rate
-        self.burst = burst if burst is not None else max(rate, 1.0)
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def allow(self, source: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        tokens, last = self._buckets.get(source, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if len(self._buckets) >= MAX_SOURCES and source not in self._buckets:
-            self._forget_idle(now)
-        if tokens < 1.0:
-            self._buckets[source] = (tokens, now)
-            return False
-        self._buckets[source] = (tokens - 1.0, now)
-        return True
-
-    def _forget_idle(self, now: float) -> None:
-        full_after = self.burst / self.rate if self.rate > 0 else 0.0
-        self._buckets = {
-            source: bucket
-            for source, bucket in self._buckets.items()
-            if now - bucket[1] < full_after
-        }
-        if len(self._buckets) >= MAX_SOURCES:
-            self._buckets.clear()  # all busy: forgetting them only grants each a burst
 
 
 class UdpServer(ServerBase):

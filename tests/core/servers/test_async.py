@@ -68,7 +68,9 @@ def test_echo_carries_one_byte_writes(tcp_server: StartTcp, connect: Connect, mo
 
 
 def test_two_hundred_concurrent_clients(tcp_server: StartTcp, model: str) -> None:
-    server = tcp_server("echo", model=model, max_conns=300, bus=EventBus(capacity=1000))
+    server = tcp_server(
+        "echo", model=model, max_conns=300, per_source=300, bus=EventBus(capacity=1000)
+    )
     assert server.address is not None
     host, port = server.address
     clients, rounds = 200, 5
@@ -189,7 +191,7 @@ def test_loop_shutdown_stops_servers_and_the_loop_starts_again(bus: EventBus) ->
 
 
 def test_async_stop_from_many_connections_is_prompt(bus: EventBus) -> None:
-    server = TcpServer("echo", model="async", bus=bus, max_conns=300)
+    server = TcpServer("echo", model="async", bus=bus, max_conns=300, per_source=300)
     host, port = server.start()
     clients = [socket.create_connection((host, port), timeout=TIMEOUT) for _ in range(100)]
     try:
