@@ -265,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="how the message ends on the wire (default: lf for TCP, raw for UDP)",
     )
     sub.add_argument("--hex", action="store_true", help="show the reply as a hex dump")
+    sub.add_argument(
+        "--half-close",
+        action="store_true",
+        help="send FIN after the message, for servers that answer at end of input",
+    )
 
     sub = command(
         "connect",
@@ -288,8 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         default=QUIET_AFTER_INPUT,
         metavar="S",
-        help=f"after piped input ends, close once the server is quiet this long "
+        help=f"after input ends, close once the server is quiet this long "
         f"(default {QUIET_AFTER_INPUT:g}; --timeout caps the wait)",
+    )
+    sub.add_argument(
+        "--no-half-close",
+        dest="half_close",
+        action="store_false",
+        help="at end of input, do not send FIN first (a terminal's Ctrl-D then closes at once)",
     )
     return parser
 

@@ -44,7 +44,7 @@ def data_json(data: bytes, size: int | None = None) -> dict[str, Any]:
     keeps at most MAX_EVENT_DATA bytes); the text is never cut.
     """
     return {
-        "text": safe_bytes(data, limit=len(data)),
+        "text": safe_bytes(data, limit=None),
         "hex": data.hex(),
         "size": len(data) if size is None else size,
     }

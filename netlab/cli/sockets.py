@@ -17,12 +17,20 @@ from netlab.core.endpoints import address_text, parse_endpoint
 from netlab.core.events import format_event
 
 
-def _print_reply(data: bytes, *, as_hex: bool = False) -> None:
-    """Network bytes as safe lines: escapes visible, never interpreted by the terminal."""
+def _print_reply(data: bytes, *, as_hex: bool = False, port: int | None = None) -> None:
+    """Network bytes as safe lines: escapes visible, never interpreted by the terminal.
+
+    A binary reply (RFC 868's four bytes, say) is a hex dump whether or not --hex asked,
+    with netlab's reading of it after, where it has one.
+    """
+    from netlab.core.readings import is_binary, reading
     from netlab.core.safetext import hex_lines, safe_bytes
 
-    if as_hex:
+    meaning = reading(data, port)
+    if as_hex or meaning or is_binary(data):
         print("\n".join(hex_lines(data)))
+        if meaning:
+            print(f"netlab reads it as {meaning}")
         return
     for chunk in data.removesuffix(b"\n").split(b"\n"):
         print(safe_bytes(chunk.removesuffix(b"\r")))
@@ -54,13 +62,19 @@ def cmd_send(args: argparse.Namespace) -> int:
     framing = Framing.parse(args.framing or ("raw" if args.udp else "lf"))
     transport: client.Transport = "udp" if args.udp else "tcp"
     message = args.message.encode()
+    endpoint = parse_endpoint(args.endpoint, network=transport)
     reply = client.send_once(
-        args.endpoint, message, transport=transport, framing=framing, timeout=args.timeout
+        endpoint,
+        message,
+        transport=transport,
+        framing=framing,
+        timeout=args.timeout,
+        half_close=args.half_close,
     )
     if args.json:
         emit_json(
             {
-                "endpoint": str(parse_endpoint(args.endpoint, network=transport)),
+                "endpoint": str(endpoint),
                 "transport": transport,
                 "framing": framing.value,
                 "sent": data_json(framing.frame(message)),
@@ -68,12 +82,12 @@ def cmd_send(args: argparse.Namespace) -> int:
             }
         )
     else:
-        _print_reply(reply, as_hex=args.hex)
+        _print_reply(reply, as_hex=args.hex, port=endpoint.port)
     return EXIT_OK
 
 
 QUIET_AFTER_INPUT = 1.0
-"""Seconds without data, after piped input ends, before `connect` takes the replies as done
+"""Seconds without data, after input ends, before `connect` takes the replies as done
 (unless --quiet says otherwise)."""
 
 
@@ -195,9 +209,9 @@ class _ReplyPrinter:
             text, self._held_cr = text[:-1], True
         if text:
             *lines, rest = text.split("\n")
-            out = [safe_text(line.removesuffix("\r"), limit=len(line) + 1) + "\n" for line in lines]
+            out = [safe_text(line.removesuffix("\r"), limit=None) + "\n" for line in lines]
             if rest:
-                out.append(safe_text(rest, limit=len(rest) + 1))
+                out.append(safe_text(rest, limit=None))
             sys.stdout.write("".join(out))
             self._mid_line = bool(rest) or (self._mid_line and not lines)
         if final:
@@ -238,19 +252,26 @@ def _stdin_lines(lines: Any) -> None:
     lines.put(None)
 
 
-def _wait_for_quiet(session: Any, timeout: float, quiet: float) -> str:
-    """After piped input ends: wait for the server to close or be quiet for `quiet`
-    seconds, at most `timeout` in all."""
+def _wait_after_input(session: Any, timeout: float, quiet: float) -> str:
+    """After input ends: wait for the server to close, or to be quiet for `quiet` seconds,
+    at most `timeout` in all; say why we stopped waiting ("" when the server closed).
+
+    While replies are still waiting to be printed, nothing ends the wait: they are in
+    hand, and the quiet clock starts again once the printer has caught up.
+    """
     started = time.monotonic()
     quiet_since, seen = started, session.bytes_in
-    while time.monotonic() - started < timeout:
-        if session.wait_closed(min(0.05, timeout)):
+    while True:
+        if session.wait_closed(0.05):
             return ""
-        if session.bytes_in != seen:
-            quiet_since, seen = time.monotonic(), session.bytes_in
-        elif time.monotonic() - quiet_since >= quiet:
+        now = time.monotonic()
+        if session.bytes_in != seen or session.unread:
+            quiet_since, seen = now, session.bytes_in
+            continue
+        if now - quiet_since >= quiet:
             return f"end of input, then {quiet:g} s without data"
-    return f"end of input; still open after {timeout:g} s"
+        if now - started >= timeout:
+            return f"end of input; still open after {timeout:g} s"
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
@@ -274,6 +295,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
         connect_timeout=args.timeout,
         keepalive=args.keepalive,
         bus=bus,
+        # JSON prints the events, so the bus sets the pace; text prints the inbox.
+        inbox=not args.json,
     )
     session.connect()
     printer = _ReplyPrinter(session, bus, as_hex=args.hex, as_json=args.json)
@@ -292,10 +315,14 @@ def cmd_connect(args: argparse.Namespace) -> int:
             except queue.Empty:
                 continue
             if line is None:
-                if sys.stdin is not None and sys.stdin.isatty():
+                if args.half_close:
+                    # As ncat does: the server reads end of input, and may answer now.
+                    session.shutdown_write()
+                    why = _wait_after_input(session, args.timeout, args.quiet)
+                elif sys.stdin is not None and sys.stdin.isatty():
                     why = "end of input"
                 else:
-                    why = _wait_for_quiet(session, args.timeout, args.quiet)
+                    why = _wait_after_input(session, args.timeout, args.quiet)
                 break
             line = line.removesuffix(b"\n").removesuffix(b"\r")
             if line.strip() == b"quit":

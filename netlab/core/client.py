@@ -6,8 +6,12 @@ included; then one receiver thread reads whatever arrives and reports it twice:
 
 - as events on the bus, if one was given: connected, received (one per read, so a
   prompt without a newline shows at once), sent, error, closed (with its reason);
-- in the session's inbox, for callers without a bus: `take()`, `take_text()` and
-  `wait_for()` read it. The inbox keeps the newest INBOX_LIMIT unread bytes.
+- in the session's inbox, unless it was made with `inbox=False`: `take()`,
+  `take_text()` and `wait_for()` read it.
+
+Nothing received is dropped. When whoever reads falls behind (INBOX_LIMIT unread
+bytes in the inbox, or with no inbox a bus half full), the receiver stops reading
+the socket until they catch up, and TCP's flow control slows the peer down.
 
 Counters (`bytes_in`, `messages_in`, ...) are plain attributes the UI reads on its
 tick. `head()` and `send_once()` are the one-shot commands (GetHeadInfo.go, the UDP
@@ -35,12 +39,13 @@ from netlab.core.events import MAX_EVENT_DATA, CloseReason, Event, Kind, message
 from netlab.core.framing import Framing, Splitter
 from netlab.core.lookup import addresses_for
 from netlab.core.safetext import StreamDecoder
+from netlab.core.spool import Spool
 
 Transport = Literal["tcp", "udp"]
 State = Literal["connecting", "connected", "closed"]
 
 INBOX_LIMIT = 1024 * 1024
-"""Unread bytes a session keeps; older ones are dropped (and counted) past this."""
+"""Unread bytes in the inbox past which the receiver stops reading the socket."""
 REPLY_LIMIT = 1024 * 1024
 """Bytes `head()` and `send_once()` read before they stop."""
 HEAD_REQUEST = b"HEAD / HTTP/1.0\r\n\r\n"
@@ -77,6 +82,8 @@ class ClientSession:
         keepalive: bool = False,
         bus: EventBus | None = None,
         name: str | None = None,
+        inbox: bool = True,
+        keep_all: bool = False,
     ) -> None:
         self.transport = _check_transport(transport)
         self.endpoint = _endpoint(endpoint, self.transport)
@@ -97,9 +104,15 @@ class ClientSession:
         self.messages_in = 0
         """Whole messages by `framing` (each datagram for UDP); a trailing partial counts."""
         self.messages_out = 0
-        self.inbox_dropped = 0
-        """Unread bytes pushed out of the inbox by newer ones."""
         self.close_reason: CloseReason | None = None
+        self.write_shut = False
+        """We sent FIN (shutdown_write): nothing more goes out, replies still come in."""
+        self._held_total = 0.0
+        self._held_since: float | None = None
+        self.uses_inbox = inbox
+        self.spool = Spool() if keep_all else None
+        """With `keep_all`, every byte received, to be saved whole whatever a view kept."""
+        """Whether the inbox is read (take, wait_for); if not, the bus's reader sets the pace."""
 
         self._state: State = "connecting"
         self._started = False
@@ -230,6 +243,10 @@ class ClientSession:
         raise failure
 
     def _send_failed(self, error: OSError) -> OperationFailed:
+        if self._stop.is_set():
+            # close() shut the socket under a blocked send: the person disconnected,
+            # whatever errno the kernel chose to wake the send with.
+            return OperationFailed(f"The session to {self.endpoint} was closed while sending.")
         if self._state != "connected":
             return OperationFailed(self._not_connected())
         if self.transport == "udp":
@@ -244,6 +261,32 @@ class ClientSession:
             return OperationFailed(f"The connection to {self.endpoint} was reset by the peer.")
         return OperationFailed(f"Sending to {self.endpoint} failed: {_reason(error)}.")
 
+    def shutdown_write(self) -> None:
+        """Half-close: send FIN, so the peer reads end of input; replies still arrive.
+
+        A server that answers at end of input (sort, wc, many HTTP/1.0 servers) answers
+        now. Over UDP there is no such thing, and this does nothing.
+        """
+        if self.transport != "tcp" or self.write_shut:
+            return
+        with self._send_lock:
+            sock = self._sock
+            if self._state != "connected" or sock is None:
+                return
+            try:
+                sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                return  # the peer is gone already: the receiver reports how
+            self.write_shut = True
+        self._publish(
+            Event(
+                Kind.HALF_CLOSED,
+                self.name,
+                self.peer,
+                detail="we sent FIN: nothing more from us, still reading",
+            )
+        )
+
     def _not_connected(self) -> str:
         if self._state == "closed":
             return f"The session to {self.endpoint} is closed: connect again to send."
@@ -256,6 +299,7 @@ class ClientSession:
         with self._arrived:
             data = bytes(self._inbox)
             self._inbox.clear()
+            self._arrived.notify_all()  # a receiver waiting for room reads on
         return data
 
     def take_text(self) -> str:
@@ -290,7 +334,23 @@ class ClientSession:
                 self._arrived.wait(left)
             data = bytes(self._inbox)
             self._inbox.clear()
+            self._arrived.notify_all()
         return data
+
+    @property
+    def held_back(self) -> float:
+        """Seconds the receiver has left the socket unread for its reader to catch up,
+        TCP holding the peer back meanwhile."""
+        since = self._held_since
+        return self._held_total + (time.monotonic() - since if since is not None else 0.0)
+
+    @property
+    def unread(self) -> int:
+        """What the reader has not taken yet: bytes in the inbox, or without one the
+        events waiting on the bus."""
+        if self.uses_inbox:
+            return len(self._inbox)
+        return len(self.bus) if self.bus is not None else 0
 
     def wait_closed(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the session to close; say whether it did."""
@@ -356,8 +416,10 @@ class ClientSession:
                     if self.transport == "tcp":
                         break
                     continue  # an empty datagram is a message, not an end
-                last_data = time.monotonic()
                 self._arrive(chunk)
+                # Waiting for the reader is not the peer being quiet.
+                self._wait_for_reader()
+                last_data = time.monotonic()
         if self._stop.is_set():
             return CloseReason.BY_US, ""
         return reason, detail
@@ -370,14 +432,33 @@ class ClientSession:
             self.messages_in += len(self._splitter.feed(chunk))
             if self._splitter.overflow:
                 self.messages_in += 1  # a message too big to hold counts as one
-        with self._arrived:
-            self._inbox += chunk
-            extra = len(self._inbox) - INBOX_LIMIT
-            if extra > 0:
-                del self._inbox[:extra]
-                self.inbox_dropped += extra
-            self._arrived.notify_all()
+        if self.spool is not None:
+            self.spool.write(chunk)
+        if self.uses_inbox:
+            with self._arrived:
+                self._inbox += chunk
+                self._arrived.notify_all()
         self._publish(message_event(Kind.RECEIVED, self.name, self.peer, chunk))
+
+    def _behind(self) -> bool:
+        """Whether the reader has fallen behind: time to stop reading the socket."""
+        if self.uses_inbox:
+            return len(self._inbox) >= INBOX_LIMIT
+        bus = self.bus
+        return bus is not None and len(bus) * 2 >= bus.capacity
+
+    def _wait_for_reader(self) -> None:
+        """Leave the socket unread while the reader is behind: TCP then holds the peer
+        back, so nothing is dropped and memory stays bounded."""
+        if not self._behind():
+            return
+        self._held_since = started = time.monotonic()
+        with self._arrived:
+            while self._behind() and not self._stop.is_set():
+                # take() notifies; a bus's reader does not, so look again soon.
+                self._arrived.wait(POLL_INTERVAL)
+        self._held_total += time.monotonic() - started
+        self._held_since = None
 
     def _finish(self, reason: CloseReason, detail: str = "") -> None:
         """Close once: record why, close the socket, tell the bus and any waiter."""
@@ -428,12 +509,14 @@ def send_once(
     transport: Transport = "tcp",
     framing: Framing = Framing.RAW,
     timeout: float = 5.0,
+    half_close: bool = False,
 ) -> bytes:
     """Send one framed message and return the reply.
 
     UDP: the first datagram back. TCP: everything until the server closes, or until it
-    goes quiet for REPLY_SETTLE once data has started (an echo server never closes).
-    No reply at all within `timeout` raises OperationFailed.
+    goes quiet for REPLY_SETTLE once data has started (an echo server never closes);
+    with `half_close`, FIN follows the message, for servers that answer at end of input.
+    No reply at all within `timeout`, or a close with none, raises OperationFailed.
     """
     transport = _check_transport(transport)
     where = _endpoint(endpoint, transport)
@@ -443,7 +526,13 @@ def send_once(
         sock.settimeout(timeout)
         if transport == "tcp":
             _sendall(sock, data, where)
-            return _read_to_end(sock, where, timeout, idle_ends=True)
+            if half_close:
+                with contextlib.suppress(OSError):  # gone already: the read says how
+                    sock.shutdown(socket.SHUT_WR)
+            reply = _read_to_end(sock, where, timeout, idle_ends=True)
+            if not reply:
+                raise OperationFailed(f"{where} closed the connection without a reply.")
+            return reply
         try:
             sock.send(data)
             return sock.recv(_UDP_READ)

@@ -25,6 +25,7 @@ class Kind(enum.StrEnum):
     REFUSED = "refused"
     RECEIVED = "received"
     SENT = "sent"
+    HALF_CLOSED = "half-closed"
     CLOSED = "closed"
     ERROR = "error"
     DATAGRAM_IN = "datagram-in"

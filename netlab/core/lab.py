@@ -61,8 +61,13 @@ class Lab:
         server.stop()
 
     def open_session(self, endpoint: str, **options: Any) -> ClientSession:
-        """Connect a client session (blocking: call it from a worker)."""
+        """Connect a client session (blocking: call it from a worker).
+
+        Its received bytes reach whoever reads the lab's bus, as events; there is no
+        inbox, so the bus's reader sets the pace and nothing received is dropped.
+        """
         name = options.pop("name", None) or f"client-{next(self._session_numbers)}"
+        options.setdefault("inbox", False)
         session = ClientSession(endpoint, bus=self.bus, name=name, **options)
         session.connect()
         self.sessions[session.name] = session

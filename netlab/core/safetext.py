@@ -31,8 +31,11 @@ def _escape(code: int) -> str:
 _TABLE = {code: _escape(code) for code in [*range(0x20), *range(0x7F, 0xA0)]}
 
 
-def safe_text(text: str, limit: int = DEFAULT_LIMIT) -> str:
-    """`text` with every control and invisible character made visible, cut at `limit`."""
+def safe_text(text: str, limit: int | None = DEFAULT_LIMIT) -> str:
+    """`text` with every control and invisible character made visible, cut at `limit`
+    characters (None: never cut)."""
+    if limit is None:
+        limit = len(text)
     shown = text[:limit].translate(_TABLE)
     if not shown.isprintable():
         # Formatting, private-use, unassigned and separator characters (bidi overrides,
@@ -43,7 +46,7 @@ def safe_text(text: str, limit: int = DEFAULT_LIMIT) -> str:
     return shown
 
 
-def safe_bytes(data: bytes, limit: int = DEFAULT_LIMIT) -> str:
+def safe_bytes(data: bytes, limit: int | None = DEFAULT_LIMIT) -> str:
     """Bytes decoded as UTF-8, each byte that is not UTF-8 written as `\\xNN`, made safe."""
     return safe_text(data.decode("utf-8", errors="backslashreplace"), limit)
 

@@ -232,7 +232,7 @@ class Chat(ServerProtocol):
             return NOTHING
         # Control characters and escape sequences are relayed as visible escapes, so
         # one client cannot drive the others' terminals.
-        text = safe_bytes(message, limit=len(message) + 1)
+        text = safe_bytes(message, limit=None)
         self.room.broadcast(f"[{self.member.peer}] {text}\n".encode(), exclude=self.member)
         return NOTHING
 
