@@ -19,7 +19,9 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -151,6 +153,14 @@ from the network appear literally.
   the time as text.
 - **hex input** (Ctrl+X) sends the message line as hex bytes, such as `48 45 41 44`,
   with no framing added. **hex view** (Ctrl+O) shows the data as a hex dump.
+- **Nothing is dropped.** When the screen falls behind a flood, netlab stops reading
+  and TCP slows the server. The transcript keeps its newest 500 entries and says on the
+  message line how many it no longer keeps; **Save everything … received** (Ctrl+P)
+  writes every byte received to a file in the current directory.
+- **Half-close** (Ctrl+P) sends FIN: the server reads end of input, and one that
+  answers only then (as `wc` would) answers; replies still come in.
+- Bytes that are not UTF-8 show as `\\xNN`; RFC 868's four bytes are also read as the
+  date they stand for.
 
 The echo, uppercase and tab servers answer what you send (use the TAB framing for the
 tab server); a TCP daytime server sends the time and closes, as telnet shows. For
@@ -299,6 +309,19 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 self.clear_transcript,
                 "forget what it shows; the session goes on",
             )
+            if session.spool is not None:
+                yield PaneCommand(
+                    f"Save everything {session.name} received",
+                    self.save_received,
+                    "every byte, whatever the transcript kept, to a file in this directory",
+                )
+            if not closed and session.transport == "tcp" and not session.write_shut:
+                yield PaneCommand(
+                    f"Half-close {session.name} (send FIN)",
+                    self.half_close,
+                    "nothing more from us; replies still come (for servers that answer at "
+                    "end of input)",
+                )
             if not closed:
                 yield PaneCommand(
                     f"Send HEAD / to {session.name}", self.action_head, "as GetHeadInfo.go (Ctrl+R)"
@@ -333,6 +356,38 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         self.screen.set_focus(field)
         self.action_connect()
 
+    def save_received(self) -> None:
+        session = self._active_session()
+        if session is None or session.spool is None:
+            self._show_error("No session is open.")
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = Path(f"netlab-{session.name}-{stamp}.bin")
+        try:
+            size = session.spool.save(path)
+        except OSError as error:
+            self._show_error(f"Cannot save to {path}: {error.strerror or error}.")
+            return
+        lost = session.spool.not_kept
+        more = (
+            f"; {plural(lost, 'byte', grouped=True)} past the spool's limit were not kept"
+            if lost
+            else ""
+        )
+        saved = plural(size, "byte", grouped=True)
+        self._show_status(f"Saved the {saved} {session.name} received to {path}{more}.")
+
+    def half_close(self) -> None:
+        session = self._active_session()
+        if session is None or session.state == "closed":
+            self._show_error("No session is open.")
+            return
+        # shutdown() never blocks: safe on the screen's thread.
+        session.shutdown_write()
+        self._show_status(
+            f"{session.name} sent FIN: the server reads end of input; replies still come."
+        )
+
     def clear_transcript(self) -> None:
         name = self._active_name()
         if name is not None:
@@ -352,9 +407,13 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             if name in self._pending:
                 self._pending[name].extend(batch)
                 continue
-            self._transcripts[name].add_events(batch)
+            transcript = self._transcripts[name]
+            forgotten = transcript.forgotten
+            transcript.add_events(batch)
             if any(event.kind is Kind.CLOSED for event in batch):
                 self._refresh_tab(name)
+                self._refresh_controls()
+            elif transcript.forgotten != forgotten and name == self._active_name():
                 self._refresh_controls()
 
     def _offer_server(self, name: str) -> None:
@@ -425,7 +484,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         """On a thread: connect, then hand the session (or the error) to the screen."""
         lab = _lab(app)
         try:
-            session = lab.open_session(endpoint, name=name, **options)
+            # keep_all: the transcript keeps its newest entries, the spool every byte.
+            session = lab.open_session(endpoint, name=name, keep_all=True, **options)
         except NetlabError as error:
             _call_from_thread(app, self._connect_failed, name, str(error))
             return
@@ -463,7 +523,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
     async def _connected(self, session: ClientSession) -> None:
         name = session.name
         self._last_number = max(self._last_number, int(name.rpartition("-")[2] or 0))
-        transcript = Transcript(name, id=f"transcript-{name}")
+        port = int(session.peer.rpartition(":")[2]) if session.peer else None
+        transcript = Transcript(name, port=port, id=f"transcript-{name}")
         transcript.hex_view = self.query_one("#client-hex-view", Checkbox).value
         transcript.add_events(self._pending.pop(name, []))
         self._sessions[name] = session
@@ -500,6 +561,9 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             self._show_status(f"Closing {name}…")
             return
         # Already closed: this closes its tab.
+        spool = self._sessions[name].spool
+        if spool is not None:
+            spool.discard()
         del self._sessions[name]
         del self._transcripts[name]
         await self.query_one("#client-sessions", TabbedContent).remove_pane(f"session-{name}")
@@ -602,7 +666,11 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         else:
             state = " (closed)" if closed else ""
             where = session.peer or session.endpoint
-            field.border_title = Content(f"to {session.name} at {where}{state} · {how}")
+            title = f"to {session.name} at {where}{state} · {how}"
+            transcript = self._transcripts.get(session.name)
+            if transcript is not None and transcript.forgotten:
+                title += f" · {transcript.forgotten_text}: Ctrl+P, Save"
+            field.border_title = Content(title)
         field.placeholder = (
             "Hex bytes such as 48 45 41 44; Enter sends them"
             if hex_input

@@ -7,7 +7,9 @@ data is shown through `safe_text` as Rich `Text`: escape sequences and markup fr
 the network appear literally, never as colours or styles.
 
 The transcript keeps its newest entries and renders them again when the hex view is
-toggled or its width changes, so both apply to everything on screen.
+toggled or its width changes, so both apply to everything on screen. What falls out
+of the kept entries is counted (`forgotten`, `forgotten_bytes`) and said on screen:
+the session's spool still has every byte received.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from textual.reactive import reactive
 from textual.widgets import RichLog
 
 from netlab.core.events import CloseReason, Event, Kind, wall_time
+from netlab.core.readings import reading
 from netlab.core.safetext import StreamDecoder, safe_text
 from netlab.tui.widgets.hexdump import bytes_per_line, fits_offsets, hex_dump
 
@@ -52,6 +55,7 @@ _CLOSED = {
     CloseReason.RESET: "reset by the peer",
     CloseReason.TOO_BIG: "closed: a message was too big",
     CloseReason.STOPPING: "closed: the server is stopping",
+    CloseReason.NOT_READING: "closed: the peer was not reading",
 }
 _TIME_WIDTH = 8
 _SIZE_WIDTH = 8  # "65,507 B"
@@ -107,11 +111,17 @@ class Transcript(RichLog):
     hex_view: reactive[bool] = reactive(False)
     """Show sent and received data as hex dumps instead of text."""
 
-    def __init__(self, session: str, *, id: str | None = None) -> None:
+    def __init__(self, session: str, *, port: int | None = None, id: str | None = None) -> None:
         super().__init__(max_lines=MAX_LINES, min_width=20, wrap=True, id=id)
         self.session = session
+        self.port = port
+        """The peer's port, which tells netlab how to read some replies (37: RFC 868)."""
         """The name of the session whose events this shows (an event's `source`)."""
         self.entries: deque[Entry] = deque(maxlen=MAX_ENTRIES)
+        self.forgotten = 0
+        """Entries pushed out of `entries` by newer ones: no longer kept here."""
+        self.forgotten_bytes = 0
+        """The data bytes of those entries."""
         self._decoder = StreamDecoder()
         self._rendered_width = 0
         self._hex_offsets = True
@@ -135,16 +145,29 @@ class Transcript(RichLog):
     def add_entries(self, entries: Sequence[Entry]) -> None:
         if not entries:
             return
-        self.entries.extend(entries)
+        kept = self.entries
+        overflow = len(kept) + len(entries) - MAX_ENTRIES
+        if overflow > 0:
+            # Counted before the deque lets them go; those of this batch never shown
+            # again are counted too, as `entries` keeps only its newest MAX_ENTRIES.
+            going = [*list(kept)[:overflow], *entries[: max(0, overflow - len(kept))]]
+            self.forgotten += len(going)
+            self.forgotten_bytes += sum(entry.size for entry in going)
+        kept.extend(entries)
         self._write(entries)
 
     def _entries_for(self, event: Event) -> list[Entry]:
         if event.kind is Kind.RECEIVED:
             text = self._decoder.feed(event.data)
-            return [Entry("received", event.time, text, event.data, event.size)]
+            entries = [Entry("received", event.time, text, event.data, event.size)]
+            if event.size == 4 and (meaning := reading(event.data, self.port)):
+                entries.append(Entry("note", event.time, f"netlab reads it as {meaning}"))
+            return entries
         if event.kind is Kind.SENT:
-            text = event.data.decode("utf-8", errors="replace")
+            text = event.data.decode("utf-8", errors="backslashreplace")
             return [Entry("sent", event.time, text, event.data, event.size)]
+        if event.kind is Kind.HALF_CLOSED:
+            return [Entry("note", event.time, f"half-closed: {event.detail}")]
         if event.kind is Kind.CONNECTED:
             peer = event.peer or "the peer"
             text = f"connected to {peer} {event.detail}".rstrip()
@@ -176,15 +199,28 @@ class Transcript(RichLog):
     def forget(self) -> None:
         """Clear the view and every kept entry; the session goes on."""
         self.entries.clear()
+        self.forgotten = self.forgotten_bytes = 0
         self.clear()
+
+    @property
+    def forgotten_text(self) -> str:
+        """What is no longer kept here, in a few words, or "" when nothing is."""
+        if not self.forgotten:
+            return ""
+        entries = "entry" if self.forgotten == 1 else "entries"
+        return f"{self.forgotten:,} earlier {entries} ({self.forgotten_bytes:,} B) not kept here"
 
     def render_again(self) -> None:
         """Clear the log and render every kept entry at the current width and view."""
         if not self.is_mounted:
             return
         self.clear()
-        if self.entries:
-            self._write(list(self.entries), scroll_end=True)
+        entries = list(self.entries)
+        if self.forgotten and entries:
+            note = f"{self.forgotten_text}; the session kept every byte received"
+            entries.insert(0, Entry("note", entries[0].time, note))
+        if entries:
+            self._write(entries, scroll_end=True)
 
     def _write(self, entries: Sequence[Entry], scroll_end: bool | None = None) -> None:
         width = self.scrollable_content_region.width
