@@ -25,6 +25,7 @@ class Kind(enum.StrEnum):
     REFUSED = "refused"
     RECEIVED = "received"
     SENT = "sent"
+    HELD = "held"
     HALF_CLOSED = "half-closed"
     CLOSED = "closed"
     ERROR = "error"

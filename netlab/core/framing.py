@@ -32,12 +32,23 @@ class Framing(enum.StrEnum):
             names = ", ".join(member.value for member in cls)
             raise InputError(f"Unknown framing {text!r}: use one of {names}.") from None
 
+    @property
+    def ending(self) -> str:
+        """What ends a message, in words."""
+        return _ENDINGS[self]
+
     def frame(self, message: bytes) -> bytes:
         """The message as it goes on the wire, with its terminator."""
         return message + self.terminator
 
 
 _TERMINATORS = {Framing.RAW: b"", Framing.LF: b"\n", Framing.CRLF: b"\r\n", Framing.TAB: b"\t"}
+_ENDINGS = {
+    Framing.RAW: "the read",
+    Framing.LF: "a newline (LF)",
+    Framing.CRLF: "a line end (CR LF)",
+    Framing.TAB: "a TAB",
+}
 
 
 class MessageTooBig(Exception):
@@ -87,6 +98,11 @@ class Splitter:
     def pending(self) -> int:
         """Bytes of a message begun but not yet ended."""
         return len(self._pending)
+
+    @property
+    def held(self) -> bytes:
+        """Those bytes."""
+        return bytes(self._pending)
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """The messages `chunk` completes, without terminators, oldest first."""

@@ -151,9 +151,12 @@ class AsyncTcpConnection(asyncio.Protocol):
                     return
                 # Longer than a message may be: cut to max_message, as a threaded recv would.
                 splitter = Splitter(Framing.RAW, limit)
+            held_before = splitter.pending
             messages = splitter.feed(data)
             if not messages:
                 server._count(bytes_in=size)
+                if not held_before and splitter.pending:
+                    server._holding(peer, splitter)
             on_message = session.on_message
             for message, wire in zip(messages, splitter.sizes, strict=True):
                 # The read's bytes are counted with its first message: one lock, not two.

@@ -11,6 +11,7 @@ from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import MAX_EVENT_DATA, Event, Kind
+from netlab.core.framing import Splitter
 from netlab.core.sampling import IN, MESSAGE_RATE, OUT, MessageSampler
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
 
@@ -171,6 +172,25 @@ class ServerBase:
             publish(event)
         # The event keeps the start of the message, and its size on the wire.
         publish(Event(kind, self.name, peer, bytes(data[:MAX_EVENT_DATA]), size))
+
+    def _holding(self, peer: str, splitter: Splitter) -> None:
+        """A read began a message and ended none: show what is held, and what for.
+
+        Said once a message, as it begins: a server that answers nothing for a while
+        is then seen to be waiting for the peer, not stuck.
+        """
+        held = splitter.held
+        ending = self.protocol.framing.ending
+        self.bus.publish(
+            Event(
+                Kind.HELD,
+                self.name,
+                peer,
+                held[:MAX_EVENT_DATA],
+                len(held),
+                detail=f"no message yet: held until {ending} ends it",
+            )
+        )
 
     def _due_summaries(self) -> list[Event]:
         with self._count_lock:

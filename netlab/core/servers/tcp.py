@@ -508,9 +508,12 @@ class TcpServer(ServerBase):
                 if reply.close:
                     return CloseReason.BY_US
                 continue
+            held_before = splitter.pending
             messages = splitter.feed(chunk)
             if not messages:
                 self._count(bytes_in=size)
+                if not held_before and splitter.pending:
+                    self._holding(peer, splitter)
             for message, wire in zip(messages, splitter.sizes, strict=True):
                 # The read's bytes are counted with its first message: one lock, not two.
                 received(peer, message, wire, size)
