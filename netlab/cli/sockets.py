@@ -437,6 +437,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 ):
                     if value is not None:
                         options[option] = value
+            else:
+                # A datagram is no connection: UDP servers take only the lists.
+                if allow is not None:
+                    options["allow"] = allow
+                if deny is not None:
+                    options["deny"] = deny
             server = lab.start_server(spec, **options)
             where = address_text(server.address)
             addresses[server.name] = where

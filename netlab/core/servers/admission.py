@@ -156,19 +156,33 @@ class Admission:
         self.rated = 0
         """Refused as over the new connections a second from their source."""
 
+    def unlisted(self, host: str) -> str | None:
+        """Why the allow and deny lists keep `host` out, or None when they let it in.
+
+        UDP servers ask only this: a datagram is no connection, and they have a rate
+        limit of their own.
+        """
+        address = source_address(host)
+        if address is not None and any(address in network for network in self.deny):
+            reason = "in the deny list"
+        elif self.allow is not None and (
+            address is None or not any(address in network for network in self.allow)
+        ):
+            reason = "not in the allow list"
+        else:
+            return None
+        with self._lock:
+            self.listed += 1
+        return reason
+
     def admit(self, host: str) -> str | None:
         """Let the peer at `host` in (and count it), or say why not."""
+        refusal = self.unlisted(host)
+        if refusal is not None:
+            return refusal
         address = source_address(host)
         source = str(address) if address is not None else host
         with self._lock:
-            if address is not None and any(address in network for network in self.deny):
-                self.listed += 1
-                return "in the deny list"
-            if self.allow is not None and (
-                address is None or not any(address in network for network in self.allow)
-            ):
-                self.listed += 1
-                return "not in the allow list"
             open_now = self._open.get(source, 0)
             if self.per_source is not None and open_now >= self.per_source:
                 self.crowded += 1

@@ -20,7 +20,7 @@ from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.plural import plural
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio, loop
-from netlab.core.servers.admission import MAX_SOURCES, RateLimiter
+from netlab.core.servers.admission import MAX_SOURCES, Admission, Networks, RateLimiter
 from netlab.core.servers.base import POLL, Model, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
 
@@ -50,6 +50,8 @@ class UdpServer(ServerBase):
         bus: EventBus | None = None,
         rate: float = 100.0,
         burst: float | None = None,
+        allow: Networks | None = None,
+        deny: Networks | None = None,
         name: str | None = None,
         clock: Clock | None = None,
         message_rate: int = MESSAGE_RATE,
@@ -67,6 +69,8 @@ class UdpServer(ServerBase):
         if rate <= 0:
             raise InputError(f"Rate {rate} must be more than 0 datagrams a second.")
         self.limiter = RateLimiter(rate, burst)
+        self.admission = Admission(per_source=None, cps=None, allow=allow, deny=deny)
+        """Only its allow and deny lists: who is answered at all."""
         self.rate_limited = 0
         """Datagrams left unanswered because their source sent too many."""
         self.ignored = 0
@@ -147,6 +151,9 @@ class UdpServer(ServerBase):
         if address[1] < LOWEST_ANSWERED_PORT:
             self._count(ignored=1)
             detail = f"not answered: source port below {LOWEST_ANSWERED_PORT}"
+        elif listed := self.admission.unlisted(address[0]):
+            self._count(refused=1)
+            detail = f"not answered: {listed}"
         elif not self.limiter.allow(address[0]):
             self._count(rate_limited=1)
             detail = "not answered: source over its rate limit"

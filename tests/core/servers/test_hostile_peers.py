@@ -415,3 +415,20 @@ def test_address_lists_read_and_refused() -> None:
         TcpServer("echo", per_source=0)
     with pytest.raises(InputError, match="new-connection rate 0"):
         TcpServer("echo", cps=0)
+
+
+@pytest.mark.parametrize("model", ["threaded", "async"])
+def test_a_udp_server_answers_only_whom_its_lists_let_in(
+    udp_server: Callable[..., Any], bus: EventBus, model: str
+) -> None:
+    denied = udp_server("echo", model=model, deny="127.0.0.1")
+    allowed = udp_server("echo", model=model, allow="127.0.0.0/8")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(TIMEOUT)
+        client.sendto(b"ping", allowed.address)
+        assert client.recvfrom(64)[0] == b"ping"
+        client.sendto(b"ping", denied.address)
+        assert wait_for(lambda: denied.refused == 1)
+    [unanswered] = [e for e in Seen(bus).of(Kind.DATAGRAM_IN) if e.source == denied.name]
+    assert unanswered.detail == "not answered: in the deny list"
+    assert denied.messages_out == 0
