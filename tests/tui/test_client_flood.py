@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from netlab.tui.app import NetlabApp
-from netlab.tui.widgets.transcript import MAX_ENTRIES
+from netlab.tui.widgets import transcript as transcript_module
 from tests.peers import Peer, answers_at_end_of_input, flood_then_half_close, numbered
 from tests.tui.test_client_pane import (
     SIZE,
@@ -22,7 +22,9 @@ from tests.tui.test_client_pane import (
     until,
 )
 
-LINES = 40_000  # 4 MB in about a thousand reads: more entries than the transcript keeps
+KEPT = 40
+"""The transcript's cap in these tests: a flood of a few hundred reads passes it."""
+LINES = 8_000  # 800 KB in about two hundred reads
 
 
 async def run_command(app: NetlabApp, title: str) -> None:
@@ -36,6 +38,7 @@ async def test_a_flood_is_counted_on_screen_and_saved_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(transcript_module, "MAX_ENTRIES", KEPT)
     app = NetlabApp()
     with Peer(flood_then_half_close(LINES)) as peer:
         async with app.run_test(size=SIZE) as pilot:
@@ -45,12 +48,12 @@ async def test_a_flood_is_counted_on_screen_and_saved_whole(
             transcript = app.query_one("#transcript-client-1")
             await until(pilot, lambda: "closed by the peer" in shown(app), "the flood to end")
             assert transcript.forgotten > 0  # type: ignore[attr-defined]
-            assert len(transcript.entries) == MAX_ENTRIES  # type: ignore[attr-defined]
+            assert len(transcript.entries) == KEPT  # type: ignore[attr-defined]
             title = str(app.query_one("#client-message").border_title)
             assert "earlier entries" in title and "not kept here" in title
             assert "Ctrl+P, Save" in title
             await run_command(app, "Save everything client-1 received")
-            assert "Saved the 4,000,000 bytes client-1 received to " in status_text(app)
+            assert "Saved the 800,000 bytes client-1 received to " in status_text(app)
     [saved] = os.listdir(tmp_path)
     assert (tmp_path / saved).read_bytes() == b"".join(numbered(n) for n in range(LINES))
 

@@ -54,7 +54,18 @@ async def _look_up(pilot: Pilot[None], kind: str, text: str, **fields: str) -> N
     deadline = time.monotonic() + 5
     while table.loading and time.monotonic() < deadline:
         await pilot.pause(0.05)
+    # Under load the table can be painted once before its columns take their widths.
+    while time.monotonic() < deadline and any(
+        column.content_width < _widest(table, key) for key, column in table.columns.items()
+    ):
+        await pilot.pause(0.05)
     await pilot.pause()
+
+
+def _widest(table: DataTable[Any], key: Any) -> int:
+    """The width the column's cells ask for."""
+    cells = [len(str(cell)) for cell in table.get_column(key)]
+    return max(cells, default=0)
 
 
 def test_service_to_port(snap_compare: SnapCompare) -> None:

@@ -146,7 +146,7 @@ class Transcript(RichLog):
         if not entries:
             return
         kept = self.entries
-        overflow = len(kept) + len(entries) - MAX_ENTRIES
+        overflow = len(kept) + len(entries) - (kept.maxlen or MAX_ENTRIES)
         if overflow > 0:
             # Counted before the deque lets them go; those of this batch never shown
             # again are counted too, as `entries` keeps only its newest MAX_ENTRIES.
