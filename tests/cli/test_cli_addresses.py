@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cli.run import netlab
+from tests.cli.run import in_process as netlab
 
 
 @pytest.mark.parametrize(

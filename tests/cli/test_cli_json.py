@@ -17,7 +17,7 @@ import pytest
 
 from netlab.cli import build_parser, main
 from netlab.cli.output import data_json, error_json, json_line, monotonic_iso, now_iso
-from tests.cli.run import netlab
+from tests.cli.run import in_process, netlab
 from tests.cli.schema import (
     EVENT_KEYS,
     check_data,
@@ -89,7 +89,7 @@ def test_errors_are_one_object_on_one_line() -> None:
 
 
 def test_ip() -> None:
-    assert one_object(netlab("ip", "0:0:0:0:0:0:0:1", "--json")) == {
+    assert one_object(in_process("ip", "0:0:0:0:0:0:0:1", "--json")) == {
         "input": "0:0:0:0:0:0:0:1",
         "address": "::1",
         "version": 6,
@@ -97,13 +97,13 @@ def test_ip() -> None:
 
 
 def test_ip_invalid_is_an_error_with_status_2() -> None:
-    message = check_error(netlab("ip", "nonsense", "--json"), "bad-input")
+    message = check_error(in_process("ip", "nonsense", "--json"), "bad-input")
     assert "Invalid address" in message
 
 
 def test_mask_uses_the_names_calc_uses() -> None:
-    info = one_object(netlab("mask", "103.232.159.187", "24", "32", "--json"))
-    calc = one_object(netlab("calc", "103.232.159.187", "24", "32", "--json"))
+    info = one_object(in_process("mask", "103.232.159.187", "24", "32", "--json"))
+    calc = one_object(in_process("calc", "103.232.159.187", "24", "32", "--json"))
     assert info["address"] == calc["address"] == "103.232.159.187"
     assert info["mask"] == calc["mask"]
     assert info["mask"]["prefix"] == 24 and info["mask"]["bits"] == 32
@@ -113,11 +113,11 @@ def test_mask_uses_the_names_calc_uses() -> None:
 
 
 def test_mask_bad_input() -> None:
-    check_error(netlab("mask", "1.2.3.4", "33", "32", "--json"), "bad-input")
+    check_error(in_process("mask", "1.2.3.4", "33", "32", "--json"), "bad-input")
 
 
 def test_calc_describes() -> None:
-    info = one_object(netlab("calc", "192.168.1.3/16", "--json"))
+    info = one_object(in_process("calc", "192.168.1.3/16", "--json"))
     assert info["input"] == "192.168.1.3/16"
     assert info["network"] == "192.168.0.0/16"
     assert info["host_count"] == 65534
@@ -125,7 +125,7 @@ def test_calc_describes() -> None:
 
 
 def test_calc_split_pages_subnets_with_their_hosts() -> None:
-    page = one_object(netlab("calc", "10.0.0.0/24", "--split", "26", "--offset", "1", "--json"))
+    page = one_object(in_process("calc", "10.0.0.0/24", "--split", "26", "--offset", "1", "--json"))
     assert page["input"] == page["network"] == "10.0.0.0/24"
     assert (page["new_prefix"], page["count"], page["offset"]) == (26, 4, 1)
     assert page["subnets"][0] == {
@@ -138,7 +138,7 @@ def test_calc_split_pages_subnets_with_their_hosts() -> None:
 
 
 def test_calc_hosts_is_one_object_too() -> None:
-    plan = one_object(netlab("calc", "192.168.1.3/24", "--hosts", "50,100", "--json"))
+    plan = one_object(in_process("calc", "192.168.1.3/24", "--hosts", "50,100", "--json"))
     assert plan["network"] == "192.168.1.0/24"
     assert plan["subnets"] == [
         {
@@ -161,7 +161,7 @@ def test_calc_hosts_is_one_object_too() -> None:
 
 
 def test_calc_range() -> None:
-    answer = one_object(netlab("calc", "10.0.0.5", "-", "10.0.0.8", "--json"))
+    answer = one_object(in_process("calc", "10.0.0.5", "-", "10.0.0.8", "--json"))
     assert answer == {
         "input": "10.0.0.5 - 10.0.0.8",
         "networks": ["10.0.0.5/32", "10.0.0.6/31", "10.0.0.8/32"],
@@ -178,25 +178,25 @@ def test_calc_range() -> None:
     ],
 )
 def test_calc_bad_input(args: list[str]) -> None:
-    check_error(netlab("calc", *args, "--json"), "bad-input")
+    check_error(in_process("calc", *args, "--json"), "bad-input")
 
 
 # -- lookups ---------------------------------------------------------------------------
 
 
 def test_resolve() -> None:
-    answer = one_object(netlab("resolve", "localhost", "-4", "--json"))
+    answer = one_object(in_process("resolve", "localhost", "-4", "--json"))
     assert set(answer) == {"name", "address", "version", "elapsed_s"}
     assert (answer["name"], answer["address"], answer["version"]) == ("localhost", "127.0.0.1", 4)
 
 
 def test_host_cname_and_reverse() -> None:
-    host = one_object(netlab("host", "localhost", "--json"))
+    host = one_object(in_process("host", "localhost", "--json"))
     assert set(host) == {"name", "addresses", "elapsed_s"}
     assert "127.0.0.1" in host["addresses"]
-    cname = one_object(netlab("cname", "localhost", "--json"))
+    cname = one_object(in_process("cname", "localhost", "--json"))
     assert set(cname) == {"name", "canonical", "aliases", "addresses", "elapsed_s"}
-    reverse = one_object(netlab("reverse", "127.0.0.1", "--json"))
+    reverse = one_object(in_process("reverse", "127.0.0.1", "--json"))
     assert set(reverse) == {"address", "names", "elapsed_s"}
     assert "localhost" in reverse["names"]
 
@@ -218,7 +218,7 @@ def test_lookup_bad_input(args: list[str]) -> None:
 
 def test_dns(dns_server: LocalDnsServer) -> None:
     answer = one_object(
-        netlab("dns", "example.test", "MX", "--server", dns_server.address, "--json")
+        in_process("dns", "example.test", "MX", "--server", dns_server.address, "--json")
     )
     assert set(answer) == {
         "name",
@@ -245,27 +245,27 @@ def test_dns(dns_server: LocalDnsServer) -> None:
 
 
 def test_dns_nxdomain_is_a_network_error(dns_server: LocalDnsServer) -> None:
-    result = netlab("dns", "nope.example.test", "--server", dns_server.address, "--json")
+    result = in_process("dns", "nope.example.test", "--server", dns_server.address, "--json")
     assert "NXDOMAIN" in check_error(result, "network")
 
 
 def test_port_and_service_say_transport() -> None:
-    port = one_object(netlab("port", "tcp", "telnet", "--json"))
-    assert port == one_object(netlab("service", "23", "--json"))
+    port = one_object(in_process("port", "tcp", "telnet", "--json"))
+    assert port == one_object(in_process("service", "23", "--json"))
     assert set(port) == {"name", "port", "transport", "aliases", "source"}
     assert (port["name"], port["port"], port["transport"]) == ("telnet", 23, "tcp")
-    assert one_object(netlab("service", "53", "--udp", "--json"))["transport"] == "udp"
+    assert one_object(in_process("service", "53", "--udp", "--json"))["transport"] == "udp"
 
 
 def test_port_of_an_unknown_service_is_a_network_error() -> None:
-    check_error(netlab("port", "tcp", "no-such-service", "--json"), "network")
+    check_error(in_process("port", "tcp", "no-such-service", "--json"), "network")
 
 
 # -- ping ------------------------------------------------------------------------------
 
 
 def test_ping_one_line_per_echo_with_the_bytes() -> None:
-    result = netlab("ping", "127.0.0.1", "--count", "2", "--interval", "0.01", "--json")
+    result = in_process("ping", "127.0.0.1", "--count", "2", "--interval", "0.01", "--json")
     if result.returncode == 1 and "cannot ping" in result.stderr:
         check_error(result, "network")
         pytest.skip("this machine does not allow ICMP sockets")
@@ -310,7 +310,7 @@ def test_ping_tcp_one_line_per_connect(host: str) -> None:
 
 def test_ping_tcp_to_a_closed_port_ends_with_an_error() -> None:
     port = _closed_port()
-    result = netlab("ping", "127.0.0.1", "--tcp", str(port), "--json")
+    result = in_process("ping", "127.0.0.1", "--tcp", str(port), "--json")
     message = check_error(result, "network")
     [failed] = events(result)
     assert failed["event"] == "failed" and failed["rtt_s"] is None
@@ -533,7 +533,7 @@ def test_usage_errors_are_json_too(args: list[str]) -> None:
 
 
 def test_usage_errors_without_json_print_nothing_on_stdout() -> None:
-    result = netlab("ping", "127.0.0.1", "--count", "0")
+    result = in_process("ping", "127.0.0.1", "--count", "0")
     assert result.returncode == 2
     assert result.stdout == ""
     assert "usage: netlab ping" in result.stderr

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.cli.run import netlab
+from tests.cli.run import in_process as netlab
 from tests.cli.schema import check_error, json_lines, one_object
 from tests.core.dns_server import LocalDnsServer, free_udp_port
 
