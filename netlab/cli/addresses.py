@@ -9,9 +9,26 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from netlab.cli.output import EXIT_BAD_INPUT, EXIT_OK, emit_json
+from netlab.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    Commands,
+    add_command,
+    count,
+    emit_json,
+)
 from netlab.core import addresses
 from netlab.core.errors import InputError
+
+DEFAULT_PAGE = 16
+"""Subnets calc --split shows unless --limit says otherwise."""
+
+
+def register(commands: Commands) -> None:
+    """ip, mask and calc, in the order `netlab --help` lists them."""
+    _add_ip(commands)
+    _add_mask(commands)
+    _add_calc(commands)
 
 
 def _rows(pairs: Sequence[tuple[str, str]]) -> None:
@@ -22,6 +39,13 @@ def _rows(pairs: Sequence[tuple[str, str]]) -> None:
 
 def _mask_text(mask: addresses.Mask) -> str:
     return f"/{mask.prefix}  {mask.dotted}  hex {mask.hex}"
+
+
+def _add_ip(commands: Commands) -> None:
+    sub = add_command(
+        commands, "ip", cmd_ip, "check an address and print its canonical form (IP.go)"
+    )
+    sub.add_argument("address")
 
 
 def cmd_ip(args: argparse.Namespace) -> int:
@@ -39,6 +63,15 @@ def cmd_ip(args: argparse.Namespace) -> int:
         shown = getattr(address, "ipv4_mapped", None) or address
         print(f"The address is {shown}")
     return EXIT_OK
+
+
+def _add_mask(commands: Commands) -> None:
+    sub = add_command(
+        commands, "mask", cmd_mask, "apply a CIDR mask of ONES in BITS to an address (Mask.go)"
+    )
+    sub.add_argument("address")
+    sub.add_argument("ones")
+    sub.add_argument("bits")
 
 
 def cmd_mask(args: argparse.Namespace) -> int:
@@ -128,6 +161,42 @@ def _subnet_json(subnet: addresses.IPNetwork) -> dict[str, Any]:
         "last_host": str(last),
         "host_count": count,
     }
+
+
+def _add_calc(commands: Commands) -> None:
+    sub = add_command(commands, "calc", cmd_calc, "describe an address or network, and subnet it")
+    sub.add_argument(
+        "input",
+        nargs="+",
+        help="192.168.1.3, 192.168.1.3/24, 192.168.1.3 255.255.0.0, ADDR ONES BITS or FIRST - LAST",
+    )
+    sub.add_argument(
+        "--split",
+        type=_prefix,
+        metavar="PREFIX",
+        help="cut the network into subnets of this prefix",
+    )
+    sub.add_argument(
+        "--hosts", metavar="N,N,...", help="subnets sized for these host counts, largest first"
+    )
+    sub.add_argument(
+        "--limit", type=count, default=DEFAULT_PAGE, metavar="N", help="subnets to show"
+    )
+    sub.add_argument("--offset", type=_offset, default=0, metavar="N", help="first subnet to show")
+
+
+def _prefix(text: str) -> int:
+    # Up to 128 whatever the family: whether it fits the network is the core's to say.
+    value = text.removeprefix("/")
+    if not value.isascii() or not value.isdigit() or int(value) > 128:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a prefix length such as 26 or /64")
+    return int(value)
+
+
+def _offset(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not an offset (0 or more)")
+    return int(text)
 
 
 def cmd_calc(args: argparse.Namespace) -> int:

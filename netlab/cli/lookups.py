@@ -9,7 +9,16 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from netlab.cli.output import EXIT_FAILED, EXIT_OK, data_json, emit_json, now_iso
+from netlab.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Commands,
+    add_command,
+    count,
+    data_json,
+    emit_json,
+    now_iso,
+)
 from netlab.core.endpoints import address_text
 from netlab.core.errors import OperationFailed
 
@@ -17,6 +26,37 @@ if TYPE_CHECKING:
     from netlab.core.lookup import DnsAnswer
     from netlab.core.ping import ConnectTiming, PingReply, PingTimeout
     from netlab.core.services import Service
+
+
+def register(commands: Commands) -> None:
+    """resolve, host, cname, reverse, dns, port, service and ping, in the order
+    `netlab --help` lists them."""
+    _add_resolve(commands)
+    _add_host(commands)
+    _add_cname(commands)
+    _add_reverse(commands)
+    _add_dns(commands)
+    _add_port(commands)
+    _add_service(commands)
+    _add_ping(commands)
+
+
+def _port(text: str) -> int:
+    # Numbers only, in the CLI's own words: the core's parse_port also reads service
+    # names (http), which `service` exists to look up, and says it differently.
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 1 to 65535")
+    return int(text)
+
+
+def _add_resolve(commands: Commands) -> None:
+    sub = add_command(
+        commands, "resolve", cmd_resolve, "resolve a name to one address (ResolveIP.go)", timeout=5
+    )
+    sub.add_argument("name")
+    family = sub.add_mutually_exclusive_group()
+    family.add_argument("-4", dest="ipv4", action="store_true", help="IPv4 only (ip4)")
+    family.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 only (ip6)")
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
@@ -39,6 +79,13 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_host(commands: Commands) -> None:
+    sub = add_command(
+        commands, "host", cmd_host, "every address of a host (LookupHost.go)", timeout=5
+    )
+    sub.add_argument("name")
+
+
 def cmd_host(args: argparse.Namespace) -> int:
     """LookupHost.go: every address of a host, one a line."""
     from netlab.core import lookup
@@ -50,6 +97,13 @@ def cmd_host(args: argparse.Namespace) -> int:
         for address in result.addresses:
             print(address)
     return EXIT_OK
+
+
+def _add_cname(commands: Commands) -> None:
+    sub = add_command(
+        commands, "cname", cmd_cname, "the canonical name of a host (LookupCNAME)", timeout=5
+    )
+    sub.add_argument("name")
 
 
 def cmd_cname(args: argparse.Namespace) -> int:
@@ -74,6 +128,11 @@ def cmd_cname(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_reverse(commands: Commands) -> None:
+    sub = add_command(commands, "reverse", cmd_reverse, "the names of an address", timeout=5)
+    sub.add_argument("address")
+
+
 def cmd_reverse(args: argparse.Namespace) -> int:
     """Reverse lookup: the names of an address."""
     from netlab.core import lookup
@@ -85,6 +144,17 @@ def cmd_reverse(args: argparse.Namespace) -> int:
         for name in result.names:
             print(name)
     return EXIT_OK
+
+
+def _add_dns(commands: Commands) -> None:
+    sub = add_command(commands, "dns", cmd_dns, "DNS records of one type", timeout=5)
+    sub.add_argument("name")
+    sub.add_argument(
+        "type", nargs="?", default="A", help="A, AAAA, CNAME, MX, NS, TXT, SOA, PTR or SRV"
+    )
+    sub.add_argument(
+        "--server", metavar="HOST[:PORT]", help="ask this server instead of the system's"
+    )
 
 
 def cmd_dns(args: argparse.Namespace) -> int:
@@ -130,6 +200,12 @@ def _print_dns(answer: DnsAnswer, *, as_json: bool) -> None:
         print(f"{record.name}\t{record.ttl}\tIN\t{record.type}\t{record.value}")
 
 
+def _add_port(commands: Commands) -> None:
+    sub = add_command(commands, "port", cmd_port, "the port of a service (LookupPort.go)")
+    sub.add_argument("network", help="tcp or udp")
+    sub.add_argument("service", help="a service name such as telnet or domain")
+
+
 def cmd_port(args: argparse.Namespace) -> int:
     """LookupPort.go: `netlab port tcp telnet` -> Service port 23."""
     from netlab.core import lookup
@@ -140,6 +216,12 @@ def cmd_port(args: argparse.Namespace) -> int:
     else:
         print(f"Service port {service.port}")
     return EXIT_OK
+
+
+def _add_service(commands: Commands) -> None:
+    sub = add_command(commands, "service", cmd_service, "the service registered on a port")
+    sub.add_argument("port", type=_port)
+    sub.add_argument("--udp", action="store_true", help="look in the udp table")
 
 
 def cmd_service(args: argparse.Namespace) -> int:
@@ -197,6 +279,22 @@ def _connect_json(timing: ConnectTiming) -> dict[str, Any]:
         "rtt_s": timing.rtt,
         "reason": timing.error,
     }
+
+
+def _add_ping(commands: Commands) -> None:
+    sub = add_command(
+        commands,
+        "ping",
+        cmd_ping,
+        "ICMP echo with the bytes sent and received (Ping.go)",
+        timeout=2,
+    )
+    sub.add_argument("host")
+    sub.add_argument("--count", type=count, default=1, metavar="N", help="echo requests to send")
+    sub.add_argument(
+        "--interval", type=float, default=1.0, metavar="S", help="seconds between requests"
+    )
+    sub.add_argument("--tcp", type=_port, metavar="PORT", help="time a TCP connect to PORT instead")
 
 
 def cmd_ping(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""What every subcommand shares: the exit statuses and the one JSON schema.
+"""What every subcommand shares: the exit statuses, how a subcommand is declared
+(add_command, the argument types), and the one JSON schema.
 
 A module of its own so the command modules can use it without importing the parser.
 
@@ -20,12 +21,14 @@ The schema, the same for every command's --json:
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime
 import ipaddress
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from netlab.core.events import wall_time
 from netlab.core.safetext import safe_bytes
@@ -34,6 +37,51 @@ if TYPE_CHECKING:
     from netlab.core.events import Event
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""Where each command module adds its subcommands: `netlab`'s subparsers."""
+
+
+def add_command(
+    commands: Commands, name: str, handler: Handler, help_text: str, *, timeout: float | None = None
+) -> argparse.ArgumentParser:
+    """One subcommand, with the --json every command takes, and --timeout with its default
+    for those that wait on the network. main() runs `handler` with the parsed arguments."""
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.set_defaults(handler=handler)
+    sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+    if timeout is not None:
+        sub.add_argument(
+            "--timeout",
+            type=positive_float,
+            default=timeout,
+            metavar="S",
+            help=f"seconds to wait (default {timeout:g})",
+        )
+    return sub
+
+
+# Argument types. Their messages follow argparse's "argument --count: ..." and end
+# without a full stop, as argparse's own do; the usage line comes with them.
+
+
+def positive_float(text: str) -> float:
+    """Seconds for --timeout and its kin: more than 0, at most an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: use more than 0, up to 3600")
+    return value
+
+
+def count(text: str) -> int:
+    """How many of something: 1 to a million."""
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 1000000")
+    return int(text)
 
 
 def data_json(data: bytes, size: int | None = None) -> dict[str, Any]:

@@ -12,9 +12,32 @@ import sys
 import time
 from typing import Any
 
-from netlab.cli.output import EXIT_FAILED, EXIT_OK, data_json, emit_error, emit_json, event_json
+from netlab.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Commands,
+    add_command,
+    count,
+    data_json,
+    emit_error,
+    emit_json,
+    event_json,
+    positive_float,
+)
 from netlab.core.endpoints import address_text, parse_endpoint
 from netlab.core.events import format_event
+from netlab.core.sampling import MESSAGE_RATE
+
+FRAMINGS = ["raw", "lf", "crlf", "tab"]
+"""Framing's names, written out: importing netlab.core.framing would slow every start."""
+
+
+def register(commands: Commands) -> None:
+    """serve, head, send and connect, in the order `netlab --help` lists them."""
+    _add_serve(commands)
+    _add_head(commands)
+    _add_send(commands)
+    _add_connect(commands)
 
 
 def _print_reply(data: bytes, *, as_hex: bool = False, port: int | None = None) -> None:
@@ -36,6 +59,13 @@ def _print_reply(data: bytes, *, as_hex: bool = False, port: int | None = None) 
         print(safe_bytes(chunk.removesuffix(b"\r")))
 
 
+def _add_head(commands: Commands) -> None:
+    sub = add_command(
+        commands, "head", cmd_head, "HEAD / HTTP/1.0 and the reply (GetHeadInfo.go)", timeout=5
+    )
+    sub.add_argument("endpoint", metavar="HOST:PORT")
+
+
 def cmd_head(args: argparse.Namespace) -> int:
     """GetHeadInfo.go: send HEAD / HTTP/1.0, read to the end, print the status and headers."""
     from netlab.core import client
@@ -52,6 +82,24 @@ def cmd_head(args: argparse.Namespace) -> int:
     else:
         _print_reply(reply.rstrip(b"\r\n"))
     return EXIT_OK
+
+
+def _add_send(commands: Commands) -> None:
+    sub = add_command(commands, "send", cmd_send, "send one message and print the reply", timeout=5)
+    sub.add_argument("endpoint", metavar="HOST:PORT")
+    sub.add_argument("message")
+    sub.add_argument("--udp", action="store_true", help="send a UDP datagram")
+    sub.add_argument(
+        "--framing",
+        choices=FRAMINGS,
+        help="how the message ends on the wire (default: lf for TCP, raw for UDP)",
+    )
+    sub.add_argument("--hex", action="store_true", help="show the reply as a hex dump")
+    sub.add_argument(
+        "--half-close",
+        action="store_true",
+        help="send FIN after the message, for servers that answer at end of input",
+    )
 
 
 def cmd_send(args: argparse.Namespace) -> int:
@@ -274,6 +322,41 @@ def _wait_after_input(session: Any, timeout: float, quiet: float) -> str:
             return f"end of input; still open after {timeout:g} s"
 
 
+def _add_connect(commands: Commands) -> None:
+    sub = add_command(
+        commands,
+        "connect",
+        cmd_connect,
+        "talk to a server: stdin lines go out, replies print as they arrive (like nc)",
+        timeout=5,
+    )
+    sub.add_argument("endpoint", metavar="HOST:PORT")
+    sub.add_argument("--udp", action="store_true", help="each line is one UDP datagram")
+    sub.add_argument(
+        "--framing",
+        choices=FRAMINGS,
+        help="how each line ends on the wire (default: lf for TCP, raw for UDP)",
+    )
+    sub.add_argument(
+        "--keepalive", action="store_true", help="send TCP keepalive probes while idle"
+    )
+    sub.add_argument("--hex", action="store_true", help="show what arrives as a hex dump")
+    sub.add_argument(
+        "--quiet",
+        type=positive_float,
+        default=QUIET_AFTER_INPUT,
+        metavar="S",
+        help=f"after input ends, close once the server is quiet this long "
+        f"(default {QUIET_AFTER_INPUT:g}; --timeout caps the wait)",
+    )
+    sub.add_argument(
+        "--no-half-close",
+        dest="half_close",
+        action="store_false",
+        help="at end of input, do not send FIN first (a terminal's Ctrl-D then closes at once)",
+    )
+
+
 def cmd_connect(args: argparse.Namespace) -> int:
     """An interactive client, like nc or telnet: lines out, replies printed as they come."""
     import queue
@@ -380,6 +463,64 @@ def _closed_json(session: Any, closed: Any, why: str) -> None:
         closed = dataclasses.replace(closed, detail=f"{closed.detail} ({why})")
     emit_json(event_json(closed, session.local))
     sys.stdout.flush()
+
+
+def _add_serve(commands: Commands) -> None:
+    sub = add_command(
+        commands, "serve", cmd_serve, "run lab servers and print every connection and message"
+    )
+    sub.add_argument(
+        "specs", nargs="+", metavar="SPEC", help="[tcp:|udp:]KIND:PORT, e.g. echo:1201"
+    )
+    sub.add_argument("--bind", default="127.0.0.1", metavar="HOST", help="address to listen on")
+    sub.add_argument(
+        "--model",
+        choices=["threaded", "iterative", "async"],  # the servers' MODELS, as FRAMINGS is
+        default="threaded",
+        help="thread per connection (default), one client at a time, or one event loop for all",
+    )
+    sub.add_argument("--idle-timeout", type=positive_float, metavar="S")
+    sub.add_argument("--max-conns", type=count, default=100, metavar="N")
+    # Defaults are the servers' own (None here): their numbers are in the help by hand,
+    # so that `netlab` starts without importing the servers; a test keeps them in step.
+    sub.add_argument(
+        "--write-timeout",
+        type=positive_float,
+        metavar="S",
+        help="drop a client when a write makes no progress this long (default 10)",
+    )
+    sub.add_argument(
+        "--per-source",
+        type=count,
+        metavar="N",
+        help="connections at once from one address (default 50)",
+    )
+    sub.add_argument(
+        "--cps",
+        type=count,
+        metavar="N",
+        help="new connections a second from one address (default 200)",
+    )
+    sub.add_argument(
+        "--allow",
+        action="append",
+        metavar="ADDRS",
+        help="serve only these addresses or networks, e.g. 127.0.0.0/8,::1 (repeatable)",
+    )
+    sub.add_argument(
+        "--deny",
+        action="append",
+        metavar="ADDRS",
+        help="refuse these addresses or networks, even if allowed (repeatable)",
+    )
+    sub.add_argument(
+        "--log-rate",
+        type=count,
+        default=MESSAGE_RATE,
+        metavar="N",
+        help=f"messages a second (in and out) each server prints one by one; the rest as counts "
+        f"(default {MESSAGE_RATE})",
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
