@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import time
 from collections.abc import Callable
+
+from tests import waits
 
 LIMIT = 10.0
 """Seconds any peer waits for anything before it gives up."""
@@ -113,11 +114,6 @@ def never_reads(peer: Peer, conn: socket.socket) -> None:
     peer.over.wait(LIMIT)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = LIMIT) -> bool:
-    """Poll `condition` every 10 ms, at most `timeout` seconds; its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
+def wait_until(condition: Callable[[], object], timeout: float = LIMIT) -> bool:
+    """tests.waits.wait_until, waiting as long as a peer does (LIMIT) unless told."""
+    return waits.wait_until(condition, timeout)

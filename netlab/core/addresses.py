@@ -775,9 +775,9 @@ def describe(text: str) -> AddressInfo:
     elif interface.version == 6:
         source = "none given: the seed's split puts the network in the first 64 bits"
     elif interface.network.prefixlen == 32:
-        source = f"none given: class {ipv4_class(interface.ip)} has no default mask"  # type: ignore[arg-type]
+        source = f"none given: class {ipv4_class(interface.ip)} has no default mask"
     else:
-        source = f"none given: the default mask of class {ipv4_class(interface.ip)}"  # type: ignore[arg-type]
+        source = f"none given: the default mask of class {ipv4_class(interface.ip)}"
     return explain(interface, text=text.strip(), mask_source=source, mask_note=reading.mask_note)
 
 
@@ -947,7 +947,7 @@ def parse_range(text: str) -> tuple[IPAddress, IPAddress]:
 def range_to_networks(text: str) -> list[IPNetwork]:
     """The fewest CIDR blocks that cover the range exactly."""
     first, last = parse_range(text)
-    return list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+    return list(ipaddress.summarize_address_range(first, last))
 
 
 def looks_like_range(text: str) -> bool:

@@ -310,7 +310,7 @@ def test_split_utf8_and_terminal_escapes_are_shown_safely(listener: socket.socke
         conn, _ = listener.accept()
         with conn:
             conn.sendall(b"caf\xc3")  # the \xa9 of the \xc3\xa9 comes in the next read
-            time.sleep(0.1)
+            time.sleep(0.1)  # on purpose: the peer cannot see the client's reads to wait on
             conn.sendall(b"\xa9 \x1b[2J\r\nprompt> ")
 
     thread = _in_thread(talker)

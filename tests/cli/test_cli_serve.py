@@ -94,7 +94,7 @@ def test_a_client_that_never_reads_is_dropped_by_the_write_timeout() -> None:
                 try:
                     sleeper.send(chunk)
                 except BlockingIOError:
-                    time.sleep(0.01)
+                    time.sleep(0.01)  # a writer's back-off while the buffers are full
                 except OSError:
                     break
             line = server.wait_for("closed", timeout=10)

@@ -53,7 +53,7 @@ MAX_CHAIN = 8
 UDP_LIMIT = 512
 
 
-class ZoneResolver(BaseResolver):  # type: ignore[misc]
+class ZoneResolver(BaseResolver):
     """Answers from ZONE_TEXT and remembers every question with the transport it came by."""
 
     def __init__(self, zone_text: str = ZONE_TEXT) -> None:
@@ -97,7 +97,7 @@ class ZoneResolver(BaseResolver):  # type: ignore[misc]
         return reply
 
 
-class _TruncatingHandler(DNSHandler):  # type: ignore[misc]
+class _TruncatingHandler(DNSHandler):
     """Sets TC on UDP answers over 512 bytes, keeping the question.
 
     dnslib's own truncation drops the question, and a client rightly ignores an

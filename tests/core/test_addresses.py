@@ -1261,9 +1261,9 @@ def test_plan_for_hosts_properties(version: int, widest: int, data: st.DataObjec
     st.sampled_from(["-", " - ", "  -\t"]),
 )
 def test_range_to_networks_is_exact_and_fewest(pair: tuple[V4 | V6, V4 | V6], dash: str) -> None:
-    first, last = sorted(pair)  # type: ignore[type-var]
+    first, last = sorted(pair)
     blocks = range_to_networks(f"{first}{dash}{last}")
-    assert blocks == list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+    assert blocks == list(ipaddress.summarize_address_range(first, last))
     assert blocks[0].network_address == first
     assert blocks[-1].broadcast_address == last
     for before, after in itertools.pairwise(blocks):

@@ -19,6 +19,7 @@ from netlab.core.framing import Framing
 from netlab.core.safetext import StreamDecoder
 from tests.isolated import run_isolated
 from tests.loopback import needs_ipv6
+from tests.waits import wait_until
 
 Handler = Callable[[socket.socket, "TcpServer"], None]
 
@@ -79,9 +80,7 @@ class TcpServer:
         return data
 
     def wait_received(self, size: int, timeout: float = 2.0) -> bytes:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < size and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(self.received) >= size, timeout)
         return bytes(self.received)
 
     def close(self) -> None:
@@ -123,7 +122,9 @@ def reset_after_first_read(conn: socket.socket, server: TcpServer) -> None:
 def split_utf8(conn: socket.socket, server: TcpServer) -> None:
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     conn.sendall(b"caf" + "é".encode()[:1])
-    time.sleep(0.3)  # the client reads the first part on its own
+    # A pause on purpose: the client reads the first part on its own (this end has
+    # nothing of the client's to wait on).
+    time.sleep(0.3)
     conn.sendall("é".encode()[1:] + b"\n")
     while not server.stopping.is_set() and server.recv(conn) != b"":
         pass
@@ -182,10 +183,11 @@ class Collector:
         self.events: list[Event] = []
 
     def until(self, condition: Callable[[list[Event]], bool], timeout: float = 2.0) -> list[Event]:
-        deadline = time.monotonic() + timeout
-        while not condition(self.events) and time.monotonic() < deadline:
-            self.bus.wait(0.05)
+        def seen() -> bool:
             self.events += self.bus.drain()
+            return condition(self.events)
+
+        wait_until(seen, timeout)
         self.events += self.bus.drain()
         return self.events
 
@@ -343,9 +345,7 @@ def test_close_is_quick_idempotent_and_leaves_no_thread(serve: Callable[..., Tcp
     session.close()
     assert session.state == "closed"
     # The server's thread for this connection ends once it sees our FIN.
-    deadline = time.monotonic() + 2
-    while threading.active_count() > before and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: threading.active_count() <= before, 2)
     assert threading.active_count() == before
 
 
@@ -383,13 +383,9 @@ def test_a_character_split_across_segments_arrives_whole(serve: Callable[..., Tc
     server = serve(split_utf8)
     bus = EventBus()
     with ClientSession(server.endpoint, bus=bus) as session:
-        deadline = time.monotonic() + 2
-        while session.bytes_in < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: session.bytes_in >= 4, 2)
         first = session.take_text()
-        deadline = time.monotonic() + 2
-        while session.bytes_in < 6 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: session.bytes_in >= 6, 2)
         second = session.take_text()
     assert (first, second) == ("caf", "é\n")
     received = [e for e in Collector(bus).until(has(Kind.CLOSED)) if e.kind is Kind.RECEIVED]

@@ -31,7 +31,12 @@ def test_a_reader_that_falls_behind_holds_the_peer_back_and_loses_nothing() -> N
         # Held back, not dropped: the inbox stays bounded while the rest waits in TCP.
         assert session.unread < INBOX_LIMIT + 64 * 1024
         got = bytearray()
-        assert wait_until(lambda: bool(got.extend(session.take())) or session.state == "closed")
+
+        def take_until_closed() -> bool:
+            got.extend(session.take())
+            return session.state == "closed"
+
+        assert wait_until(take_until_closed)
         got += session.take()
     assert bytes(got) == b"".join(numbered(n) for n in range(LINES))
     assert session.close_reason is CloseReason.BY_PEER
@@ -89,7 +94,8 @@ def test_a_disconnect_during_a_blocked_send_is_reported_as_ours(attempt: int) ->
         sender.start()
 
         def blocked() -> bool:
-            # Once both ends' buffers are full, the send makes no progress.
+            # Once both ends' buffers are full, the send makes no progress. The sleep
+            # stays: it is the window over which "no progress" is measured.
             before = session.messages_out
             time.sleep(0.1)
             return before > 0 and session.messages_out == before and sender.is_alive()

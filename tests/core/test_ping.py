@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -300,7 +301,7 @@ else:
 """
 
 
-def _ping_isolated(host: str = "127.0.0.1", count: int = 1, **options: object) -> object:
+def _ping_isolated(host: str = "127.0.0.1", count: int = 1, **options: object) -> Any:
     return run_isolated(_PING_ONCE.format(host=host, count=count), **options)  # type: ignore[arg-type]
 
 
@@ -327,7 +328,7 @@ def test_ping_reports_a_timeout_where_loopback_ignores_pings() -> None:
 def test_ping_falls_back_to_the_unprivileged_datagram_socket() -> None:
     # An ordinary user may not open raw sockets, but this range lets them ping.
     results = _ping_isolated(sysctls={"net.ipv4.ping_group_range": "0 2147483647"}, as_nobody=True)
-    [reply] = results  # type: ignore[misc]
+    [reply] = results
     assert reply["kind"] == "PingReply"
     assert reply["ttl"] is None  # datagram replies come without the IP header
     identifier = bytes(reply["sent"][4:6])
@@ -337,16 +338,16 @@ def test_ping_falls_back_to_the_unprivileged_datagram_socket() -> None:
 
 def test_ping_not_permitted_suggests_tcp() -> None:
     result = _ping_isolated(sysctls={"net.ipv4.ping_group_range": "1 0"}, as_nobody=True)
-    assert result["error"] == "PingNotPermitted"  # type: ignore[index]
-    assert "use --tcp PORT to time a TCP connect instead" in result["message"]  # type: ignore[index]
+    assert result["error"] == "PingNotPermitted"
+    assert "use --tcp PORT to time a TCP connect instead" in result["message"]
     assert issubclass(PingNotPermitted, OperationFailed)
 
 
 def test_ping_of_a_name_that_cannot_be_resolved_fails() -> None:
     # The namespace has no DNS server to ask, so the lookup fails without leaving the machine.
     result = _ping_isolated(host="no-such-host.invalid")
-    assert result["error"] == "OperationFailed"  # type: ignore[index]
-    assert "could not be resolved" in result["message"]  # type: ignore[index]
+    assert result["error"] == "OperationFailed"
+    assert "could not be resolved" in result["message"]
 
 
 # tcp_ping

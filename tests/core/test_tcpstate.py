@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from netlab.core import tcpstate
 from netlab.core.errors import InputError
 from netlab.core.tcpstate import TcpState
 from tests.loopback import needs_ipv6
+from tests.waits import wait_until
 
 # Rows as this kernel printed them (x86-64, little-endian), cut to the fields we read.
 SAMPLE_TCP = """\
@@ -49,11 +49,15 @@ needs_proc = pytest.mark.skipif(_WHY_NOT is not None, reason=_WHY_NOT or "")
 
 def _wait_state(local: object, remote: object, wanted: set[TcpState | None]) -> TcpState | None:
     """Poll (at most 3 s) until the socket reaches one of `wanted`; the last state seen."""
-    deadline = time.monotonic() + 3
     state = tcpstate.tcp_state(local, remote)
-    while state not in wanted and time.monotonic() < deadline:
-        time.sleep(0.02)
+
+    def reached() -> bool:
+        nonlocal state
         state = tcpstate.tcp_state(local, remote)
+        return state in wanted
+
+    if state not in wanted:
+        wait_until(reached, 3)
     return state
 
 

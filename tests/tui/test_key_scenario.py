@@ -19,7 +19,7 @@ from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
 from netlab.tui.widgets.transcript import Transcript
 from tests.loopback import first_free_port
-from tests.tui.waits import until
+from tests.waits import until
 
 PORTS = (29901, 29902, 29903, 29904)
 """Where the snapshot's echo server listens: fixed, so the picture is the same each run."""

@@ -20,7 +20,7 @@ from netlab.core.events import Event, Kind
 from netlab.tui.app import NetlabApp
 from netlab.tui.widgets.transcript import Transcript
 from tests.loopback import first_free_port
-from tests.tui.waits import until
+from tests.waits import until
 
 PORTS = {
     # Below the ephemeral range (32768 and up), and one list per test: tests run side

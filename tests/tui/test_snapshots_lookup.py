@@ -8,7 +8,6 @@ and input errors. Every lookup's worker is waited for before the screenshot.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from textual.widgets import DataTable, Input, Select
 
 from netlab.core import lookup
 from netlab.tui.app import NetlabApp
+from tests.waits import until
 
 SnapCompare = Callable[..., bool]
 
@@ -50,15 +50,15 @@ async def _look_up(pilot: Pilot[None], kind: str, text: str, **fields: str) -> N
     await pilot.press("enter")
     await app.workers.wait_for_complete()
     # The worker's result arrives as a message: wait until the table has taken it.
-    table = app.query_one("#lookup-table", DataTable)
-    deadline = time.monotonic() + 5
-    while table.loading and time.monotonic() < deadline:
-        await pilot.pause(0.05)
     # Under load the table can be painted once before its columns take their widths.
-    while time.monotonic() < deadline and any(
-        column.content_width < _widest(table, key) for key, column in table.columns.items()
-    ):
-        await pilot.pause(0.05)
+    table = app.query_one("#lookup-table", DataTable)
+
+    def settled() -> bool:
+        return not table.loading and all(
+            column.content_width >= _widest(table, key) for key, column in table.columns.items()
+        )
+
+    await until(pilot, settled, "the table to take the result and its columns their widths")
     await pilot.pause()
 
 
