@@ -35,7 +35,16 @@ from typing import Any, Literal
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import Endpoint, address_text, parse_endpoint
 from netlab.core.errors import InputError, OperationFailed, positive_seconds
-from netlab.core.events import MAX_EVENT_DATA, CloseReason, Event, Kind, message_event
+from netlab.core.events import (
+    MAX_EVENT_DATA,
+    CloseReason,
+    Closing,
+    Event,
+    Kind,
+    Side,
+    closed_event,
+    message_event,
+)
 from netlab.core.framing import Framing, Splitter
 from netlab.core.lookup import addresses_for
 from netlab.core.safetext import StreamDecoder
@@ -62,6 +71,8 @@ _TCP_READ = MAX_EVENT_DATA
 _UDP_READ = 65535
 _HEX_SEPARATORS = re.compile(r"[\s:]+")
 _RESET = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED)
+CLIENT = Side.CLIENT
+"""The side of every event a session emits."""
 
 
 class ClientSession:
@@ -149,7 +160,7 @@ class ClientSession:
         except OperationFailed as error:
             with self._lock:
                 self._state = "closed"
-            self._publish(Event(Kind.ERROR, self.name, detail=str(error)))
+            self._publish(Event(Kind.ERROR, self.name, detail=str(error), side=CLIENT))
             raise
         sock.settimeout(SEND_TIMEOUT)
         # The receiver reads through a non-blocking twin: a socket with a timeout
@@ -172,7 +183,9 @@ class ClientSession:
             self._thread = threading.Thread(
                 target=self._receive, args=(reader,), name=f"netlab client {self.name}", daemon=True
             )
-        self._publish(Event(Kind.CONNECTED, self.name, self.peer, detail=f"from {self.local}"))
+        self._publish(
+            Event(Kind.CONNECTED, self.name, self.peer, detail=f"from {self.local}", side=CLIENT)
+        )
         self._thread.start()
 
     def close(self) -> None:
@@ -223,7 +236,7 @@ class ClientSession:
                 raise OperationFailed(self._not_connected())
             # Published before the bytes go: a fast echo's reply is read by the other
             # thread, and its event must not come before the one for what caused it.
-            self._publish(message_event(Kind.SENT, self.name, self.peer, data))
+            self._publish(message_event(Kind.SENT, self.name, self.peer, data, CLIENT))
             try:
                 if self.transport == "udp":
                     sock.send(data)
@@ -239,7 +252,7 @@ class ClientSession:
                 self.bytes_out += len(data)
                 self.messages_out += 1
                 return
-        self._publish(Event(Kind.ERROR, self.name, self.peer, detail=str(failure)))
+        self._publish(Event(Kind.ERROR, self.name, self.peer, detail=str(failure), side=CLIENT))
         raise failure
 
     def _send_failed(self, error: OSError) -> OperationFailed:
@@ -284,6 +297,7 @@ class ClientSession:
                 self.name,
                 self.peer,
                 detail="we sent FIN: nothing more from us, still reading",
+                side=CLIENT,
             )
         )
 
@@ -403,6 +417,7 @@ class ClientSession:
                                 self.name,
                                 self.peer,
                                 detail=f"nothing is listening on {self.endpoint}",
+                                side=CLIENT,
                             )
                         )
                         continue
@@ -438,7 +453,7 @@ class ClientSession:
             with self._arrived:
                 self._inbox += chunk
                 self._arrived.notify_all()
-        self._publish(message_event(Kind.RECEIVED, self.name, self.peer, chunk))
+        self._publish(message_event(Kind.RECEIVED, self.name, self.peer, chunk, CLIENT))
 
     def _behind(self) -> bool:
         """Whether the reader has fallen behind: time to stop reading the socket."""
@@ -475,8 +490,8 @@ class ClientSession:
         if was_connected:
             if self.transport == "tcp" and self._splitter.pending:
                 self.messages_in += 1
-            text = f"{reason.value}: {detail}" if detail else reason.value
-            self._publish(Event(Kind.CLOSED, self.name, self.peer, detail=text))
+            closing = Closing(reason, why=detail)
+            self._publish(closed_event(self.name, self.peer, closing, CLIENT))
         with self._arrived:
             self._arrived.notify_all()
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from netlab.core.plural import plural
 from netlab.core.safetext import safe_bytes, safe_text
 
 
@@ -45,6 +46,42 @@ class CloseReason(enum.StrEnum):
     waited for the peer: it stopped reading what we send."""
 
 
+class Side(enum.StrEnum):
+    """Which end of a connection an event was seen from: a lab server's, or a client's."""
+
+    SERVER = "server"
+    CLIENT = "client"
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """How a connection ended: the facts of a CLOSED event, which its detail is made from.
+
+    A server knows how long the connection was open and what it carried; a client session
+    says why in more words instead ("Connection reset by peer"). What a side does not
+    tell is None, or "", and left out of the text.
+    """
+
+    reason: CloseReason
+    duration: float | None = None
+    """Seconds from accept to close."""
+    bytes_in: int | None = None
+    bytes_out: int | None = None
+    why: str = ""
+    """More words on the reason, from the system or the session."""
+
+    def text(self) -> str:
+        """The one way a close is told in words, as the log and `netlab serve` print it:
+        "closed by peer; 0.123 s; 6 bytes in, 6 out", "reset by peer: Connection reset by peer".
+        """
+        text = f"{self.reason}: {self.why}" if self.why else str(self.reason)
+        if self.duration is not None:
+            text += f"; {self.duration:.3f} s"
+        if self.bytes_in is not None:
+            text += f"; {plural(self.bytes_in, 'byte')} in, {self.bytes_out or 0} out"
+        return text
+
+
 MAX_EVENT_DATA = 4096
 """Bytes of a message kept in its event; the log shows data, it does not store streams."""
 
@@ -67,11 +104,22 @@ class Event:
     """Messages this one event stands for when a flood was counted, not logged one by
     one (see sampling.py); `size` is then their bytes and `data` is empty."""
     time: float = field(default_factory=time.monotonic)
+    side: Side = Side.SERVER
+    """Whose event it is: a lab server's, or a client session's."""
+    closing: Closing | None = None
+    """How the connection ended, on a CLOSED event made by `closed_event`."""
 
 
-def message_event(kind: Kind, source: str, peer: str, data: bytes) -> Event:
+def message_event(
+    kind: Kind, source: str, peer: str, data: bytes, side: Side = Side.SERVER
+) -> Event:
     """An event carrying bytes, kept short however large the message."""
-    return Event(kind, source, peer, bytes(data[:MAX_EVENT_DATA]), len(data))
+    return Event(kind, source, peer, bytes(data[:MAX_EVENT_DATA]), len(data), side=side)
+
+
+def closed_event(source: str, peer: str, closing: Closing, side: Side = Side.SERVER) -> Event:
+    """A CLOSED event: its facts, and its detail made from them (`Closing.text`)."""
+    return Event(Kind.CLOSED, source, peer, detail=closing.text(), side=side, closing=closing)
 
 
 Clock = Callable[[float], str]

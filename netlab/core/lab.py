@@ -6,17 +6,61 @@ calls `close()` on the way out, which stops every server and session it started.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
-from typing import Any
+from typing import Any, Protocol, cast
 
 from netlab.core.bus import EventBus
 from netlab.core.client import ClientSession
 from netlab.core.errors import InputError, OperationFailed
-from netlab.core.servers import ServerSpec, make_server, parse_spec
+from netlab.core.servers import Model, ServerSpec, TcpServer, UdpServer, make_server, parse_spec
+from netlab.core.servers.base import ConnectionInfo
+from netlab.core.servers.protocols import Transport
 
-Server = Any
-"""A TcpServer or UdpServer (their common surface: start, stop, name, counters)."""
+
+class ServerSurface(Protocol):
+    """What the lab's users use of a server: a TcpServer or UdpServer, checked as one.
+
+    Counters are read without a lock, from any thread: a value a moment stale is fine.
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def transport(self) -> Transport: ...
+    @property
+    def model(self) -> Model: ...
+    @property
+    def running(self) -> bool: ...
+
+    open_connections: int
+    total_connections: int
+    messages_in: int
+    messages_out: int
+    bytes_in: int
+    bytes_out: int
+    refused: int
+    errors: int
+
+    def connections(self, limit: int | None = None) -> list[ConnectionInfo]: ...
+    def stop(self) -> None: ...
+
+
+class Server(ServerSurface, Protocol):
+    """A server in the lab: started, so where it listens is known."""
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Host and port, as bound."""
+        ...
+
+
+def _in_lab(server: TcpServer | UdpServer) -> Server:
+    """A started server as the lab hands it out."""
+    surface: ServerSurface = server  # mypy checks here that the classes have the surface
+    # and the one fact they cannot state: a started server's address is no longer None.
+    return cast(Server, surface)
 
 
 class Lab:
@@ -25,6 +69,8 @@ class Lab:
     def __init__(self, bus: EventBus | None = None) -> None:
         self.bus = bus if bus is not None else EventBus()
         self.servers: dict[str, Server] = {}
+        self._launches: dict[str, tuple[ServerSpec, dict[str, Any]]] = {}
+        """How each server was started, by name: what restart_server starts again."""
         self.sessions: dict[str, ClientSession] = {}
         self._session_numbers = itertools.count(1)
 
@@ -45,20 +91,37 @@ class Lab:
         server = make_server(spec, bus=self.bus, **options)
         # Kept by name as soon as it has one, before its listening event is on the bus:
         # whoever hears that event finds the server here.
-        server.on_named = lambda named: self.servers.__setitem__(named.name, named)
+        server.on_named = lambda named: self.servers.__setitem__(named.name, _in_lab(server))
         try:
             server.start()
         except BaseException:
             if self.servers.get(server.name) is server:
                 del self.servers[server.name]
             raise
-        return server
+        self._launches[server.name] = (spec, dict(options))
+        return _in_lab(server)
 
     def stop_server(self, name: str) -> None:
         server = self.servers.pop(name, None)
+        self._launches.pop(name, None)
         if server is None:
             raise InputError(f"No server named {name!r} is running.")
         server.stop()
+
+    def restart_server(self, name: str) -> Server:
+        """Stop a server and start one like it (blocking: call it from a worker).
+
+        The same kind, transport, model and options, on the port it had: with port 0
+        asked for, the one the system gave it. Its counters start afresh.
+        """
+        server = self.servers.get(name)
+        launch = self._launches.get(name)
+        if server is None or launch is None:
+            raise InputError(f"No server named {name!r} is running.")
+        spec, options = launch
+        spec = dataclasses.replace(spec, port=server.address[1])
+        self.stop_server(name)
+        return self.start_server(spec, **options)
 
     def open_session(self, endpoint: str, **options: Any) -> ClientSession:
         """Connect a client session (blocking: call it from a worker).
@@ -88,6 +151,7 @@ class Lab:
         closers += [server.stop for server in self.servers.values()]
         self.sessions.clear()
         self.servers.clear()
+        self._launches.clear()
         threads = [threading.Thread(target=close, name="netlab lab close") for close in closers]
         for thread in threads:
             thread.start()

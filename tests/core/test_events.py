@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from netlab.core.events import Event, Kind, event_parts, format_event, message_event
+from netlab.core.events import (
+    CloseReason,
+    Closing,
+    Event,
+    Kind,
+    Side,
+    closed_event,
+    event_parts,
+    format_event,
+    message_event,
+)
 
 
 def noon(_moment: float) -> str:
@@ -91,3 +101,41 @@ def test_made_safe_is_shared_across_a_batch() -> None:
         == first
         == "12:00:00  tcp/echo:7  received  p  3 bytes \\0hi"
     )
+
+
+@pytest.mark.parametrize(
+    ("closing", "detail"),
+    [
+        # A server's close: the reason, how long, and the bytes each way.
+        (
+            Closing(CloseReason.BY_PEER, 0.1234, 6, 6),
+            "closed by peer; 0.123 s; 6 bytes in, 6 out",
+        ),
+        (Closing(CloseReason.TIMEOUT, 5.0, 1, 0), "idle timeout; 5.000 s; 1 byte in, 0 out"),
+        # A client's: the reason, and more words on it when there are some.
+        (Closing(CloseReason.BY_US), "closed by us"),
+        (
+            Closing(CloseReason.RESET, why="Connection reset by peer"),
+            "reset by peer: Connection reset by peer",
+        ),
+        (
+            Closing(CloseReason.TIMEOUT, why="nothing received for 5 s"),
+            "idle timeout: nothing received for 5 s",
+        ),
+    ],
+)
+def test_a_close_is_told_in_one_way(closing: Closing, detail: str) -> None:
+    event = closed_event("tcp/echo:1201", "127.0.0.1:50312", closing)
+    assert event.kind is Kind.CLOSED and event.closing is closing
+    assert event.detail == closing.text() == detail
+    assert format_event(event, noon) == (
+        f"12:00:00  tcp/echo:1201  closed  127.0.0.1:50312  {detail}"
+    )
+
+
+def test_an_event_says_whose_it_is() -> None:
+    assert Event(Kind.ACCEPTED, "tcp/echo:1201").side is Side.SERVER
+    sent = message_event(Kind.SENT, "client-1", "127.0.0.1:1201", b"x", Side.CLIENT)
+    assert sent.side is Side.CLIENT and sent.closing is None
+    closed = closed_event("client-1", "", Closing(CloseReason.BY_US), Side.CLIENT)
+    assert closed.side is Side.CLIENT

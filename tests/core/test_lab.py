@@ -11,6 +11,7 @@ import pytest
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab
+from tests.waits import wait_until
 
 
 def test_the_key_scenario_on_one_bus() -> None:
@@ -21,13 +22,13 @@ def test_the_key_scenario_on_one_bus() -> None:
         host, port = server.address
         session = lab.open_session(f"{host}:{port}")
         session.send_text("hello")
-        events = []
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            lab.bus.wait(0.1)
-            events += lab.bus.drain()
-            if any(e.source == session.name and e.kind is Kind.RECEIVED for e in events):
-                break
+        events: list[Event] = []
+
+        def replied() -> bool:
+            events.extend(lab.bus.drain())
+            return any(e.source == session.name and e.kind is Kind.RECEIVED for e in events)
+
+        wait_until(replied, 5)
         [reply] = [e for e in events if e.source == session.name and e.kind is Kind.RECEIVED]
         assert reply.data == b"hello\n"
         assert session.unread == 0  # the bus carried it; the session kept no copy
@@ -41,9 +42,7 @@ def test_the_key_scenario_on_one_bus() -> None:
     assert (server.name, Kind.RECEIVED) in kinds
     assert (session.name, Kind.RECEIVED) in kinds
     assert lab.servers == {} and lab.sessions == {}
-    deadline = time.monotonic() + 2
-    while threading.active_count() > threads_before and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: threading.active_count() <= threads_before, 2)
     assert threading.active_count() <= threads_before
 
 
@@ -135,3 +134,32 @@ def test_a_server_that_cannot_start_is_not_kept() -> None:
             lab.start_server(f"echo:{port}")
     assert lab.servers == {}
     lab.close()
+
+
+@pytest.mark.parametrize("spec", ["echo:0@iterative", "udp:daytime:0@async"])
+def test_a_restart_keeps_name_port_and_options_and_counts_afresh(spec: str) -> None:
+    lab = Lab()
+    try:
+        options = {"idle_timeout": 7.0, "max_conns": 3} if spec.startswith("echo") else {}
+        old = lab.start_server(spec, **options)
+        if old.transport == "tcp":
+            with socket.create_connection(old.address, timeout=5) as client:
+                client.sendall(b"x")
+                assert client.recv(10) == b"x"
+            assert wait_until(lambda: old.total_connections == 1, 5)
+        new = lab.restart_server(old.name)
+        assert new is not old and not old.running and new.running
+        assert lab.servers == {old.name: new}
+        assert (new.name, new.address, new.model) == (old.name, old.address, old.model)
+        assert new.total_connections == 0 and new.connections() == []
+        assert isinstance(new, type(old))
+        for option, value in options.items():
+            assert getattr(new, option) == value
+    finally:
+        lab.close()
+
+
+def test_restarting_a_server_that_is_not_there_is_one_sentence() -> None:
+    lab = Lab()
+    with pytest.raises(InputError, match=r"No server named 'tcp/echo:1' is running\."):
+        lab.restart_server("tcp/echo:1")

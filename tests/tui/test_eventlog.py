@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 
 from netlab.core.events import Event, Kind, format_event, message_event
 from netlab.tui.widgets.eventlog import NARROW, WIDE, EventLog, fit_columns, wrap_line
-from tests.tui.waits import until
+from tests.waits import until
 
 GUTTER = 2
 """Columns kept for the vertical scrollbar."""

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from netlab.core.events import Event
+from netlab.core.servers.base import ConnectionInfo, ServerBase
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
 from netlab.tui.widgets.transcript import Transcript
@@ -94,11 +95,23 @@ def _steady_app() -> NetlabApp:
     return app
 
 
+def _steady_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Servers pane's connections table reads the servers, not the events: name the
+    same fixed client port there."""
+    listed = ServerBase.connections
+
+    def steady(server: ServerBase, limit: int | None = None) -> list[ConnectionInfo]:
+        return [dataclasses.replace(c, peer="127.0.0.1:50000") for c in listed(server, limit)]
+
+    monkeypatch.setattr(ServerBase, "connections", steady)
+
+
 def test_split_view_mid_chat(
     snap_compare: Callable[..., bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = first_free_port(PORTS)
     monkeypatch.setattr(Transcript, "clock", lambda moment: datetime(2024, 5, 1, 12, 0, 7))
+    _steady_connections(monkeypatch)
 
     async def run_before(pilot: Pilot[None]) -> None:
         pilot.app.query_one(ServersPane).event_log.clock = lambda _moment: "12:00:07"

@@ -10,10 +10,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
+from netlab.core.bus import EventBus
 from netlab.core.events import Event, Kind
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane, human, is_loopback, sparkline
 from netlab.tui.widgets.eventlog import EventLog, format_event
+from tests.waits import until
 
 SIZE = (120, 40)
 WAIT = 5.0
@@ -21,11 +23,7 @@ WAIT = 5.0
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
     """Let the app run until `condition()` holds, for at most WAIT seconds."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+    await until(pilot, condition, what, WAIT)
 
 
 def pane(app: NetlabApp) -> ServersPane:
@@ -326,7 +324,8 @@ async def test_the_split_view_shows_the_pane_beside_the_client() -> None:
         servers = pane(app)
         assert servers.display
         # Half width: the form takes two lines.
-        assert servers.query_one("#servers-form").styles.layout.name == "vertical"
+        layout = servers.query_one("#servers-form").styles.layout
+        assert layout is not None and layout.name == "vertical"
         await start(pilot)
 
 
@@ -344,3 +343,33 @@ def test_helpers() -> None:
     assert sparkline([0, 1, 2, 4]) == "▁▃▅█"
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("") and not is_loopback("10.0.0.1")
+
+
+async def test_under_a_flood_the_connections_table_is_exact() -> None:
+    app = NetlabApp()
+    app.lab.bus = EventBus(capacity=4)  # nearly every event of the flood is dropped
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        name = await start(pilot)
+        sent = b"".join(b"x" * (n % 50) + b"\n" for n in range(3000))
+        with socket.create_connection(app.lab.servers[name].address, timeout=WAIT) as client:
+            client.sendall(sent)
+            got = b""
+            while len(got) < len(sent):
+                chunk = client.recv(65536)
+                assert chunk, "the echo closed early"
+                got += chunk
+            peer = f"127.0.0.1:{client.getsockname()[1]}"
+            peers = app.query_one("#servers-peers", DataTable)
+
+            def row() -> list[str]:
+                return [str(cell) for cell in peers.get_row(peer)] if peer in keys() else []
+
+            def keys() -> list[str]:
+                return [str(key.value) for key in peers.rows]
+
+            size = human(len(sent))
+            await wait_for(pilot, lambda: row()[2:4] == [size, size], "exact byte counts")
+        assert app.lab.bus.dropped > 0
+        await wait_for(pilot, lambda: row()[4:] == ["closed by peer"], "the close")
+        assert row()[2:4] == [size, size]

@@ -18,11 +18,13 @@ from datetime import UTC, datetime
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
+from textual.widgets.data_table import ColumnKey
 
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
 from netlab.tui.widgets.eventlog import EventLog
 from tests.loopback import can_bind
+from tests.waits import until
 
 WAIT = 5.0
 MOMENT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -38,10 +40,7 @@ def clients() -> Iterator[list[socket.socket]]:
 
 
 async def _wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
+    await until(pilot, condition, "the screen to come to its state", WAIT)
 
 
 def _script(
@@ -91,7 +90,9 @@ def _script(
         await app.workers.wait_for_complete()  # the TCP states, read off the UI thread
         # and the table's column widened to fit them (later under load: wait, bounded)
         peers = app.query_one("#servers-peers", DataTable)
-        await _wait_for(pilot, lambda: peers.columns["state"].content_width >= len("ESTABLISHED"))
+        await _wait_for(
+            pilot, lambda: peers.columns[ColumnKey("state")].content_width >= len("ESTABLISHED")
+        )
         await pilot.pause(0.2)
 
     return run_before

@@ -71,7 +71,7 @@ class AsyncTcpConnection(asyncio.Protocol):
         self.peer = "?"
         self.host = ""
         """The peer's address as accepted: what the server's admission counted."""
-        self.reason: str | None = None
+        self.reason: CloseReason | None = None
         self.refused = False
         self.admitted = False
         self.closed = False
@@ -102,7 +102,8 @@ class AsyncTcpConnection(asyncio.Protocol):
             self._refuse(refusal)
             return
         self.admitted = True
-        self.listener.conns.add(self)
+        with server._lock:  # connections() reads them from another thread
+            self.listener.conns[self] = None
         server.open_connections += 1
         server.total_connections += 1
         server._emit(Kind.ACCEPTED, self.peer)
@@ -217,8 +218,6 @@ class AsyncTcpConnection(asyncio.Protocol):
             except Exception as error:
                 server.errors += 1
                 server._emit(Kind.ERROR, self.peer, _describe(error))
-        self.listener.conns.discard(self)
-        server.open_connections -= 1
         reason = self.reason
         if reason is None:
             if exc is None:
@@ -229,12 +228,9 @@ class AsyncTcpConnection(asyncio.Protocol):
                 server.errors += 1
                 server._emit(Kind.ERROR, self.peer, _describe(exc))
                 reason = CloseReason.RESET
-        duration = time.monotonic() - self.started
-        server._emit(
-            Kind.CLOSED,
-            self.peer,
-            f"{reason}; {duration:.3f} s; {plural(self.bytes_in, 'byte')} in, {self.bytes_out} out",
-        )
+        server._retire(self.listener.conns, self, self, reason)
+        server.open_connections -= 1
+        server._closed_connection(self, reason)
         self.transport = None
         self.session = None
 
@@ -251,7 +247,7 @@ class AsyncTcpConnection(asyncio.Protocol):
 
     # -- ours ---------------------------------------------------------------------------
 
-    def finish(self, reason: str, *, abort: bool = False) -> None:
+    def finish(self, reason: CloseReason, *, abort: bool = False) -> None:
         """Close with `reason`: flushing what is queued, or at once when `abort`."""
         if self.reason is None:
             self.reason = reason
@@ -339,7 +335,8 @@ class AsyncTcpListener:
 
     def __init__(self, server: TcpServer) -> None:
         self.server = server
-        self.conns: set[AsyncTcpConnection] = set()
+        self.conns: dict[AsyncTcpConnection, None] = {}
+        """The open connections, in the order they were accepted (a dict as an ordered set)."""
         self._aserver: asyncio.Server | None = None
 
     @classmethod

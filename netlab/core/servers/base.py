@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
-from typing import ClassVar, Literal, Self
+from dataclasses import dataclass
+from typing import ClassVar, Literal, Protocol, Self, TypeVar
 
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, OperationFailed
-from netlab.core.events import MAX_EVENT_DATA, Event, Kind
+from netlab.core.events import MAX_EVENT_DATA, CloseReason, Closing, Event, Kind, closed_event
 from netlab.core.framing import Splitter
 from netlab.core.sampling import IN, MESSAGE_RATE, OUT, MessageSampler
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
@@ -19,6 +22,41 @@ Model = Literal["threaded", "iterative", "async"]
 MODELS: tuple[Model, ...] = ("threaded", "iterative", "async")
 POLL = 0.1
 """How often blocked loops look at the stop flag; bounds how long stop() takes."""
+MAX_CLOSED = 200
+"""Closed connections a server remembers for connections(): as many as the Servers pane
+lists of one server."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInfo:
+    """One connection (TCP) or datagram source (UDP) of a server, as the server counts it."""
+
+    peer: str
+    """"127.0.0.1:50312"."""
+    since: float
+    """When it was accepted, or its first datagram came: a time.monotonic() stamp."""
+    bytes_in: int
+    bytes_out: int
+    closed: CloseReason | None = None
+    """Why it ended; None while it is open (a UDP source never closes)."""
+
+
+class Counted(Protocol):
+    """What a server keeps of a live connection or source, read for a ConnectionInfo."""
+
+    peer: str
+    started: float
+    """When it was accepted, or its first datagram came: a time.monotonic() stamp."""
+    bytes_in: int
+    bytes_out: int
+
+
+_K = TypeVar("_K")
+_C = TypeVar("_C")
+
+
+def closed_info(conn: Counted, reason: CloseReason) -> ConnectionInfo:
+    return ConnectionInfo(conn.peer, conn.started, conn.bytes_in, conn.bytes_out, reason)
 
 
 def resolve_protocol(protocol: str | type[ServerProtocol]) -> type[ServerProtocol]:
@@ -76,6 +114,11 @@ class ServerBase:
         """Where the server listens, once started."""
         self._stopping = threading.Event()
         self._count_lock = threading.Lock()
+        self._lock = threading.Lock()
+        """Guards which connections (or sources) there are, and `_closed`: taken as one
+        comes or goes, never per message."""
+        self._closed: deque[ConnectionInfo] = deque(maxlen=MAX_CLOSED)
+        """The most recently closed connections, oldest first."""
         self.open_connections = 0
         self.total_connections = 0
         self.bytes_in = 0
@@ -100,6 +143,37 @@ class ServerBase:
     @property
     def running(self) -> bool:
         return self.address is not None and not self._stopping.is_set()
+
+    def connections(self, limit: int | None = None) -> list[ConnectionInfo]:
+        """What the server knows of its connections (UDP: sources) now, oldest first.
+
+        Open ones, and the last MAX_CLOSED closed. With `limit`, at most that many: the
+        oldest closed go first, then the oldest open. Callable from any thread: the set
+        of connections is taken under the server's lock, and their byte counts, plain
+        ints that only their own thread (or the async loop) changes, are read without
+        one, as the server's own counters are.
+        """
+        with self._lock:
+            live = self._live()
+            closed = list(self._closed)
+        if limit is not None:
+            live = live[len(live) - limit :] if limit < len(live) else live
+        records = [ConnectionInfo(c.peer, c.started, c.bytes_in, c.bytes_out) for c in live]
+        room = len(closed) if limit is None else max(0, limit - len(records))
+        if room < len(closed):
+            closed.sort(key=_since)
+            closed = closed[len(closed) - room :] if room else []
+        return sorted([*closed, *records], key=_since)
+
+    def _live(self) -> list[Counted]:
+        """The open connections (or sources), oldest first; called under `_lock`."""
+        raise NotImplementedError
+
+    def _retire(self, conns: dict[_K, _C], key: _K, conn: Counted, reason: CloseReason) -> None:
+        """Move a connection from the open ones (`conns`) to the closed, both at once."""
+        with self._lock:
+            conns.pop(key, None)
+            self._closed.append(closed_info(conn, reason))
 
     def _count(self, **deltas: int) -> None:
         with self._count_lock:
@@ -128,15 +202,25 @@ class ServerBase:
         return OperationFailed(f"Cannot serve {self.name} on the asyncio loop: {error}.")
 
     def _emit(self, kind: Kind, peer: str = "", detail: str = "") -> None:
-        if kind is Kind.CLOSED or kind is Kind.STOPPED:
-            # A peer's or the server's last counts go out before the event that ends it.
-            with self._count_lock:
-                summed = self._sampler.take_peer(peer) if peer else self._sampler.take_all()
-            for event in summed:
-                self.bus.publish(event)
-            if kind is Kind.STOPPED:
-                self.bus.remove_summaries(self)
+        if kind is Kind.STOPPED:
+            # The server's last counts go out before the event that ends it.
+            self._publish_summed("")
+            self.bus.remove_summaries(self)
         self.bus.publish(Event(kind, self.name, peer, detail=detail))
+
+    def _closed_connection(self, conn: Counted, reason: CloseReason) -> None:
+        """Tell of a connection's end: its last counts, then its CLOSED event."""
+        self._publish_summed(conn.peer)
+        duration = time.monotonic() - conn.started
+        closing = Closing(reason, duration, conn.bytes_in, conn.bytes_out)
+        self.bus.publish(closed_event(self.name, conn.peer, closing))
+
+    def _publish_summed(self, peer: str) -> None:
+        """Publish what is counted and not yet logged: of one peer, or ("") of all."""
+        with self._count_lock:
+            summed = self._sampler.take_peer(peer) if peer else self._sampler.take_all()
+        for event in summed:
+            self.bus.publish(event)
 
     def _received(self, peer: str, data: bytes, size: int, counted: int) -> None:
         """Count one message in, logging it or summing it.
@@ -154,12 +238,18 @@ class ServerBase:
         if before is not None:
             self._publish_message(before, self.message_kinds[0], peer, data, size)
 
-    def _sent(self, peer: str, data: bytes) -> None:
-        """Count one message out, logging it or summing it."""
+    def _sent(self, peer: str, data: bytes, conn: Counted | None = None) -> None:
+        """Count one message out, logging it or summing it.
+
+        `conn` is its connection when other threads may send on it too (a room's): its
+        bytes_out is counted under the same lock, so none are lost.
+        """
         size = len(data)
         with self._count_lock:
             self.messages_out += 1
             self.bytes_out += size
+            if conn is not None:
+                conn.bytes_out += size
             before = self._sampler.admit(peer, size, OUT)
         if before is not None:
             self._publish_message(before, self.message_kinds[1], peer, data, size)
@@ -229,3 +319,7 @@ class ServerBase:
 
     def stop(self) -> None:
         raise NotImplementedError
+
+
+def _since(info: ConnectionInfo) -> float:
+    return info.since

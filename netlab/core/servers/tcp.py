@@ -38,7 +38,7 @@ from netlab.core.plural import plural
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio
 from netlab.core.servers.admission import CPS, PER_SOURCE, Admission, Networks
-from netlab.core.servers.base import POLL, Model, ServerBase
+from netlab.core.servers.base import POLL, Counted, Model, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
 from netlab.core.servers.room import Room
 
@@ -138,7 +138,7 @@ class _Connection:
         self.bytes_in = 0
         self.bytes_out = 0
         self.started = time.monotonic()
-        self.reason: str | None = None
+        self.reason: CloseReason | None = None
         """Why we ended it, when that is not what the reading thread sees."""
         self.out_cond = threading.Condition()
         self.outbox: deque[bytes] = deque()
@@ -183,7 +183,7 @@ class _Connection:
         except OSError:
             return len(data)  # the connection is going; its reading thread will see
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: CloseReason) -> None:
         """End the connection from another thread: its reading thread then closes it."""
         if self.reason is None:
             self.reason = reason
@@ -317,8 +317,8 @@ class TcpServer(ServerBase):
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._conns: dict[int, _Connection] = {}
+        """The open connections, in the order they were accepted."""
         self._threads: set[threading.Thread] = set()
-        self._lock = threading.Lock()
 
     def start(self) -> tuple[str, int]:
         """Bind and listen; returns the (host, port) really bound, useful with port 0."""
@@ -420,16 +420,20 @@ class TcpServer(ServerBase):
         thread.start()
         return thread
 
+    def _live(self) -> list[Counted]:
+        if self._aserver is not None:
+            return [*self._aserver.conns]
+        return [*self._conns.values()]
+
     def _handed_over(self, conn: _Connection, data: bytes) -> None:
-        conn.bytes_out += len(data)
-        self._sent(conn.peer, data)
+        self._sent(conn.peer, data, conn)
 
     def _send(self, conn: _Connection, data: bytes) -> None:
         send_bounded(conn.sock, data, self.write_timeout)
         self._handed_over(conn, data)
 
     def _serve(self, conn: _Connection) -> None:
-        reason: str = CloseReason.BY_PEER
+        reason = CloseReason.BY_PEER
         session = self.protocol("tcp", self.clock)
         session.attach(self.room, conn)
         try:
@@ -465,17 +469,10 @@ class TcpServer(ServerBase):
             if conn.reason is not None and reason != CloseReason.STOPPING:
                 reason = conn.reason
             conn.close()
-            with self._lock:
-                self._conns.pop(id(conn), None)
+            self._retire(self._conns, id(conn), conn, reason)
             self.admission.release(conn.host)
             self._count(open_connections=-1)
-            duration = time.monotonic() - conn.started
-            self._emit(
-                Kind.CLOSED,
-                conn.peer,
-                f"{reason}; {duration:.3f} s; "
-                f"{plural(conn.bytes_in, 'byte')} in, {conn.bytes_out} out",
-            )
+            self._closed_connection(conn, reason)
 
     def _converse(self, conn: _Connection, session: ServerProtocol) -> CloseReason:
         framing = self.protocol.framing

@@ -9,8 +9,10 @@ each source host gets a token bucket of answers.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from netlab.core.bus import EventBus
@@ -21,13 +23,26 @@ from netlab.core.plural import plural
 from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio, loop
 from netlab.core.servers.admission import MAX_SOURCES, Admission, Networks, RateLimiter
-from netlab.core.servers.base import POLL, Model, ServerBase
+from netlab.core.servers.base import MAX_CLOSED, POLL, Counted, Model, ServerBase
 from netlab.core.servers.protocols import Clock, ServerProtocol
 
 MAX_DATAGRAM = 65507
 """The largest UDP payload over IPv4: 65535 less the IP and UDP headers."""
 LOWEST_ANSWERED_PORT = 1024
 Address = tuple[str, int] | tuple[str, int, int, int]
+
+
+class _Source:
+    """One source address of datagrams, and the bytes each way: a UDP server's "connection"."""
+
+    __slots__ = ("bytes_in", "bytes_out", "peer", "started")
+
+    def __init__(self, peer: str) -> None:
+        self.peer = peer
+        """Its "host:port", made once: a flood comes from a few sources."""
+        self.started = time.monotonic()
+        self.bytes_in = 0
+        self.bytes_out = 0
 
 
 class UdpServer(ServerBase):
@@ -78,8 +93,9 @@ class UdpServer(ServerBase):
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._endpoint: aio.AsyncDatagram | None = None
-        self._peers: dict[Address, str] = {}
-        """Each source's "host:port", made once: a flood comes from a few sources."""
+        self._sources: dict[Address, _Source] = {}
+        """The sources heard from, oldest first; changed only under `_lock` (connections()
+        reads it from other threads), and only when a new one comes, not per datagram."""
 
     def start(self) -> tuple[str, int]:
         sock, address = self._open(socket.SOCK_DGRAM)
@@ -129,6 +145,21 @@ class UdpServer(ServerBase):
                 continue
             self._answer(session, data, address, self._sendto)
 
+    def _new_source(self, address: Address) -> _Source:
+        source = _Source(address_text(address))
+        with self._lock:
+            sources = self._sources
+            if len(sources) >= MAX_SOURCES:
+                # A spoofed flood must not grow memory: keep only the newest, as many as
+                # connections() shows.
+                newest = itertools.islice(sources.items(), len(sources) - MAX_CLOSED, None)
+                self._sources = sources = dict(newest)
+            sources[address] = source
+        return source
+
+    def _live(self) -> list[Counted]:
+        return [*self._sources.values()]
+
     def _sendto(self, data: bytes, address: Address) -> bool:
         if self._sock is None:
             return False
@@ -142,11 +173,12 @@ class UdpServer(ServerBase):
         address: Address,
         send: Callable[[bytes, Address], bool] | None = None,
     ) -> None:
-        peer = self._peers.get(address)
-        if peer is None:
-            if len(self._peers) >= MAX_SOURCES:
-                self._peers.clear()
-            peer = self._peers[address] = address_text(address)
+        source = self._sources.get(address)
+        if source is None:
+            source = self._new_source(address)
+        peer = source.peer
+        size = len(data)
+        source.bytes_in += size
         detail = ""
         if address[1] < LOWEST_ANSWERED_PORT:
             self._count(ignored=1)
@@ -157,7 +189,6 @@ class UdpServer(ServerBase):
         elif not self.limiter.allow(address[0]):
             self._count(rate_limited=1)
             detail = "not answered: source over its rate limit"
-        size = len(data)
         if detail:
             # Always logged on its own: a refusal to answer is worth a line.
             self._count(messages_in=1, bytes_in=size)
@@ -171,6 +202,7 @@ class UdpServer(ServerBase):
                 answer = reply.data[:MAX_DATAGRAM]
                 if not (send or self._sendto)(answer, address):
                     return
+                source.bytes_out += len(answer)
                 self._sent(peer, answer)
         except Exception as error:
             # One bad datagram or unreachable source must not stop the server.

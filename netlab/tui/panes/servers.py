@@ -1,10 +1,11 @@
 """The Servers pane: start lab servers, watch their counters, connections and events.
 
-Everything that blocks (binding, stopping, restarting) runs in thread workers; the
-table of servers is brought up to date on a timer by reading the servers' counters
-and changing only the cells that changed. Events arrive in batches from the app
-(`show_events`): one pass notes connections and bytes per peer, and the EventLog
-writes the batch in one call.
+Everything that blocks (binding, stopping, restarting) runs in a thread worker that
+posts what came of it as a message. On a timer, the table of servers is brought up to
+date from the servers' counters, and the table of connections from the selected
+server's own list of them (`connections()`), changing only the cells that changed.
+Events arrive in batches from the app (`show_events`); the EventLog writes each batch
+in one call.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from rich.cells import cell_len
 from textual import on, work
@@ -24,16 +25,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
-from textual.worker import Worker, WorkerState
 
 from netlab.core import tcpstate
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, NetlabError
-from netlab.core.events import Event, Kind
+from netlab.core.events import Event, Side
 from netlab.core.lab import Lab, Server
 from netlab.core.servers import MODELS, PROTOCOLS, ServerSpec, parse_spec
+from netlab.core.servers.base import MAX_CLOSED, ConnectionInfo
 from netlab.core.servers.protocols import Clock as ServerClock
 from netlab.tui.panes.base import Pane, PaneCommand
 from netlab.tui.widgets.eventlog import EventLog
@@ -43,13 +45,15 @@ REFRESH = 0.5
 """Seconds between readings of every server's counters."""
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 SPARK_SAMPLES = 8
-MAX_PEERS = 200
-"""Connections (or UDP sources) remembered per server; the oldest closed go first."""
+MAX_PEERS = MAX_CLOSED
+"""Connections (or UDP sources) listed for a server; the oldest closed go first."""
 NARROW = 96
 """Below this many columns the start form takes two lines."""
 SHORT = 30
 """Below this many lines the pane drops its blank lines between parts."""
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
+Verb = Literal["start", "stop", "restart"]
+"""What a server job does; the name of a server being started is "new"."""
 
 SERVERS_HELP = """\
 # Servers
@@ -111,18 +115,6 @@ def is_loopback(host: str) -> bool:
 
 
 @dataclass
-class Peer:
-    """One connection (TCP) or datagram source (UDP) of a server, as its events told."""
-
-    peer: str
-    since: float
-    bytes_in: int = 0
-    bytes_out: int = 0
-    closed: str = ""
-    """Why it closed ("closed by peer"), or "" while open."""
-
-
-@dataclass
 class Reading:
     """The last counters read from one server, for its messages-per-second graph."""
 
@@ -160,7 +152,6 @@ PEER_COLUMNS = (
 
 class ServersPane(Pane):
     PANE_ID = "servers"
-    TITLE = "Servers"
     HELP = SERVERS_HELP
     BINDINGS: ClassVar[list[BindingType]] = [
         # Anywhere in the pane, not only on the table: they act on the selected server.
@@ -177,20 +168,40 @@ class ServersPane(Pane):
         "servers-log": "l",
     }
 
+    class ServerStarted(Message):
+        """A server started, or (verb "restart") started again in place of `name`."""
+
+        def __init__(self, verb: Verb, name: str, server: Server) -> None:
+            super().__init__()
+            self.verb = verb
+            self.name = name
+            self.server = server
+
+    class ServerStopped(Message):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    class ServerFailed(Message):
+        """A start, stop or restart failed: `error` is the one line saying why."""
+
+        def __init__(self, verb: Verb, name: str, error: str) -> None:
+            super().__init__()
+            self.verb = verb
+            self.name = name
+            self.error = error
+
     def __init__(self) -> None:
         super().__init__()
         self.server_clock: ServerClock | None = None
         """The clock given to servers started here (daytime, time); None for the real one.
         Snapshot tests fix it, as they fix the log's `EventLog.clock`."""
-        self._peers: dict[str, dict[str, Peer]] = {}
         self._readings: dict[str, Reading] = {}
         self._tcp_states: dict[str, str] = {}
         self._tcp_states_for: int | None = None
         self._reading_states = False
         """One read of /proc at a time: a slow one is not piled on by the next tick."""
         """The last TCP states read (peer -> state) and the port they were read for."""
-        self._server_sources: set[str] = set()
-        """Every server name seen, stopped ones too: their last events still belong here."""
         self._cells: dict[str, dict[str, dict[str, str]]] = {"servers": {}, "peers": {}}
         self._busy: set[str] = set()
         """Servers being stopped or restarted: their rows stay until that is done."""
@@ -331,15 +342,15 @@ class ServersPane(Pane):
 
     def stop(self, name: str) -> None:
         self.select_server(name)
-        self._run_on(name, "stop", self._stop)
+        self._run_on(name, "stop")
 
     def restart(self, name: str) -> None:
         self.select_server(name)
-        self._run_on(name, "restart", self._restart)
+        self._run_on(name, "restart")
 
     def stop_all(self) -> None:
         for name in list(self.lab.servers):
-            self._run_on(name, "stop", self._stop)
+            self._run_on(name, "stop")
 
     def clear_log(self) -> None:
         self.event_log.forget()
@@ -405,13 +416,7 @@ class ServersPane(Pane):
             self.say(str(error), error=True)
             return
         self.say(f"Starting {spec.transport}/{spec.kind} on port {spec.port or 'any'}…")
-        self.run_worker(
-            lambda: self.lab.start_server(spec, **options),
-            name="start new",
-            group="servers",
-            thread=True,
-            exit_on_error=False,
-        )
+        self._server_job("start", "new", partial(self.lab.start_server, spec, **options))
 
     def _read_form(self) -> tuple[ServerSpec, dict[str, Any]]:
         kind = str(self.query_one("#servers-kind", Select).value)
@@ -439,74 +444,64 @@ class ServersPane(Pane):
     @on(Button.Pressed, "#servers-stop")
     def action_stop_selected(self) -> None:
         """Stop the highlighted server, in a worker (it can take up to a second)."""
-        self._run_on_selected("stop", self._stop)
+        self._run_on_selected("stop")
 
     @on(Button.Pressed, "#servers-restart")
     def action_restart_selected(self) -> None:
         """Stop the highlighted server and start one like it on the same port."""
-        self._run_on_selected("restart", self._restart)
+        self._run_on_selected("restart")
 
-    def _run_on_selected(self, verb: str, job: Callable[[str], object]) -> None:
+    def _run_on_selected(self, verb: Verb) -> None:
         if self._selected is not None:
-            self._run_on(self._selected, verb, job)
+            self._run_on(self._selected, verb)
 
-    def _run_on(self, name: str, verb: str, job: Callable[[str], object]) -> None:
+    def _run_on(self, name: str, verb: Verb) -> None:
         if name in self._busy:
             return
         self._busy.add(name)
         self.say(f"{'Stopping' if verb == 'stop' else 'Restarting'} {name}…")
-        self.run_worker(
-            partial(job, name),
-            name=f"{verb} {name}",
-            group="servers",
-            thread=True,
-            exit_on_error=False,
-        )
-
-    def _stop(self, name: str) -> str:
-        self.lab.stop_server(name)
-        return name
-
-    def _restart(self, name: str) -> Server:
-        old = self.lab.servers.get(name)
-        if old is None:
-            raise InputError(f"No server named {name!r} is running.")
-        spec = ServerSpec(old.transport, old.protocol.name, old.address[1], old.model)
-        options: dict[str, Any] = {"host": old.host, "clock": old.clock}
-        if old.transport == "tcp":
-            options |= {
-                "idle_timeout": old.idle_timeout,
-                "max_conns": old.max_conns,
-                "max_message": old.max_message,
-            }
-        self.lab.stop_server(name)
-        return self.lab.start_server(spec, **options)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != "servers" or event.state not in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-        ):
-            return
-        event.stop()
-        verb, _, name = worker.name.partition(" ")
-        self._busy.discard(name)
-        if event.state == WorkerState.ERROR:
-            error = worker.error
-            text = str(error) if isinstance(error, NetlabError) else repr(error)
-            self.say(text.splitlines()[0] if text else f"Could not {verb} {name}.", error=True)
-            self.refresh_servers()
-            return
+        lab = self.lab
         if verb == "stop":
-            self.say(f"Stopped {name}.")
-            self.refresh_servers()
+            self._server_job(verb, name, partial(_stopped, lab, name))
+        else:
+            self._server_job(verb, name, partial(lab.restart_server, name))
+
+    @work(thread=True, group="servers", name="servers", exit_on_error=False)
+    def _server_job(self, verb: Verb, name: str, job: Callable[[], Server | None]) -> None:
+        """Start, stop or restart a server off the UI thread (a bind or a stop can take a
+        second), and post how it went."""
+        try:
+            server = job()
+        except Exception as error:
+            text = str(error) if isinstance(error, NetlabError) else repr(error)
+            self.post_message(self.ServerFailed(verb, name, text.splitlines()[0] if text else ""))
             return
-        server: Server = worker.result
+        if server is None:
+            self.post_message(self.ServerStopped(name))
+        else:
+            self.post_message(self.ServerStarted(verb, name, server))
+
+    def on_servers_pane_server_started(self, message: ServerStarted) -> None:
+        message.stop()
+        self._busy.discard(message.name)
+        server = message.server
         where = address_text(server.address)
-        self.say(f"{'Restarted' if verb == 'restart' else 'Started'} {server.name} on {where}.")
+        started = "Restarted" if message.verb == "restart" else "Started"
+        self.say(f"{started} {server.name} on {where}.")
         self.refresh_servers()
         self.select_server(server.name)
+
+    def on_servers_pane_server_stopped(self, message: ServerStopped) -> None:
+        message.stop()
+        self._busy.discard(message.name)
+        self.say(f"Stopped {message.name}.")
+        self.refresh_servers()
+
+    def on_servers_pane_server_failed(self, message: ServerFailed) -> None:
+        message.stop()
+        self._busy.discard(message.name)
+        self.say(message.error or f"Could not {message.verb} {message.name}.", error=True)
+        self.refresh_servers()
 
     # -- the servers table -----------------------------------------------------------------
 
@@ -609,70 +604,18 @@ class ServersPane(Pane):
     # -- connections -----------------------------------------------------------------------
 
     def show_events(self, events: list[Event]) -> None:
-        """Note each connection's bytes, then log the batch in one write."""
+        """Log the batch of the servers' events in one write."""
         if not events or not self.event_log.is_attached:
             return
         # The lab's bus also carries client sessions; this log is the servers' side.
-        known = self._server_sources
-        known.update(self.app.lab.servers)  # type: ignore[attr-defined]
-        known.update(e.source for e in events if e.kind is Kind.LISTENING)
-        events = [event for event in events if event.source in known]
+        server = Side.SERVER
+        events = [event for event in events if event.side is server]
         if not events:
             return
-        self._note_peers(events)
         self.event_log.show_events(events)
         if self.event_log.paused:
             with contextlib.suppress(NoMatches):
                 self._show_log_status()
-
-    def _note_peers(self, events: list[Event]) -> None:
-        peers_of = self._peers
-        received, sent = Kind.RECEIVED, Kind.SENT
-        for event in events:
-            kind = event.kind
-            if kind is received or kind is sent:
-                # A flood is nearly all of these, and they never add a peer: the short way.
-                peers = peers_of.get(event.source)
-                record = None if peers is None else peers.get(event.peer)
-                if record is None:
-                    continue
-                if kind is received:
-                    record.bytes_in += event.size
-                else:
-                    record.bytes_out += event.size
-            elif kind is Kind.DATAGRAM_IN:
-                record = self._peer(event, create=True)
-                if record is not None:
-                    record.bytes_in += event.size
-            elif kind is Kind.DATAGRAM_OUT:
-                record = self._peer(event, create=False)
-                if record is not None:
-                    record.bytes_out += event.size
-            elif kind is Kind.ACCEPTED:
-                self._peer(event, create=True, fresh=True)
-            elif kind is Kind.CLOSED:
-                record = self._peer(event, create=False)
-                if record is not None:
-                    record.closed = event.detail.split(";", 1)[0] or "closed"
-            elif kind is Kind.STOPPED or kind is Kind.LISTENING:
-                peers_of.pop(event.source, None)
-
-    def _peer(self, event: Event, *, create: bool, fresh: bool = False) -> Peer | None:
-        peers = self._peers.get(event.source)
-        if peers is None:
-            if not create:
-                return None
-            peers = self._peers[event.source] = {}
-        record = peers.get(event.peer)
-        if record is None or fresh:
-            if not create:
-                return None
-            peers.pop(event.peer, None)
-            record = peers[event.peer] = Peer(event.peer, event.time)
-            if len(peers) > MAX_PEERS:
-                oldest = next((p for p, r in peers.items() if r.closed), next(iter(peers)))
-                del peers[oldest]
-        return record
 
     def _refresh_peers(self) -> None:
         name = self._selected
@@ -687,8 +630,10 @@ class ServersPane(Pane):
             title.update("No servers yet: start one above." if not self._server_names else "")
             _sync_table(table, self._cells["peers"], {})
             return
-        peers = self._peers.get(name, {})
-        udp = name.startswith("udp/")
+        # The server's own count, read afresh each tick: exact however many events the
+        # bus dropped. A server being stopped is gone from the lab, and lists none.
+        peers = _by_peer(server.connections(MAX_PEERS)) if server is not None else {}
+        udp = server.transport == "udp" if server is not None else name.startswith("udp/")
         what = ("source" if udp else "connection") + ("" if len(peers) == 1 else "s")
         title.update(f"{len(peers)} {what} of {name}")
         port = None if udp or not peers or server is None else server.address[1]
@@ -699,11 +644,12 @@ class ServersPane(Pane):
         clock = self.event_log.clock
         rows: dict[str, dict[str, str]] = {}
         for peer, record in peers.items():
+            closed = str(record.closed) if record.closed else ""
             state = "-" if udp else states.get(peer, "")
             if not state:
-                state = record.closed or "-"
-            elif record.closed and state != "TIME_WAIT":
-                state = record.closed
+                state = closed or "-"
+            elif closed and state != "TIME_WAIT":
+                state = closed
             rows[peer] = {
                 "peer": peer,
                 "since": clock(record.since),
@@ -772,6 +718,21 @@ def tcp_states(port: int) -> dict[str, str]:
         if key not in states or entry.inode:
             states[key] = entry.state.value
     return states
+
+
+def _stopped(lab: Lab, name: str) -> None:
+    """Stop a server: a job with no server to show for it."""
+    lab.stop_server(name)
+
+
+def _by_peer(connections: list[ConnectionInfo]) -> dict[str, ConnectionInfo]:
+    """One row a peer: a closed connection and a newer one from the same host:port (the
+    port used again) are one row, the newer's, where the newer comes."""
+    latest: dict[str, ConnectionInfo] = {}
+    for info in connections:
+        latest.pop(info.peer, None)
+        latest[info.peer] = info
+    return latest
 
 
 def _number(

@@ -75,14 +75,13 @@ class Entry:
     size: int = 0
 
 
-def closed_text(detail: str) -> str:
-    """A CLOSED event's detail ("closed by peer: ...") as a status line."""
-    reason, _, extra = detail.partition(": ")
-    try:
-        text = _CLOSED[CloseReason(reason)]
-    except ValueError:
-        return f"closed: {detail}" if detail else "closed"
-    return f"{text}: {extra}" if extra else text
+def closed_text(event: Event) -> str:
+    """A CLOSED event as a status line: its reason in the transcript's words, and why."""
+    closing = event.closing
+    if closing is None:  # made without its facts: all there is to say is its detail
+        return f"closed: {event.detail}" if event.detail else "closed"
+    text = _CLOSED[closing.reason]
+    return f"{text}: {closing.why}" if closing.why else text
 
 
 def _lines(text: str) -> list[str]:
@@ -177,7 +176,7 @@ class Transcript(RichLog):
             rest = self._decoder.flush()
             if rest:  # a character cut off by the close
                 entries.append(Entry("received", event.time, rest))
-            entries.append(Entry("closed", event.time, closed_text(event.detail)))
+            entries.append(Entry("closed", event.time, closed_text(event)))
             return entries
         if event.kind is Kind.ERROR:
             return [Entry("error", event.time, event.detail or "something went wrong")]

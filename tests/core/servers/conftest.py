@@ -13,6 +13,7 @@ import pytest
 from netlab.core.bus import EventBus
 from netlab.core.events import Event, Kind
 from netlab.core.servers import TcpServer, UdpServer, loop
+from tests.waits import wait_until
 
 TIMEOUT = 3.0
 MOMENT = datetime(2017, 1, 2, 20, 13, 21, 934698, tzinfo=timezone(timedelta(hours=11), "AEDT"))
@@ -147,10 +148,6 @@ def recv_all(sock: socket.socket) -> bytes:
     return bytes(data)
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
+def wait_for(condition: Callable[[], object], timeout: float = TIMEOUT) -> bool:
+    """tests.waits.wait_until, with the servers' tests' TIMEOUT unless told."""
+    return wait_until(condition, timeout)

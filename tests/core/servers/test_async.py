@@ -127,7 +127,7 @@ def test_async_flow_control_stops_reading_from_a_client_that_does_not_read(
             stuck_since = stuck_since or time.monotonic()
             if time.monotonic() - stuck_since > 0.3:
                 break
-            time.sleep(0.005)
+            time.sleep(0.005)  # a writer's back-off: "stuck" is measured over time
             continue
         stuck_since = None
         sent += chunk[:size]
@@ -215,7 +215,7 @@ def udp_client() -> Any:
 
 
 def test_async_udp_answers_and_stops(udp_client: socket.socket, bus: EventBus) -> None:
-    server = UdpServer("upper", model="async", bus=bus)  # type: ignore[arg-type]
+    server = UdpServer("upper", model="async", bus=bus)
     address = server.start()
     try:
         udp_client.sendto(b"quiet", address)
@@ -235,7 +235,7 @@ def test_async_udp_answers_and_stops(udp_client: socket.socket, bus: EventBus) -
 
 
 def test_async_udp_rate_limit_still_applies(udp_client: socket.socket) -> None:
-    server = UdpServer("echo", model="async", rate=1, burst=2)  # type: ignore[arg-type]
+    server = UdpServer("echo", model="async", rate=1, burst=2)
     address = server.start()
     try:
         for _ in range(5):

@@ -63,7 +63,7 @@ def wedge(clients: list[socket.socket], limit: float = 10.0) -> int:
                     return sent  # reset: dropped already
         sent += went
         still = 0 if went else still + 1
-        time.sleep(0.01)
+        time.sleep(0.01)  # on purpose: "nothing more goes" is three quiet ticks
     return sent
 
 

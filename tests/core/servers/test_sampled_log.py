@@ -60,10 +60,12 @@ def test_udp_flood_is_summed_exactly_by_the_time_the_server_stops(
     udp_server: Callable[..., UdpServer], bus: EventBus, model: str
 ) -> None:
     server = udp_server("echo", model=model, message_rate=RATE)
+    address = server.address
+    assert address is not None  # started
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
         client.settimeout(TIMEOUT)
         for _ in range(MESSAGES):
-            client.sendto(PAYLOAD, server.address)
+            client.sendto(PAYLOAD, address)
             assert client.recvfrom(100)[0] == PAYLOAD
     server.stop()
     events = bus.drain()

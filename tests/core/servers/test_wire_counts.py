@@ -51,9 +51,13 @@ def converse(server: TcpServer, client: socket.socket, parts: list[bytes]) -> by
     for part in parts:
         client.sendall(part)
         sent += len(part)
+
         # The server has read it (counted even when no message is complete yet), so
         # the next part comes in a read of its own.
-        assert wait_for(lambda sent=sent: server.bytes_in == sent)
+        def read_so_far(sent: int = sent) -> bool:
+            return server.bytes_in == sent
+
+        assert wait_for(read_so_far)
     client.shutdown(socket.SHUT_WR)
     return recv_all(client)
 
