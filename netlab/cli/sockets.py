@@ -454,11 +454,16 @@ def cmd_connect(args: argparse.Namespace) -> int:
 
 def _closed_json(session: Any, closed: Any, why: str) -> None:
     """The session's last JSON line: closed, with why when we closed it."""
-    from netlab.core.events import CloseReason, Event, Kind
+    from netlab.core.events import CloseReason, Closing, Event, Kind, Side, closed_event
 
     if closed is None:  # closed after the printer's last look
         reason = session.close_reason
-        closed = Event(Kind.CLOSED, session.name, session.peer, detail=reason or "closed")
+        if reason is None:
+            closed = Event(
+                Kind.CLOSED, session.name, session.peer, detail="closed", side=Side.CLIENT
+            )
+        else:
+            closed = closed_event(session.name, session.peer, Closing(reason), Side.CLIENT)
     if session.close_reason is CloseReason.BY_US and why:
         closed = dataclasses.replace(closed, detail=f"{closed.detail} ({why})")
     emit_json(event_json(closed, session.local))
