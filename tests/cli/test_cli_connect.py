@@ -228,7 +228,9 @@ def test_ctrl_c_closes_cleanly(lab: Serve) -> None:
         session.kill()
     assert status == 0
     assert err == ["Connection closed (interrupted)."]
-    assert "closed by peer" in lab.wait_for("closed")
+    # The module's other servers close connections too: wait for the echo's own line.
+    port = lab.addresses["tcp/echo"].rpartition(":")[2]
+    assert "closed by peer" in lab.wait_for(f"tcp/echo:{port}  closed")
 
 
 # -- against plain Python servers ---------------------------------------------------------------
