@@ -1,4 +1,9 @@
-"""NetlabApp: the lab's window, four panes and a split view of Client and Servers."""
+"""NetlabApp: the lab's window, its panes and a split view of Client and Servers.
+
+Which panes there are, in which order, with which titles, is `netlab.tui.panes.PANES`
+and `VIEWS`: the tabs, the Alt+digit keys, the sub-title, the palette's views and the
+panes mounted all come from there.
+"""
 
 from __future__ import annotations
 
@@ -18,18 +23,14 @@ from textual.widgets._select import SelectOverlay
 from netlab.core.lab import Lab
 from netlab.tui.commands import LabCommands
 from netlab.tui.keys import ALT_DIGIT_CHARACTERS, read_escape_digit_as_alt
-from netlab.tui.panes.address import AddressPane
+from netlab.tui.panes import PANES, SPLIT, VIEWS, View, find_view
 from netlab.tui.panes.base import Pane
 from netlab.tui.widgets.footer import KeysFooter
 
-SPLIT = "split"
-VIEWS = {
-    "address": "Address",
-    "lookup": "Lookup",
-    "client": "Client",
-    "servers": "Servers",
-    SPLIT: "Client + Servers",
-}
+FIRST = PANES[0].pane_id
+"""The pane the app opens on: the only one built before the first frame."""
+NUMBERED: tuple[tuple[int, View], ...] = tuple(zip(range(1, 10), VIEWS, strict=False))
+"""The views with a digit key (1 to 9), in order."""
 _HERE = Path(__file__).parent
 DRAIN_LIMIT = 5_000
 """Events taken off the bus a tick (50,000 a second): a few ms of the UI thread's time."""
@@ -37,7 +38,7 @@ _VIEW_KEYS = Binding.Group("Views", compact=True)
 
 
 class ViewTabs(Tabs):
-    """The tab bar. A digit is never text here, so 1 to 5 open the views.
+    """The tab bar. A digit is never text here, so 1, 2… open the views.
 
     Priority keys (they count only while the tab bar has the cursor): they act as they
     arrive, so the key typed next already goes to the view's field.
@@ -47,13 +48,13 @@ class ViewTabs(Tabs):
         *(
             Binding(
                 str(number),
-                f"app.show('{view}')",
-                title,
+                f"app.show('{view.view_id}')",
+                view.title,
                 group=_VIEW_KEYS,
                 priority=True,
-                id=f"key-{view}",
+                id=f"key-{view.view_id}",
             )
-            for number, (view, title) in enumerate(VIEWS.items(), start=1)
+            for number, view in NUMBERED
         ),
         Binding("enter,down", "app.enter_view", "Open", priority=True, id="open-view"),
     ]
@@ -81,13 +82,13 @@ class NetlabApp(App[None]):
         # a free-text field, which keeps the character (netlab.tui.widgets.field).
         *(
             Binding(
-                ",".join((f"alt+{number}", *ALT_DIGIT_CHARACTERS[number])),
-                f"show('{view}')",
-                title,
+                ",".join((f"alt+{number}", *ALT_DIGIT_CHARACTERS.get(number, ""))),
+                f"show('{view.view_id}')",
+                view.title,
                 show=False,
                 priority=True,
             )
-            for number, (view, title) in enumerate(VIEWS.items(), start=1)
+            for number, view in NUMBERED
         ),
     ]
 
@@ -102,15 +103,15 @@ class NetlabApp(App[None]):
         self._enter_view: str | None = None
         """A view to put the cursor in once its pane is built (Alt+digit at start-up)."""
         self.panes_built = False
-        """Whether every pane is mounted: only Address is, until just after the first frame."""
-        self._shown_view: str | None = "address"
+        """Whether every pane is mounted: only the first is, until just after the first frame."""
+        self._shown_view: str | None = FIRST
         """The view whose panes are displayed (None: to be laid out anew)."""
 
     def on_mount(self) -> None:
         self.set_interval(self.DRAIN_INTERVAL, self.drain_events)
         # A person who types an address at once finds it in the Address field.
-        self.query_one(AddressPane).focus_first()
-        self.sub_title = VIEWS["address"]
+        self.query_one(f"#{FIRST}", Pane).focus_first()
+        self.sub_title = VIEWS[0].title
         # The footer listens for key changes only once mounted, after this.
         self.call_after_refresh(self.screen.refresh_bindings)
         # The hidden panes are most of the widgets: built after the first frame, they
@@ -121,12 +122,12 @@ class NetlabApp(App[None]):
         panes = self.query_one("#panes")
         if not panes.is_attached:
             return  # quitting before they were needed
-        # Imported here too: their modules (and what they use) are not needed for the first frame.
-        from netlab.tui.panes.client import ClientPane
-        from netlab.tui.panes.lookup import LookupPane
-        from netlab.tui.panes.servers import ServersPane
-
-        hidden = [LookupPane(), ClientPane(), Widget(id="split-divider"), ServersPane()]
+        # Imported only now: their modules (and what they use) are not needed for the first frame.
+        hidden: list[Widget] = []
+        for entry in PANES[1:]:
+            if entry.pane_id == SPLIT.panes[-1]:
+                hidden.append(Widget(id="split-divider"))
+            hidden.append(entry.load()())
         for widget in hidden:
             widget.display = False
         await panes.mount(*hidden)
@@ -161,9 +162,9 @@ class NetlabApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield ViewTabs(*(Tab(title, id=f"tab-{view}") for view, title in VIEWS.items()), id="views")
+        yield ViewTabs(*(Tab(view.title, id=f"tab-{view.view_id}") for view in VIEWS), id="views")
         with Horizontal(id="panes"):
-            yield AddressPane()  # the others are built after the first frame: see on_mount
+            yield PANES[0].load()()  # the others are built after the first frame: see on_mount
         yield KeysFooter()
 
     # -- views -----------------------------------------------------------------------------
@@ -171,13 +172,13 @@ class NetlabApp(App[None]):
     @property
     def view(self) -> str:
         """The view on screen: a pane id or "split"."""
-        active = self.query_one(ViewTabs).active or "tab-address"
+        active = self.query_one(ViewTabs).active or f"tab-{FIRST}"
         return active.removeprefix("tab-")
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         if not isinstance(event.tabs, ViewTabs):
             return
-        view = (event.tab.id or "tab-address").removeprefix("tab-")
+        view = (event.tab.id or f"tab-{FIRST}").removeprefix("tab-")
         self._show_panes(view)
         if self._enter_view == view:
             self._focus_view(view)
@@ -190,12 +191,13 @@ class NetlabApp(App[None]):
         if view == self._shown_view:
             return  # Alt+digit showed it at once; the tab bar reports the same view after
         self._shown_view = view
-        shown = {"client", "servers"} if view == SPLIT else {view}
-        self.sub_title = VIEWS.get(view, "")  # the header names the view in front
+        found = find_view(view)
+        shown = _panes_of(view)
+        self.sub_title = found.title if found else ""  # the header names the view in front
         for pane in self.query(Pane):
             pane.display = pane.id in shown
         for divider in self.query("#split-divider"):
-            divider.display = view == SPLIT
+            divider.display = len(shown) > 1
         # Once laid out at their new sizes: a switch does not always send each a Resize.
         self.call_after_refresh(self._fit_panes)
 
@@ -214,6 +216,12 @@ class NetlabApp(App[None]):
         self._enter_view = view
         self._focus_view(view)
         self.query_one(ViewTabs).active = f"tab-{view}"
+
+    def show_pane(self, pane_id: str) -> None:
+        """Put a pane on screen (for the pane itself: `Pane.bring_into_view`), unless
+        the view in front shows it already."""
+        if pane_id not in _panes_of(self.view):
+            self.action_show(pane_id)
 
     def action_enter_view(self) -> None:
         """Enter (or Down) on the tab bar: the cursor goes into the view in front."""
@@ -239,9 +247,9 @@ class NetlabApp(App[None]):
         return True
 
     def _focus_view(self, view: str) -> None:
-        first = "client" if view == SPLIT else view
+        first = _panes_of(view)[0]
         pane = next(self.query(f"#{first}").results(Pane), None)
-        if pane is None or not (self.panes_built or isinstance(pane, AddressPane)):
+        if pane is None or not (self.panes_built or pane.id == FIRST):
             return  # not built yet: _build_hidden_panes comes back here
         self._enter_view = None
         pane.focus_first()
@@ -278,18 +286,33 @@ class NetlabApp(App[None]):
         # Imported on first use: the Markdown widget it needs costs 40 ms at startup.
         from netlab.tui.help import HelpScreen
 
-        view = self.view
-        panes = ["client", "servers"] if view == SPLIT else [view]
+        panes = _panes_of(self.view)
         text = "\n\n".join(pane.HELP for pane in self.query(Pane) if pane.id in panes)
         self.push_screen(HelpScreen(text + KEYS_HELP))
 
 
-KEYS_HELP = """
+def _panes_of(view: str) -> tuple[str, ...]:
+    """The ids of the panes a view shows, left to right."""
+    found = find_view(view)
+    return found.panes if found else (view,)
+
+
+def _views_text() -> str:
+    """The views in a sentence: "Address, …, and Client + Servers side by side"."""
+    names = [
+        view.title if len(view.panes) == 1 else f"{view.title} side by side"
+        for _number, view in NUMBERED
+    ]
+    return ", ".join(names[:-1]) + f", and {names[-1]}" if len(names) > 1 else names[0]
+
+
+_LAST = len(NUMBERED)
+KEYS_HELP = f"""
 
 ## Keys
 
-- **Alt+1** to **Alt+5**, or **Escape** then **1** to **5**: Address, Lookup, Client,
-  Servers, and Client + Servers side by side, with the cursor in the view's first field.
+- **Alt+1** to **Alt+{_LAST}**, or **Escape** then **1** to **{_LAST}**: {_views_text()},
+  with the cursor in the view's first field.
   Escape then the digit needs no modifier, so it works in every terminal.
 - **Escape**: back to the tab bar (while a lookup runs, the first Escape stops it).
   On the tab bar, **←** and **→** look through the views and **Enter** goes into one.

@@ -1,8 +1,8 @@
 """The command palette (Ctrl+P): every view and every action of every pane, by name.
 
-The views are the app's; the actions are asked of each pane (`Pane.commands`) each
-time the palette opens, so they name what is there now: "Stop server tcp/echo:1201",
-"Disconnect client-1".
+The views come from the one list of panes (`netlab.tui.panes.VIEWS`); the actions are
+asked of each pane (`Pane.commands`) each time the palette opens, so they name what is
+there now: "Stop server tcp/echo:1201", "Disconnect client-1".
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from netlab.tui.panes import VIEWS
 from netlab.tui.panes.base import Pane, PaneCommand
 
 if TYPE_CHECKING:
     from netlab.tui.app import NetlabApp
-
-VIEW_COMMANDS = (
-    ("address", "Address: calculate an address or subnet"),
-    ("lookup", "Lookup: resolve a name, a port, DNS records, ping"),
-    ("client", "Client: talk to a server"),
-    ("servers", "Servers: start and watch lab servers"),
-    ("split", "Client + Servers side by side"),
-)
 
 
 class LabCommands(Provider):
@@ -32,8 +25,9 @@ class LabCommands(Provider):
 
     def _commands(self) -> Iterator[PaneCommand]:
         app: NetlabApp = self.app  # type: ignore[assignment]
-        for view, title in VIEW_COMMANDS:
-            yield PaneCommand(title, partial(app.action_show, view), "Show this view")
+        for view in VIEWS:
+            show = partial(app.action_show, view.view_id)
+            yield PaneCommand(view.summary, show, "Show this view")
         yield PaneCommand("Go to a field (Ctrl+G)", app.action_jump, "A key on every field in view")
         for pane in app.query(Pane):
             yield from pane.commands()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from textual.widgets import Tabs
+import pytest
+from textual.widgets import Tab, Tabs
 
-from netlab.tui.app import NetlabApp
+from netlab.tui.app import NetlabApp, ViewTabs
+from netlab.tui.commands import LabCommands
 from netlab.tui.help import HelpScreen
+from netlab.tui.panes import PANES, VIEWS
+from netlab.tui.panes.base import Pane
 
 
 def _shown(app: NetlabApp) -> list[str]:
@@ -75,3 +79,32 @@ async def test_events_wait_on_the_bus_until_every_pane_is_built() -> None:
         app.drain_events()
         log = app.query_one("#servers-log").lines  # type: ignore[attr-defined]
         assert any(f"{server.name}  listening" in line for line in log)
+
+
+async def test_the_tabs_panes_and_palette_views_come_from_the_list_of_panes() -> None:
+    app = NetlabApp()
+    async with app.run_test(size=(100, 30)):
+        tabs = list(app.query_one(ViewTabs).query(Tab))
+        assert [(tab.id, tab.label_text) for tab in tabs] == [
+            (f"tab-{view.view_id}", view.title) for view in VIEWS
+        ]
+        assert [pane.id for pane in app.query(Pane)] == [entry.pane_id for entry in PANES]
+        for entry in PANES:
+            pane = app.query_one(f"#{entry.pane_id}", Pane)
+            assert type(pane) is entry.load()
+            assert entry.title == pane.TITLE
+            assert entry.summary == pane.SUMMARY
+        palette = [command.title for command in LabCommands(app.screen)._commands()]
+        assert palette[: len(VIEWS)] == [view.summary for view in VIEWS]
+
+
+def test_a_pane_class_is_made_only_from_its_entry_in_the_list() -> None:
+    with pytest.raises(KeyError, match="PANES"):
+
+        class Stray(Pane):
+            PANE_ID = "nowhere"
+
+    with pytest.raises(TypeError, match="ClientPane"):
+
+        class Impostor(Pane):
+            PANE_ID = "client"

@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TabbedContent
+from textual.worker import Worker
 
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.client import ClientPane, HistoryInput
 from netlab.tui.widgets.transcript import Transcript
+from tests import waits
 
 SIZE = (120, 40)
 WAIT = 5.0
 
 
 async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:
-    """Let the app run until `check()` is true, failing after WAIT seconds."""
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            app = pilot.app
-            assert isinstance(app, NetlabApp)
-            texts = {t.session: shown(app, t.session) for t in app.query(Transcript)}
-            pytest.fail(f"timed out waiting for {what}: {status_text(app)!r} {texts}")
-        await pilot.pause(0.05)
+    """Let the app run until `check()` is true; after WAIT seconds, fail showing the screen."""
+
+    def on_screen() -> str:
+        app = pilot.app
+        assert isinstance(app, NetlabApp)
+        texts = {t.session: shown(app, t.session) for t in app.query(Transcript)}
+        return f"{status_text(app)!r} {texts}"
+
+    await waits.until(pilot, check, what, WAIT, context=on_screen)
 
 
 def transcript(app: NetlabApp, name: str = "client-1") -> Transcript:
@@ -313,9 +318,9 @@ def _gated(app: NetlabApp) -> threading.Event:
     gate = threading.Event()
     open_session = app.lab.open_session
 
-    def slow(*args: object, **options: object) -> object:
+    def slow(*args: Any, **options: Any) -> Any:
         gate.wait(WAIT)
-        return open_session(*args, **options)  # type: ignore[arg-type]
+        return open_session(*args, **options)
 
     app.lab.open_session = slow  # type: ignore[method-assign]
     return gate
@@ -394,3 +399,39 @@ async def test_a_new_server_fills_in_the_address_unless_one_was_typed() -> None:
         app.lab.start_server("echo:0")
         await pilot.pause(0.5)
         assert field.value == "127.0.0.1:7"
+
+
+async def test_lines_typed_quickly_go_out_in_order_from_labelled_workers() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(WAIT)
+    got = bytearray()
+
+    def read() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(WAIT)
+                while chunk := conn.recv(4096):
+                    got.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    lines = [f"line {number:02}" for number in range(30)]
+    expected = "".join(f"{line}\n" for line in lines).encode()
+    messages: list[Message] = []
+    app = NetlabApp()
+    try:
+        async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+            await pilot.press("alt+3")
+            await connect(pilot, f"127.0.0.1:{listener.getsockname()[1]}")
+            app.query_one("#client-message", HistoryInput).focus()
+            for line in lines:
+                await pilot.press(*line, "enter")
+            await until(pilot, lambda: len(got) >= len(expected), "every line to arrive")
+            assert bytes(got) == expected
+    finally:
+        listener.close()
+        reader.join(WAIT)
+    assert any(isinstance(message, ClientPane.Connected) for message in messages)
+    groups = {m.worker.group for m in messages if isinstance(m, Worker.StateChanged)}
+    assert {"client-connect", "client-send"} <= groups

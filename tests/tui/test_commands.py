@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -12,6 +10,7 @@ from netlab.tui.app import NetlabApp
 from netlab.tui.panes.address import AddressPane
 from netlab.tui.panes.base import Pane
 from netlab.tui.widgets.eventlog import EventLog
+from tests.waits import until
 
 
 async def _run_command(pilot: Pilot[None], words: str) -> None:
@@ -29,35 +28,30 @@ async def _run_command(pilot: Pilot[None], words: str) -> None:
         prompt = found.get_option_at_index(0).prompt
         return words.lower() in getattr(prompt, "plain", str(prompt)).lower()
 
-    assert await _until(pilot, first_is_it), f"no command {words!r}"
+    await until(pilot, first_is_it, f"the command {words!r} first in the list")
     await pilot.press("enter")
     await pilot.pause()
-
-
-async def _until(pilot: Pilot[None], condition: object, seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return True
-        await pilot.pause(0.05)
-    return False
 
 
 async def test_start_an_echo_server_then_connect_the_client_to_it() -> None:
     app = NetlabApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await _run_command(pilot, "Start a TCP echo server")
-        assert await _until(pilot, lambda: len(app.lab.servers) == 1)
+        await until(pilot, lambda: len(app.lab.servers) == 1, "a server")
         [name] = app.lab.servers
         assert name.startswith("tcp/echo:")
         await _run_command(pilot, f"Connect the client to {name}")
-        assert await _until(pilot, lambda: len(app.lab.sessions) == 1)
+        await until(pilot, lambda: len(app.lab.sessions) == 1, "a client session")
         assert app.view == "client"
         # The cursor is on the message line, in view: what is typed goes to the server.
-        assert await _until(pilot, lambda: app.focused is app.query_one("#client-message"))
+        await until(
+            pilot,
+            lambda: app.focused is app.query_one("#client-message"),
+            "the message field to have focus",
+        )
         await pilot.press(*"hi", "enter")
         [server] = app.lab.servers.values()
-        assert await _until(pilot, lambda: server.messages_in == 1)
+        await until(pilot, lambda: server.messages_in == 1, "the server to take the message")
 
 
 async def test_connecting_from_the_split_view_stays_in_it() -> None:
@@ -66,9 +60,13 @@ async def test_connecting_from_the_split_view_stays_in_it() -> None:
         [name] = [app.lab.start_server("echo:0").name]
         await pilot.press("alt+5")
         await _run_command(pilot, f"Connect the client to {name}")
-        assert await _until(pilot, lambda: len(app.lab.sessions) == 1)
+        await until(pilot, lambda: len(app.lab.sessions) == 1, "a client session")
         assert app.view == "split"
-        assert await _until(pilot, lambda: app.focused is app.query_one("#client-message"))
+        await until(
+            pilot,
+            lambda: app.focused is app.query_one("#client-message"),
+            "the message field to have focus",
+        )
 
 
 async def test_every_action_of_the_panes_is_in_the_palette() -> None:
@@ -77,7 +75,7 @@ async def test_every_action_of_the_panes_is_in_the_palette() -> None:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+5")
         await _run_command(pilot, f"Connect the client to {server.name}")
-        assert await _until(pilot, lambda: len(app.lab.sessions) == 1)
+        await until(pilot, lambda: len(app.lab.sessions) == 1, "a client session")
         titles = [command.title for pane in app.query(Pane) for command in pane.commands()]
         for wanted in (
             f"Stop server {server.name}",
@@ -94,7 +92,7 @@ async def test_every_action_of_the_panes_is_in_the_palette() -> None:
         await _run_command(pilot, "Pause the server log")
         assert app.query_one(EventLog).paused
         await _run_command(pilot, f"Stop server {server.name}")
-        assert await _until(pilot, lambda: not app.lab.servers)
+        await until(pilot, lambda: not app.lab.servers, "the servers to stop")
 
 
 async def test_the_address_pane_offers_its_pages_and_clearing() -> None:

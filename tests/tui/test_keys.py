@@ -20,7 +20,7 @@ from netlab.tui.jump import JumpScreen
 from netlab.tui.keys import read_escape_digit_as_alt
 from netlab.tui.panes.lookup import LookupPane
 from netlab.tui.widgets.footer import KeysFooter
-from tests.tui.waits import until
+from tests.waits import until
 
 SIZE = (120, 40)
 FIRST_FIELDS = [

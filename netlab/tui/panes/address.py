@@ -432,7 +432,6 @@ def _example(text: str, note: str) -> Option:
 
 class AddressPane(Pane):
     PANE_ID = "address"
-    TITLE = "Address"
     HELP = """\
 # Address
 

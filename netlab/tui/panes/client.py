@@ -5,10 +5,12 @@ This is the seeds' interactive clients in one place: the concurrent TCP client o
 UDPDaytimeClient. Each session lives in its own tab with its own transcript; the
 message line sends to the tab in front.
 
-Connecting blocks, so it runs on a daemon thread and reports back with
-`call_from_thread`; sending goes through one sender thread, in order, so a peer that
-stops reading never freezes the screen. What the sessions do arrives as events from
-the lab's bus, batched by the app, and each transcript writes once per batch.
+What blocks runs in labelled thread workers that report back with typed messages, as
+the Lookup pane's lookups do: connecting (`Connected` or `ConnectFailed`), closing, and
+sending, which goes through an outbox that one worker at a time drains in order (a
+`SendFailed` says why a send failed), so a peer that stops reading never freezes the
+screen. What the sessions do arrives as events from the lab's bus, batched by the app,
+and each transcript writes once per batch.
 """
 
 from __future__ import annotations
@@ -16,22 +18,24 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import math
-import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from netlab.core.client import HEAD_REQUEST, ClientSession, parse_hex
 from netlab.core.endpoints import address_text
@@ -100,35 +104,8 @@ class HistoryInput(Field):
         self.cursor_position = len(self.value)
 
 
-class _Sender:
-    """One daemon thread that sends, in order, so the screen never waits on a socket."""
-
-    def __init__(self, report: Callable[[str], None]) -> None:
-        self._report = report
-        self._queue: queue.SimpleQueue[tuple[ClientSession, bytes] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-
-    def send(self, session: ClientSession, data: bytes) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="netlab sender", daemon=True)
-            self._thread.start()
-        self._queue.put((session, data))
-
-    def stop(self) -> None:
-        self._queue.put(None)
-
-    def _run(self) -> None:
-        while (job := self._queue.get()) is not None:
-            session, data = job
-            try:
-                session.send_bytes(data)
-            except NetlabError as error:
-                self._report(str(error))
-
-
 class ClientPane(Pane):
     PANE_ID = "client"
-    TITLE = "Client"
     HELP = """\
 # Client
 
@@ -186,6 +163,28 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         "client-hex-view": "o",
     }
 
+    class Connected(Message):
+        """A session connected: its tab can be made."""
+
+        def __init__(self, session: ClientSession) -> None:
+            super().__init__()
+            self.session = session
+
+    class ConnectFailed(Message):
+        """A session did not connect: the one sentence saying why."""
+
+        def __init__(self, name: str, reason: str) -> None:
+            super().__init__()
+            self.name = name
+            self.reason = reason
+
+    class SendFailed(Message):
+        """What was typed could not be sent (the peer stopped reading, or went): why."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
     def __init__(self) -> None:
         super().__init__()
         self._sessions: dict[str, ClientSession] = {}
@@ -194,7 +193,11 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         """Events of sessions still connecting, kept until their tab exists."""
         self._last_number = 0
         """The number of the newest session that connected: a failed connect uses none."""
-        self._sender = _Sender(self._report_from_thread)
+        self._outbox: deque[tuple[ClientSession, bytes]] = deque()
+        """What is to be sent, oldest first; one send worker at a time takes from it."""
+        self._outbox_lock = threading.Lock()
+        self._draining = False
+        """Whether a send worker is taking from the outbox (under the lock, as it is)."""
         self._filled_endpoint = ""
         """What the pane last put in the address field itself (a new server's address)."""
         self._send_error = False
@@ -254,9 +257,6 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
     def on_mount(self) -> None:
         self._refresh_controls()
 
-    def on_unmount(self) -> None:
-        self._sender.stop()
-
     def fit_layout(self) -> None:
         # One row when wide; the options on a second row when narrow; at half of 80
         # columns, the limits on a third and Disconnect left to Ctrl+D, so that an
@@ -290,6 +290,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
     def commands(self) -> Iterator[PaneCommand]:
         lab = _lab(self.app)
         for name, server in dict(lab.servers).items():
+            if server.address is None:
+                continue  # not listening yet
             where = address_text(_reachable(server.address))
             yield PaneCommand(
                 f"Connect the client to {name}",
@@ -346,15 +348,16 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
 
     def connect_to(self, endpoint: str, transport: str) -> None:
         """Connect a new session to `endpoint` (the palette's "Connect the client to …")."""
-        app = self.app
-        if getattr(app, "view", None) not in ("client", "split"):
-            app.action_show("client")  # type: ignore[attr-defined]
-        self.query_one("#client-transport", Select).value = transport
-        field = self.query_one("#client-endpoint", Input)
-        field.value = endpoint
+        self.bring_into_view()
+        self.prefill(endpoint, transport)
         # From the address field, the new session's message line takes the cursor.
-        self.screen.set_focus(field)
+        self.screen.set_focus(self.query_one("#client-endpoint", Input))
         self.action_connect()
+
+    def prefill(self, endpoint: str, transport: str) -> None:
+        """Put an address and a transport in the connection bar, to connect to."""
+        self.query_one("#client-transport", Select).value = transport
+        self.query_one("#client-endpoint", Input).value = endpoint
 
     def save_received(self) -> None:
         session = self._active_session()
@@ -425,9 +428,9 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if field.value.strip() not in ("", self._filled_endpoint):
             return  # what the person typed stays
         where = address_text(_reachable(server.address))
-        field.value = self._filled_endpoint = where
+        self.prefill(where, server.transport)
+        self._filled_endpoint = where
         field.cursor_position = len(where)
-        self.query_one("#client-transport", Select).value = server.transport
         self._show_status(f"{name} is listening: Enter in the address field connects to it.")
 
     # -- connecting --------------------------------------------------------------------
@@ -465,13 +468,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         focused = self.app.focused
         if self.display and (focused is None or focused.id in _CONNECT_FIELDS):
             self.screen.set_focus(self.query_one("#client-message", Input))
-        app = self.app
-        threading.Thread(
-            target=self._open,
-            args=(app, name, endpoint, options),
-            name=f"netlab connect {name}",
-            daemon=True,
-        ).start()
+        self._open(_lab(self.app), name, endpoint, options)
 
     def _next_name(self) -> str:
         taken = set(_lab(self.app).sessions) | set(self._transcripts) | set(self._pending)
@@ -480,20 +477,34 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             number += 1
         return f"client-{number}"
 
-    def _open(self, app: App[Any], name: str, endpoint: str, options: dict[str, Any]) -> None:
-        """On a thread: connect, then hand the session (or the error) to the screen."""
-        lab = _lab(app)
+    @work(
+        thread=True,
+        exclusive=False,  # each connect is its own session: a second does not stop the first
+        exit_on_error=False,
+        group="client-connect",
+        description="Connect a client session",
+    )
+    def _open(self, lab: Lab, name: str, endpoint: str, options: dict[str, Any]) -> None:
+        """Connect, then report: Connected, or ConnectFailed with the reason."""
         try:
             # keep_all: the transcript keeps its newest entries, the spool every byte.
             session = lab.open_session(endpoint, name=name, keep_all=True, **options)
         except NetlabError as error:
-            _call_from_thread(app, self._connect_failed, name, str(error))
+            self._post(self.ConnectFailed(name, str(error)))
             return
         except Exception as error:  # pragma: no cover - a bug, shown rather than lost
-            _call_from_thread(app, self._connect_failed, name, f"Connecting failed: {error!r}")
+            self.log.error(f"connecting {name} to {endpoint} failed", error)
+            self._post(self.ConnectFailed(name, f"Connecting failed: {error!r}"))
             return
-        if not _call_from_thread(app, self._connected, session):
-            lab.close_session(name)  # the app is gone
+        if get_current_worker().is_cancelled or not self._post(self.Connected(session)):
+            lab.close_session(name)  # the pane has gone: nothing would ever close it
+
+    def _post(self, message: Message) -> bool:
+        """Post from a worker's thread; False once the pane (or the app) has gone."""
+        try:
+            return self.post_message(message)
+        except RuntimeError:  # the app's loop is closed
+            return False
 
     def _scroll_to_active_tab(self) -> None:
         tabs = self.query_one("#client-sessions", TabbedContent)
@@ -504,7 +515,9 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             scroller = tab.query_ancestor("#tabs-scroll", Widget)
             scroller.scroll_to_widget(tab, animate=False, force=True, immediate=True)
 
-    def _connect_failed(self, name: str, message: str) -> None:
+    def on_client_pane_connect_failed(self, event: ConnectFailed) -> None:
+        event.stop()
+        name, message = event.name, event.reason
         self._pending.pop(name, None)
         if self._awaited != name:
             self._show_error(message)
@@ -520,7 +533,9 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if self.display:
             self.screen.set_focus(self.query_one("#client-endpoint", Input))
 
-    async def _connected(self, session: ClientSession) -> None:
+    async def on_client_pane_connected(self, event: Connected) -> None:
+        event.stop()
+        session = event.session
         name = session.name
         self._last_number = max(self._last_number, int(name.rpartition("-")[2] or 0))
         port = int(session.peer.rpartition(":")[2]) if session.peer else None
@@ -552,11 +567,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             self._show_error("No session is open.")
             return
         was_open = self._sessions[name].state != "closed"
-        lab = _lab(self.app)
-        # close() joins the receiver for up to a second: never on the screen's thread.
-        threading.Thread(
-            target=lab.close_session, args=(name,), name=f"netlab close {name}", daemon=True
-        ).start()
+        self._close(_lab(self.app), name)
         if was_open:
             self._show_status(f"Closing {name}…")
             return
@@ -569,6 +580,18 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         await self.query_one("#client-sessions", TabbedContent).remove_pane(f"session-{name}")
         self._show_status(f"{name}'s tab is closed.")
         self._refresh_controls()
+
+    @work(
+        thread=True,
+        exclusive=False,
+        exit_on_error=False,
+        group="client-close",
+        description="Close a client session",
+    )
+    def _close(self, lab: Lab, name: str) -> None:
+        """Close a session: close() joins its receiver for up to a second, never on the
+        screen's thread. What it did arrives as the session's closed event, on the bus."""
+        lab.close_session(name)
 
     # -- sending -----------------------------------------------------------------------
 
@@ -632,11 +655,47 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if session.state != "connected":
             self._show_error(f"{session.name} is closed: connect again to send.")
             return
-        self._sender.send(session, data)
+        with self._outbox_lock:
+            self._outbox.append((session, data))
+            if self._draining:
+                return  # the worker under way takes it, after what came before
+            self._draining = True
+        self._drain_outbox()
 
-    def _report_from_thread(self, message: str) -> None:
-        with contextlib.suppress(RuntimeError):  # the app has gone
-            self.app.call_from_thread(self._show_error, message)
+    @work(
+        thread=True,
+        exclusive=False,  # never cancels the one under way: there is only one at a time
+        exit_on_error=False,
+        group="client-send",
+        description="Send what was typed, in order",
+    )
+    def _drain_outbox(self) -> None:
+        """Send everything in the outbox, oldest first, then end.
+
+        One such worker at a time (`_draining`), so lines typed quickly go out in the
+        order they were typed; a peer that stops reading holds this thread, up to the
+        session's send timeout, and never the screen. A failure is a SendFailed.
+        """
+        worker = get_current_worker()
+        while True:
+            with self._outbox_lock:
+                if worker.is_cancelled:  # the pane has gone
+                    self._outbox.clear()
+                if not self._outbox:
+                    self._draining = False
+                    return
+                session, data = self._outbox.popleft()
+            try:
+                session.send_bytes(data)
+            except NetlabError as error:
+                self._post(self.SendFailed(str(error)))
+            except Exception as error:  # pragma: no cover - a bug, shown rather than lost
+                self.log.error(f"sending to {session.name} failed", error)
+                self._post(self.SendFailed(f"Sending failed: {error!r}"))
+
+    def on_client_pane_send_failed(self, event: SendFailed) -> None:
+        event.stop()
+        self._show_error(event.reason)
 
     # -- toggles and controls ----------------------------------------------------------
 
@@ -734,12 +793,3 @@ def _reachable(address: tuple[Any, ...]) -> tuple[Any, ...]:
 def _lab(app: App[Any]) -> Lab:
     """The lab of the NetlabApp this pane lives in."""
     return cast("Lab", app.lab)  # type: ignore[attr-defined]
-
-
-def _call_from_thread(app: App[Any], callback: Callable[..., Any], *args: Any) -> bool:
-    """Run callback on the app's thread; False if the app is no longer running."""
-    try:
-        app.call_from_thread(callback, *args)
-    except RuntimeError:
-        return False
-    return True

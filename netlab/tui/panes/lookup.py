@@ -392,7 +392,6 @@ class LookupPane(Pane):
     """Resolve names, ask DNS servers, map services to ports, ping and time connects."""
 
     PANE_ID = "lookup"
-    TITLE = "Lookup"
     HELP = """\
 # Lookup
 
