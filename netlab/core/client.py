@@ -23,6 +23,7 @@ from __future__ import annotations
 import binascii
 import contextlib
 import errno
+import os
 import re
 import selectors
 import socket
@@ -156,7 +157,9 @@ class ClientSession:
                 raise OperationFailed(f"The session to {self.endpoint} is already connecting.")
             self._started = True
         try:
-            sock = _open(self.endpoint, self.transport, self.connect_timeout, self.keepalive)
+            sock = _open(
+                self.endpoint, self.transport, self.connect_timeout, self.keepalive, self._stop
+            )
         except OperationFailed as error:
             with self._lock:
                 self._state = "closed"
@@ -578,9 +581,17 @@ def parse_hex(text: str) -> bytes:
 
 
 def _open(
-    endpoint: Endpoint, transport: Transport, timeout: float, keepalive: bool
+    endpoint: Endpoint,
+    transport: Transport,
+    timeout: float,
+    keepalive: bool,
+    stop: threading.Event | None = None,
 ) -> socket.socket:
-    """A connected socket to endpoint, name lookup and connect within `timeout` seconds."""
+    """A connected socket to endpoint, name lookup and connect within `timeout` seconds.
+
+    Setting `stop` abandons the connect within POLL_INTERVAL: closing a session, or
+    quitting the app, never waits out a connect to a host that does not answer.
+    """
     deadline = time.monotonic() + timeout
     infos = _resolve(endpoint, transport, timeout)
     last: OSError | None = None
@@ -590,13 +601,15 @@ def _open(
             break
         sock = socket.socket(family, kind, proto)
         try:
-            sock.settimeout(left)
             if keepalive and transport == "tcp":
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-            sock.connect(sockaddr)
+            _connect(sock, sockaddr, deadline, stop)
         except OSError as error:
             sock.close()
             last = error
+            if stop is not None and stop.is_set():
+                closed = f"The session to {endpoint} was closed while connecting."
+                raise OperationFailed(closed) from None
             continue
         return sock
     if last is None or isinstance(last, TimeoutError):
@@ -608,6 +621,33 @@ def _open(
     if last.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL):
         raise OperationFailed(f"{endpoint} is unreachable: {_reason(last)}.")
     raise OperationFailed(f"Connecting to {endpoint} failed: {_reason(last)}.")
+
+
+def _connect(
+    sock: socket.socket, sockaddr: Any, deadline: float, stop: threading.Event | None
+) -> None:
+    """connect(), looking up at `stop` every POLL_INTERVAL; TimeoutError at the deadline.
+
+    Non-blocking, as a blocking connect cannot be woken from another thread.
+    """
+    sock.setblocking(False)
+    code = sock.connect_ex(sockaddr)
+    if code not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+        raise OSError(code, os.strerror(code))
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, selectors.EVENT_WRITE)
+        while code != 0:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("timed out")
+            if stop is not None and stop.is_set():
+                raise InterruptedError(errno.EINTR, "closed while connecting")
+            if selector.select(min(left, POLL_INTERVAL)):
+                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code:
+                    raise OSError(code, os.strerror(code))
+                break
+    sock.setblocking(True)
 
 
 _AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]

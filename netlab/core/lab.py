@@ -72,6 +72,8 @@ class Lab:
         self._launches: dict[str, tuple[ServerSpec, dict[str, Any]]] = {}
         """How each server was started, by name: what restart_server starts again."""
         self.sessions: dict[str, ClientSession] = {}
+        self._connecting: dict[str, ClientSession] = {}
+        """Sessions still connecting (in a worker): close() abandons their connects."""
         self._session_numbers = itertools.count(1)
 
     def start_server(self, spec: ServerSpec | str, **options: Any) -> Server:
@@ -132,7 +134,12 @@ class Lab:
         name = options.pop("name", None) or f"client-{next(self._session_numbers)}"
         options.setdefault("inbox", False)
         session = ClientSession(endpoint, bus=self.bus, name=name, **options)
-        session.connect()
+        # Known while it connects, so close() can abandon the connect rather than wait.
+        self._connecting[session.name] = session
+        try:
+            session.connect()
+        finally:
+            self._connecting.pop(session.name, None)
         self.sessions[session.name] = session
         return session
 
@@ -148,6 +155,7 @@ class Lab:
         keeps quitting the app under two seconds however many are running.
         """
         closers = [session.close for session in self.sessions.values()]
+        closers += [session.close for session in list(self._connecting.values())]
         closers += [server.stop for server in self.servers.values()]
         self.sessions.clear()
         self.servers.clear()

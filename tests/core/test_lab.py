@@ -163,3 +163,37 @@ def test_restarting_a_server_that_is_not_there_is_one_sentence() -> None:
     lab = Lab()
     with pytest.raises(InputError, match=r"No server named 'tcp/echo:1' is running\."):
         lab.restart_server("tcp/echo:1")
+
+
+def test_closing_the_lab_abandons_a_connect_under_way() -> None:
+    """Quitting never waits out a connect to a peer that does not answer."""
+    # A listener whose backlog is full: the kernel drops further SYNs, so a connect hangs.
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        fillers = [socket.socket() for _ in range(4)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(full.getsockname())
+        port = full.getsockname()[1]
+        lab = Lab()
+        failures: list[str] = []
+
+        def connect() -> None:
+            try:
+                lab.open_session(f"127.0.0.1:{port}", connect_timeout=30)
+            except OperationFailed as error:
+                failures.append(str(error))
+
+        worker = threading.Thread(target=connect)
+        worker.start()
+        assert wait_until(lambda: bool(lab._connecting) or bool(failures) or bool(lab.sessions))
+        if lab.sessions:  # the kernel took it after all: nothing hung to abandon
+            pytest.skip("this kernel accepted past the backlog")
+        started = time.monotonic()
+        lab.close()
+        worker.join(5)
+        for filler in fillers:
+            filler.close()
+    assert time.monotonic() - started < 1.5
+    assert failures == [f"The session to 127.0.0.1:{port} was closed while connecting."]

@@ -406,9 +406,10 @@ class TcpServer(ServerBase):
             self._start_thread(functools.partial(self._serve, conn), peer)
 
     def _refuse(self, sock: socket.socket, peer: str, why: str) -> None:
-        sock.close()
+        # Told before the close, so no one who sees the close can miss the refusal.
         self._count(refused=1)
         self._emit(Kind.REFUSED, peer, why)
+        sock.close()
 
     def _start_thread(self, target: Callable[[], None], what: str) -> threading.Thread:
         thread = threading.Thread(target=target, name=f"{self.name} {what}", daemon=True)
