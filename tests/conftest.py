@@ -18,16 +18,3 @@ def dns_server() -> Iterator[LocalDnsServer]:
     finally:
         server.stop()
 
-
-_SLOW_FIRST = ("tests/tui/", "tests/e2e/")
-"""Where each test starts an app (a second or more each): run first, so the many quick
-core and CLI tests fill the workers' last minutes instead of leaving one worker with
-a long tail."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def slow_first(item: pytest.Item) -> int:
-        path = item.nodeid
-        return 0 if path.startswith(_SLOW_FIRST) else 1
-
-    items.sort(key=slow_first)  # stable: each module's tests stay together and in order
