@@ -59,6 +59,8 @@ async def _look_up(pilot: Pilot[None], kind: str, text: str, **fields: str) -> N
         )
 
     await until(pilot, settled, "the table to take the result and its columns their widths")
+    # A row painted before its column widened stays cached: paint the table afresh.
+    table.refresh(layout=True)
     await pilot.pause()
 
 

@@ -285,7 +285,7 @@ def test_a_flood_of_connections_is_cut_to_the_rate(tcp_server: StartTcp, model: 
             pass
     took = time.monotonic() - started
     assert wait_for(lambda: server.total_connections + server.refused == flood)
-    most = rate + rate * took + 1  # the burst, and what came in while we went on
+    most = rate + rate * took + 2  # the burst, what came in meanwhile, and a refill at the edge
     assert rate <= server.total_connections <= most
     assert server.refused == server.admission.rated >= flood - most
 
