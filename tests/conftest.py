@@ -17,4 +17,3 @@ def dns_server() -> Iterator[LocalDnsServer]:
         yield server
     finally:
         server.stop()
-
