@@ -37,7 +37,7 @@ from netlab.core.addresses import (
 )
 from netlab.core.errors import InputError
 
-MODEST = settings(max_examples=200, deadline=None)
+MODEST = settings(max_examples=100, deadline=None)
 
 V4 = ipaddress.IPv4Address
 V6 = ipaddress.IPv6Address

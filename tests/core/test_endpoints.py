@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from netlab.core.endpoints import Endpoint, address_text, parse_endpoint, parse_port
 from netlab.core.errors import InputError
 
-MODEST = settings(max_examples=200, deadline=None)
+MODEST = settings(max_examples=100, deadline=None)
 
 
 def assert_one_sentence(message: str) -> None:

@@ -199,7 +199,7 @@ STREAMS = st.lists(PIECES, max_size=40).map(b"".join)
 CUTS = st.lists(st.integers(min_value=0, max_value=200), max_size=8)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(framing=st.sampled_from(LINE_FRAMINGS), stream=STREAMS, cuts=CUTS)
 def test_messages_and_terminators_are_the_input_and_sizes_count_every_byte(
     framing: Framing, stream: bytes, cuts: list[int]
@@ -225,7 +225,7 @@ def test_messages_and_terminators_are_the_input_and_sizes_count_every_byte(
     assert terminator not in stream[start:]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     framing=st.sampled_from(LINE_FRAMINGS),
     stream=STREAMS,

@@ -23,7 +23,7 @@ from netlab.core.services import (
     services_table,
 )
 
-MODEST = settings(max_examples=200, deadline=None)
+MODEST = settings(max_examples=100, deadline=None)
 
 BUNDLED = services_table(Path("/nonexistent/netlab/services"))
 """A path that cannot be read: services_table falls back to the bundled copy."""
