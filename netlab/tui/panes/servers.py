@@ -332,8 +332,7 @@ class ServersPane(Pane):
 
     def start_server(self, kind: str, transport: str) -> None:
         """Start a server of `kind` on any free port, the form's other choices kept."""
-        if getattr(self.app, "view", None) not in ("servers", "split"):
-            self.app.action_show("servers")  # type: ignore[attr-defined]
+        self.bring_into_view()
         self.query_one("#servers-transport", Select).value = transport
         self.query_one("#servers-kind", Select).value = kind
         self.query_one("#servers-port", Input).value = ""
