@@ -283,9 +283,11 @@ def test_a_flood_of_connections_is_cut_to_the_rate(tcp_server: StartTcp, model: 
     for _ in range(flood):
         with socket.create_connection(server.address, timeout=TIMEOUT):
             pass
-    took = time.monotonic() - started
     assert wait_for(lambda: server.total_connections + server.refused == flood)
-    most = rate + rate * took + 2  # the burst, what came in meanwhile, and a refill at the edge
+    # Until the server has seen the last of them: a busy accept loop admits after the
+    # client is done, and the bucket refills meanwhile.
+    took = time.monotonic() - started
+    most = rate + rate * took + 1  # the burst, and what came in meanwhile
     assert rate <= server.total_connections <= most
     assert server.refused == server.admission.rated >= flood - most
 
