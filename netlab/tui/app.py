@@ -151,6 +151,8 @@ class NetlabApp(App[None]):
         """
         if not self.panes_built:
             return  # what happens meanwhile waits on the bus for the panes that show it
+        if self._exit:
+            return  # quitting: the panes' widgets are being taken down
         events = self.lab.bus.drain(limit=DRAIN_LIMIT)
         if events:
             for pane in self.query(Pane):

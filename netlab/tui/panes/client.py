@@ -771,14 +771,16 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         return None if name is None else self._sessions[name]
 
     def _show_status(self, message: str) -> None:
-        status = self.query_one("#client-status", Static)
-        status.set_classes("hint")
-        status.update(Text(message))
+        self._say(message, "hint")
 
     def _show_error(self, message: str) -> None:
-        status = self.query_one("#client-status", Static)
-        status.set_classes("error")
-        status.update(Text(message))
+        self._say(message, "error")
+
+    def _say(self, message: str, kind: str) -> None:
+        # A worker's message can land as the app quits and the line is already gone.
+        for status in self.query("#client-status").results(Static):
+            status.set_classes(kind)
+            status.update(Text(message))
 
 
 def _reachable(address: tuple[Any, ...]) -> tuple[Any, ...]:
