@@ -193,8 +193,9 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         """Events of sessions still connecting, kept until their tab exists."""
         self._last_number = 0
         """The number of the newest session that connected: a failed connect uses none."""
-        self._outbox: deque[tuple[ClientSession, bytes]] = deque()
-        """What is to be sent, oldest first; one send worker at a time takes from it."""
+        self._outbox: deque[tuple[ClientSession, bytes | None]] = deque()
+        """What is to be sent, oldest first (None: half-close); one send worker at a time
+        takes from it."""
         self._outbox_lock = threading.Lock()
         self._draining = False
         """Whether a send worker is taking from the outbox (under the lock, as it is)."""
@@ -385,10 +386,11 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if session is None or session.state == "closed":
             self._show_error("No session is open.")
             return
-        # shutdown() never blocks: safe on the screen's thread.
-        session.shutdown_write()
+        # Through the outbox: FIN goes after every line typed before it, and from the
+        # send worker, as shutdown_write waits for a send blocked on a peer not reading.
+        self._queue(session, None)
         self._show_status(
-            f"{session.name} sent FIN: the server reads end of input; replies still come."
+            f"{session.name} sends FIN: the server reads end of input; replies still come."
         )
 
     def clear_transcript(self) -> None:
@@ -655,6 +657,10 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if session.state != "connected":
             self._show_error(f"{session.name} is closed: connect again to send.")
             return
+        self._queue(session, data)
+
+    def _queue(self, session: ClientSession, data: bytes | None) -> None:
+        """Hand bytes (or None, FIN) to the send worker, starting one if none is under way."""
         with self._outbox_lock:
             self._outbox.append((session, data))
             if self._draining:
@@ -686,7 +692,10 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                     return
                 session, data = self._outbox.popleft()
             try:
-                session.send_bytes(data)
+                if data is None:
+                    session.shutdown_write()
+                else:
+                    session.send_bytes(data)
             except NetlabError as error:
                 self._post(self.SendFailed(str(error)))
             except Exception as error:  # pragma: no cover - a bug, shown rather than lost
