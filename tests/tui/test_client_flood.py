@@ -53,6 +53,7 @@ async def test_a_flood_is_counted_on_screen_and_saved_whole(
             assert "earlier entries" in title and "not kept here" in title
             assert "Ctrl+P, Save" in title
             await run_command(app, "Save everything client-1 received")
+            await until(pilot, lambda: "Saved" in status_text(app), "the save, off the UI thread")
             assert "Saved the 800,000 bytes client-1 received to " in status_text(app)
     [saved] = os.listdir(tmp_path)
     assert (tmp_path / saved).read_bytes() == b"".join(numbered(n) for n in range(LINES))

@@ -178,6 +178,14 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             self.name = name
             self.reason = reason
 
+    class Saved(Message):
+        """A session's received bytes were saved (`done`), or could not be: what to say."""
+
+        def __init__(self, text: str, done: bool) -> None:
+            super().__init__()
+            self.text = text
+            self.done = done
+
     class SendFailed(Message):
         """What was typed could not be sent (the peer stopped reading, or went): why."""
 
@@ -366,11 +374,22 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             self._show_error("No session is open.")
             return
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = Path(f"netlab-{session.name}-{stamp}.bin")
+        self._show_status(f"Saving what {session.name} received…")
+        self._save(session, Path(f"netlab-{session.name}-{stamp}.bin"))
+
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="client-save",
+        description="Save what a session received",
+    )
+    def _save(self, session: ClientSession, path: Path) -> None:
+        """Copy the session's spool to `path`: up to a gibibyte, so never on the screen's thread."""
+        assert session.spool is not None
         try:
             size = session.spool.save(path)
         except OSError as error:
-            self._show_error(f"Cannot save to {path}: {error.strerror or error}.")
+            self._post(self.Saved(f"Cannot save to {path}: {error.strerror or error}.", False))
             return
         lost = session.spool.not_kept
         more = (
@@ -379,7 +398,11 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             else ""
         )
         saved = plural(size, "byte", grouped=True)
-        self._show_status(f"Saved the {saved} {session.name} received to {path}{more}.")
+        self._post(self.Saved(f"Saved the {saved} {session.name} received to {path}{more}.", True))
+
+    def on_client_pane_saved(self, event: Saved) -> None:
+        event.stop()
+        (self._show_status if event.done else self._show_error)(event.text)
 
     def half_close(self) -> None:
         session = self._active_session()
