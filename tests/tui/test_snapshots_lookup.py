@@ -59,7 +59,9 @@ async def _look_up(pilot: Pilot[None], kind: str, text: str, **fields: str) -> N
         )
 
     await until(pilot, settled, "the table to take the result and its columns their widths")
-    # A row painted before its column widened stays cached: paint the table afresh.
+    # A row painted before its column widened stays in the DataTable's render cache,
+    # whose key does not change with the widths (Textual 8.2): drop the cache, paint again.
+    table._clear_caches()
     table.refresh(layout=True)
     await pilot.pause()
 
