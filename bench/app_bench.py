@@ -61,6 +61,7 @@ from textual.widgets import Input
 
 from netlab.core.events import Event, Kind, message_event
 from netlab.core.lab import Lab
+from netlab.core.servers import ServerOptions
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.address import AddressPane, SubnetTable
 from netlab.tui.panes.servers import ServersPane
@@ -71,7 +72,7 @@ BUILD = ROOT / "bench" / ".build"
 LOADGEN = BUILD / "loadgen"
 SIZE = (120, 40)
 HOST = "127.0.0.1"
-LOADED = {"max_conns": 200, "per_source": None, "cps": None}
+LOADED: ServerOptions = {"host": HOST, "max_conns": 200, "per_source": None, "cps": None}
 """A loaded server's limits: the load generator opens all its connections from HOST at
 once, so the per-source limits (50 at once, 200 a second) are lifted."""
 
@@ -400,7 +401,7 @@ async def flood_synthetic(pilot: Pilot[None], app: BenchApp) -> dict[str, Any]:
 
 async def flood_real(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str, Any]:
     """A load generator against a lab server: every message it counts must be in the log."""
-    server = app.lab.start_server(f"tcp:echo:0@{model}", host=HOST, **LOADED)
+    server = app.lab.start_server(f"tcp:echo:0@{model}", **LOADED)
     pane = app.query_one(ServersPane)
     log = pane.event_log
     await wait_until(pilot, lambda: server.name in pane._server_names, "the server's row")
@@ -491,7 +492,7 @@ class Typist(threading.Thread):
 
 
 async def key_latency(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str, Any]:
-    loaded = app.lab.start_server(f"tcp:echo:0@{model}", host=HOST, **LOADED)
+    loaded = app.lab.start_server(f"tcp:echo:0@{model}", **LOADED)
     quiet = app.lab.start_server("tcp:echo:0", host=HOST)
     pane = app.query_one(ServersPane)
     log = pane.event_log

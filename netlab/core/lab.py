@@ -9,14 +9,26 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from netlab.core.bus import EventBus
 from netlab.core.client import ClientSession
 from netlab.core.errors import InputError, OperationFailed
-from netlab.core.servers import Model, ServerSpec, TcpServer, UdpServer, make_server, parse_spec
+from netlab.core.framing import Framing
+from netlab.core.servers import (
+    Model,
+    ServerOptions,
+    ServerSpec,
+    TcpServer,
+    UdpServer,
+    make_server,
+    parse_spec,
+)
 from netlab.core.servers.base import ConnectionInfo
 from netlab.core.servers.protocols import Transport
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class ServerSurface(Protocol):
@@ -63,20 +75,35 @@ def _in_lab(server: TcpServer | UdpServer) -> Server:
     return cast(Server, surface)
 
 
+class SessionOptions(TypedDict, total=False):
+    """A lab session's options, as ClientSession takes them; the lab gives it its bus."""
+
+    transport: Transport
+    framing: Framing
+    connect_timeout: float
+    read_timeout: float | None
+    keepalive: bool
+    name: str | None
+    """None, or left out: "client-N", numbered in the lab."""
+    inbox: bool
+    """Left out: False, as the bus's reader takes what arrives."""
+    keep_all: bool
+
+
 class Lab:
     """Servers and sessions by name, sharing one bus."""
 
     def __init__(self, bus: EventBus | None = None) -> None:
         self.bus = bus if bus is not None else EventBus()
         self.servers: dict[str, Server] = {}
-        self._launches: dict[str, tuple[ServerSpec, dict[str, Any]]] = {}
+        self._launches: dict[str, tuple[ServerSpec, ServerOptions]] = {}
         """How each server was started, by name: what restart_server starts again."""
         self.sessions: dict[str, ClientSession] = {}
         self._connecting: dict[str, ClientSession] = {}
         """Sessions still connecting (in a worker): close() abandons their connects."""
         self._session_numbers = itertools.count(1)
 
-    def start_server(self, spec: ServerSpec | str, **options: Any) -> Server:
+    def start_server(self, spec: ServerSpec | str, **options: Unpack[ServerOptions]) -> Server:
         """Make, start and keep a server; its name is how the rest of the lab knows it."""
         spec = parse_spec(spec) if isinstance(spec, str) else spec
         for running in self.servers.values():
@@ -90,7 +117,8 @@ class Lab:
                     f"{running.name} already serves {spec.transport.upper()} port {spec.port}: "
                     "stop it first or choose another port."
                 )
-        server = make_server(spec, bus=self.bus, **options)
+        options["bus"] = self.bus
+        server = make_server(spec, **options)
         # Kept by name as soon as it has one, before its listening event is on the bus:
         # whoever hears that event finds the server here.
         server.on_named = lambda named: self.servers.__setitem__(named.name, _in_lab(server))
@@ -100,7 +128,7 @@ class Lab:
             if self.servers.get(server.name) is server:
                 del self.servers[server.name]
             raise
-        self._launches[server.name] = (spec, dict(options))
+        self._launches[server.name] = (spec, options.copy())
         return _in_lab(server)
 
     def stop_server(self, name: str) -> None:
@@ -125,15 +153,15 @@ class Lab:
         self.stop_server(name)
         return self.start_server(spec, **options)
 
-    def open_session(self, endpoint: str, **options: Any) -> ClientSession:
+    def open_session(self, endpoint: str, **options: Unpack[SessionOptions]) -> ClientSession:
         """Connect a client session (blocking: call it from a worker).
 
         Its received bytes reach whoever reads the lab's bus, as events; there is no
         inbox, so the bus's reader sets the pace and nothing received is dropped.
         """
-        name = options.pop("name", None) or f"client-{next(self._session_numbers)}"
+        options["name"] = options.get("name") or f"client-{next(self._session_numbers)}"
         options.setdefault("inbox", False)
-        session = ClientSession(endpoint, bus=self.bus, name=name, **options)
+        session = ClientSession(endpoint, bus=self.bus, **options)
         # Known while it connects, so close() can abandon the connect rather than wait.
         self._connecting[session.name] = session
         try:

@@ -11,6 +11,7 @@ import pytest
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab
+from netlab.core.servers import ServerOptions
 from tests.waits import wait_until
 
 
@@ -140,7 +141,9 @@ def test_a_server_that_cannot_start_is_not_kept() -> None:
 def test_a_restart_keeps_name_port_and_options_and_counts_afresh(spec: str) -> None:
     lab = Lab()
     try:
-        options = {"idle_timeout": 7.0, "max_conns": 3} if spec.startswith("echo") else {}
+        options: ServerOptions = (
+            {"idle_timeout": 7.0, "max_conns": 3} if spec.startswith("echo") else {}
+        )
         old = lab.start_server(spec, **options)
         if old.transport == "tcp":
             with socket.create_connection(old.address, timeout=5) as client:

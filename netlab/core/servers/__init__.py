@@ -10,12 +10,13 @@ connection of every async server shares one asyncio loop in one thread.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from netlab.core.endpoints import parse_port
 from netlab.core.errors import InputError
 from netlab.core.plural import plural
-from netlab.core.servers.base import MODELS, Model
+from netlab.core.servers.admission import Networks
+from netlab.core.servers.base import MODELS, CommonOptions, Model
 from netlab.core.servers.protocols import (
     PROTOCOLS,
     TRANSPORTS,
@@ -27,6 +28,9 @@ from netlab.core.servers.room import Member, Room
 from netlab.core.servers.tcp import TcpServer
 from netlab.core.servers.udp import UdpServer
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = [
     "MODELS",
     "PROTOCOLS",
@@ -34,6 +38,7 @@ __all__ = [
     "Model",
     "Reply",
     "Room",
+    "ServerOptions",
     "ServerProtocol",
     "ServerSpec",
     "TcpServer",
@@ -104,7 +109,36 @@ def parse_spec(text: str) -> ServerSpec:
     return ServerSpec(transport, kind, port, model)
 
 
-def make_server(spec: ServerSpec | str, **options: Any) -> TcpServer | UdpServer:
+class TcpOptions(CommonOptions, total=False):
+    """TcpServer's options, as make_server and the lab take them; see TcpServer."""
+
+    host: str
+    idle_timeout: float | None
+    max_conns: int
+    max_message: int
+    max_outbox: int
+    write_timeout: float | None
+    per_source: int | None
+    cps: float | None
+    allow: Networks | None
+    deny: Networks | None
+
+
+class UdpOptions(CommonOptions, total=False):
+    """UdpServer's options, as make_server and the lab take them; see UdpServer."""
+
+    host: str
+    rate: float
+    burst: float | None
+    allow: Networks | None
+    deny: Networks | None
+
+
+class ServerOptions(TcpOptions, UdpOptions, total=False):
+    """A server's options, TCP or UDP: a UDP server takes none of TCP's own."""
+
+
+def make_server(spec: ServerSpec | str, **options: Unpack[ServerOptions]) -> TcpServer | UdpServer:
     """An unstarted server for the spec; options go to TcpServer or UdpServer.
 
     A model named in the spec wins over a `model` option, which is the caller's default.
@@ -114,5 +148,5 @@ def make_server(spec: ServerSpec | str, **options: Any) -> TcpServer | UdpServer
     if spec.model is not None:
         options["model"] = spec.model
     if spec.transport == "udp":
-        return UdpServer(spec.kind, port=spec.port, **options)
-    return TcpServer(spec.kind, port=spec.port, **options)
+        return UdpServer(spec.kind, port=spec.port, **cast(UdpOptions, options))
+    return TcpServer(spec.kind, port=spec.port, **cast(TcpOptions, options))

@@ -1,14 +1,15 @@
 """The async model: every connection of every async server on the one shared loop.
 
 TCP uses asyncio's transport/protocol callbacks rather than streams: each chunk
-read goes through the framing Splitter to the same sans-IO protocol the threaded
-model drives, and the reply is written to the transport. Flow control keeps memory
+read goes to the connection's Conversation (conversation.py), the same the threaded
+model drives, and each reply is written to the transport. Flow control keeps memory
 bounded: when a client stops reading and the transport's buffer passes its high-water
 mark, we stop reading from that client until the buffer drains; if nothing of it goes
 for the server's write timeout, the client is dropped as not reading.
 
-Everything here runs on the loop's thread, so counters are plain increments and
-the only lock a message meets is the bus's.
+Everything here runs on the loop's thread, so a connection's own counters are plain
+increments. Connections come and go through the server's admit(), opened() and
+finished(), as the threaded model's do.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from netlab.core.endpoints import address_text
-from netlab.core.events import CloseReason, Kind
-from netlab.core.framing import Framing, MessageTooBig, Splitter
-from netlab.core.plural import plural
+from netlab.core.events import CloseReason
+from netlab.core.framing import MessageTooBig
 from netlab.core.servers import loop
+from netlab.core.servers.conversation import Conversation
 
 if TYPE_CHECKING:
     from netlab.core.servers.protocols import ServerProtocol
@@ -42,38 +43,32 @@ class AsyncTcpConnection(asyncio.Protocol):
     """One TCP connection on the loop; also its Member of the server's room."""
 
     __slots__ = (
-        "admitted",
         "bytes_in",
         "bytes_out",
         "closed",
+        "conversation",
         "flushed",
         "host",
         "last_active",
-        "listener",
         "peer",
         "reason",
         "refused",
         "server",
-        "session",
-        "splitter",
         "started",
         "timer",
         "transport",
         "write_timer",
     )
 
-    def __init__(self, server: TcpServer, listener: AsyncTcpListener) -> None:
+    def __init__(self, server: TcpServer) -> None:
         self.server = server
-        self.listener = listener
         self.transport: asyncio.Transport | None = None
-        self.session: ServerProtocol | None = None
-        self.splitter: Splitter | None = None
+        self.conversation: Conversation | None = None
         self.peer = "?"
         self.host = ""
         """The peer's address as accepted: what the server's admission counted."""
         self.reason: CloseReason | None = None
         self.refused = False
-        self.admitted = False
         self.closed = False
         self.bytes_in = 0
         self.bytes_out = 0
@@ -94,85 +89,42 @@ class AsyncTcpConnection(asyncio.Protocol):
         address = transport.get_extra_info("peername")
         self.peer = address_text(address) if address else "?"
         self.host = str(address[0]) if address else ""
-        if server._stopping.is_set() or server.open_connections >= server.max_conns:
-            self._refuse(f"already {plural(server.max_conns, 'connection')} open")
+        if not server.admit(self.peer, self.host):
+            self.refused = True
+            transport.close()
             return
-        refusal = server.admission.admit(self.host)
-        if refusal is not None:
-            self._refuse(refusal)
-            return
-        self.admitted = True
-        with server._lock:  # connections() reads them from another thread
-            self.listener.conns[self] = None
-        server.open_connections += 1
-        server.total_connections += 1
-        server._emit(Kind.ACCEPTED, self.peer)
+        server.opened(self)
         if server.idle_timeout is not None:
             self.timer = asyncio.get_running_loop().call_later(
                 server.idle_timeout, self._check_idle
             )
-        protocol = server.protocol
-        # Raw reads need no splitter, and a held connection no memory for one.
-        if protocol.framing is not Framing.RAW:
-            self.splitter = Splitter(protocol.framing, server.max_message)
         try:
-            session = self.session = protocol("tcp", server.clock)
-            session.attach(server.room, self)
-            reply = session.on_connect()
-            if reply.data:
-                self._write(reply.data)
-            if reply.close:
+            conversation = self.conversation = Conversation(server, self.peer, self)
+            greeting = conversation.start()
+            if greeting:
+                self._write(greeting)
+            if conversation.closing:
                 self.finish(CloseReason.BY_US)
         except Exception as error:
             self._failed(error)
 
     def data_received(self, data: bytes) -> None:
-        if self.closed or self.session is None:
+        conversation = self.conversation
+        if self.closed or conversation is None:
             return
-        server = self.server
-        size = len(data)
-        self.bytes_in += size
+        self.bytes_in += len(data)
         if self.timer is not None:
             self.last_active = time.monotonic()
-        limit = server.max_message
-        session = self.session
-        peer = self.peer
-        received = server._received
-        splitter = self.splitter
         try:
-            if splitter is None:
-                if size <= limit:
-                    # Raw, the usual case: the read is the message, its size the wire's.
-                    received(peer, data, size, size)
-                    reply = session.on_message(data)
-                    if reply.data:
-                        self._write(reply.data)
-                    if reply.close:
-                        self.finish(CloseReason.BY_US)
-                    return
-                # Longer than a message may be: cut to max_message, as a threaded recv would.
-                splitter = Splitter(Framing.RAW, limit)
-            held_before = splitter.pending
-            messages = splitter.feed(data)
-            if not messages:
-                server._count(bytes_in=size)
-                if not held_before and splitter.pending:
-                    server._holding(peer, splitter)
-            on_message = session.on_message
-            for message, wire in zip(messages, splitter.sizes, strict=True):
-                # The read's bytes are counted with its first message: one lock, not two.
-                received(peer, message, wire, size)
-                size = 0
-                reply = on_message(message)
-                if reply.data:
-                    self._write(reply.data)
-                if reply.close:
+            conversation.receive(data)
+            while (reply := conversation.next_reply()) is not None:
+                if reply:
+                    self._write(reply)
+                if conversation.closing:
                     self.finish(CloseReason.BY_US)
                     return
                 if self.closed:
-                    return
-            if splitter.overflow:
-                raise MessageTooBig(splitter.max_size)
+                    return  # a room dropped us while we answered
         except MessageTooBig:
             self.finish(CloseReason.TOO_BIG)
         except Exception as error:
@@ -204,35 +156,16 @@ class AsyncTcpConnection(asyncio.Protocol):
         if self.refused:
             return
         self.closed = True
-        server = self.server
         if self.timer is not None:
             self.timer.cancel()
         if self.write_timer is not None:
             self.write_timer.cancel()
             self.write_timer = None
-        if self.admitted:
-            server.admission.release(self.host)
-        if self.session is not None:
-            try:
-                self.session.on_close()
-            except Exception as error:
-                server.errors += 1
-                server._emit(Kind.ERROR, self.peer, _describe(error))
-        reason = self.reason
-        if reason is None:
-            if exc is None:
-                reason = CloseReason.STOPPING if server._stopping.is_set() else CloseReason.BY_PEER
-            elif isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
-                reason = CloseReason.RESET
-            else:
-                server.errors += 1
-                server._emit(Kind.ERROR, self.peer, _describe(exc))
-                reason = CloseReason.RESET
-        server._retire(self.listener.conns, self, self, reason)
-        server.open_connections -= 1
-        server._closed_connection(self, reason)
+        if self.conversation is not None:
+            self.conversation.end()
+        self.server.finished(self, self.reason or self._ended_by(exc))
         self.transport = None
-        self.session = None
+        self.conversation = None
 
     # -- the room's Member --------------------------------------------------------------
 
@@ -247,6 +180,9 @@ class AsyncTcpConnection(asyncio.Protocol):
 
     # -- ours ---------------------------------------------------------------------------
 
+    def stop(self) -> None:
+        self.finish(CloseReason.STOPPING, abort=True)
+
     def finish(self, reason: CloseReason, *, abort: bool = False) -> None:
         """Close with `reason`: flushing what is queued, or at once when `abort`."""
         if self.reason is None:
@@ -259,12 +195,13 @@ class AsyncTcpConnection(asyncio.Protocol):
         else:
             self.transport.close()
 
-    def _refuse(self, why: str) -> None:
-        assert self.transport is not None
-        self.refused = True
-        self.transport.close()
-        self.server.refused += 1
-        self.server._emit(Kind.REFUSED, self.peer, why)
+    def _ended_by(self, exc: Exception | None) -> CloseReason:
+        """Why the connection ended, when we did not end it."""
+        if exc is None:
+            return CloseReason.STOPPING if self.server.stopping else CloseReason.BY_PEER
+        if not isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+            self.server.failed(self.peer, exc)
+        return CloseReason.RESET
 
     def _flushed(self) -> int:
         """Bytes written so far that the transport has handed to the kernel."""
@@ -289,7 +226,7 @@ class AsyncTcpConnection(asyncio.Protocol):
     def _not_reading(self) -> None:
         if self.closed or self.transport is None:
             return
-        self.server.dropped_slow += 1
+        self.server.count_not_reading()
         # A peer that reads nothing would leave our unsent bytes in the kernel for
         # minutes after a plain close: reset it instead.
         sock = self.transport.get_extra_info("socket")
@@ -302,12 +239,11 @@ class AsyncTcpConnection(asyncio.Protocol):
         assert self.transport is not None
         self.transport.write(data)
         self.bytes_out += len(data)
-        self.server._sent(self.peer, data)
+        self.server.sent(self.peer, data)
 
     def _failed(self, error: Exception) -> None:
         # A protocol's bug ends its connection, never the server.
-        self.server.errors += 1
-        self.server._emit(Kind.ERROR, self.peer, _describe(error))
+        self.server.failed(self.peer, error)
         self.finish(CloseReason.BY_US)
 
     def _check_idle(self) -> None:
@@ -320,23 +256,14 @@ class AsyncTcpConnection(asyncio.Protocol):
         if remaining > 0:
             self.timer = asyncio.get_running_loop().call_later(remaining, self._check_idle)
             return
-        self.timer = None
         self.finish(CloseReason.TIMEOUT, abort=True)
 
 
-def _describe(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return f"{type(error).__name__}: {error}"
-
-
 class AsyncTcpListener:
-    """A TcpServer's listener and connections on the shared loop."""
+    """A TcpServer's listener on the shared loop."""
 
     def __init__(self, server: TcpServer) -> None:
         self.server = server
-        self.conns: dict[AsyncTcpConnection, None] = {}
-        """The open connections, in the order they were accepted (a dict as an ordered set)."""
         self._aserver: asyncio.Server | None = None
 
     @classmethod
@@ -349,7 +276,7 @@ class AsyncTcpListener:
         async def serve() -> asyncio.Server:
             running = asyncio.get_running_loop()
             return await running.create_server(
-                lambda: AsyncTcpConnection(server, self), sock=listener, backlog=backlog
+                lambda: AsyncTcpConnection(server), sock=listener, backlog=backlog
             )
 
         self._aserver = loop.run(serve())
@@ -364,11 +291,11 @@ class AsyncTcpListener:
     async def _close(self) -> None:
         if self._aserver is not None:
             self._aserver.close()  # closes the listening socket: the port is free
-        for conn in list(self.conns):
-            conn.finish(CloseReason.STOPPING, abort=True)
+        for conn in self.server.open_ones():
+            conn.stop()
         # Each abort's connection_lost runs on a later turn of the loop.
         for turn in range(200):
-            if not self.conns:
+            if not self.server.open_ones():
                 break
             await asyncio.sleep(0 if turn < 5 else 0.002)
 
@@ -410,9 +337,7 @@ class AsyncDatagram(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         # An ICMP error from an earlier answer can surface here; keep serving.
-        server = self.server
-        server._count(errors=1)
-        server._emit(Kind.ERROR, detail=f"receive failed: {_describe(exc)}")
+        self.server.failed("", exc, "receive failed: ")
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None

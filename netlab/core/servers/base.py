@@ -6,9 +6,9 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol, Self, TypeVar
+from typing import ClassVar, Literal, Protocol, Self, TypedDict, TypeVar
 
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
@@ -41,6 +41,21 @@ class ConnectionInfo:
     """Why it ended; None while it is open (a UDP source never closes)."""
 
 
+class CommonOptions(TypedDict, total=False):
+    """What every server takes beside its protocol, host and port, TCP or UDP alike."""
+
+    model: Model
+    """How it serves: a thread per connection, one at a time, or on the shared loop."""
+    bus: EventBus | None
+    """Where its events go; None: a bus of its own."""
+    name: str | None
+    """How the lab knows it; None: "tcp/echo:PORT", once bound."""
+    clock: Clock | None
+    """The time its protocols tell (daytime, time); None: the real one."""
+    message_rate: int
+    """Messages a second logged one by one, per peer, before the rest are summed."""
+
+
 class Counted(Protocol):
     """What a server keeps of a live connection or source, read for a ConnectionInfo."""
 
@@ -51,7 +66,19 @@ class Counted(Protocol):
     bytes_out: int
 
 
+class Accepted(Counted, Protocol):
+    """A TCP connection the server admitted, in whichever model serves it."""
+
+    host: str
+    """The peer's address as accepted: what the server's admission counted."""
+
+    def stop(self) -> None:
+        """End it because the server stops (from where that model's stop() runs)."""
+        ...
+
+
 _K = TypeVar("_K")
+_T = TypeVar("_T")
 _C = TypeVar("_C")
 
 
@@ -86,25 +113,15 @@ class ServerBase:
         host: str,
         port: int,
         *,
-        model: Model,
-        bus: EventBus | None,
-        name: str | None,
-        clock: Clock | None,
+        model: Model = "threaded",
+        bus: EventBus | None = None,
+        name: str | None = None,
+        clock: Clock | None = None,
         message_rate: int = MESSAGE_RATE,
     ) -> None:
         self.protocol = resolve_protocol(protocol)
-        if self.transport not in self.protocol.transports:
-            raise InputError(
-                f"The {self.protocol.name} server does not run over {self.transport.upper()}: "
-                f"use {' or '.join(sorted(self.protocol.transports)).upper()}."
-            )
-        if model not in MODELS:
-            raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
+        self._check(model, port, message_rate)
         self.model = model
-        if not 0 <= port <= 65535:
-            raise InputError(f"Port {port} is out of range: use 0 to 65535.")
-        if message_rate < 1:
-            raise InputError(f"Message rate {message_rate} must be at least 1 a second.")
         self.host = host
         self.port = port
         self.bus = bus if bus is not None else EventBus()
@@ -117,6 +134,11 @@ class ServerBase:
         self._lock = threading.Lock()
         """Guards which connections (or sources) there are, and `_closed`: taken as one
         comes or goes, never per message."""
+        self._sock: socket.socket | None = None
+        """The listening (TCP) or datagram (UDP) socket, once started."""
+        self._thread: threading.Thread | None = None
+        """The server's own thread: TCP's accept loop, UDP's receive loop; None on the
+        shared loop."""
         self._closed: deque[ConnectionInfo] = deque(maxlen=MAX_CLOSED)
         """The most recently closed connections, oldest first."""
         self.open_connections = 0
@@ -133,6 +155,21 @@ class ServerBase:
         """Called once the server is bound and named, before its listening event goes
         out: its owner (the lab) can know it by name before anyone hears of it."""
 
+    def _check(self, model: Model, port: int, message_rate: int) -> None:
+        """Raise InputError, in one sentence, for an option that cannot be."""
+        protocol = self.protocol
+        if self.transport not in protocol.transports:
+            raise InputError(
+                f"The {protocol.name} server does not run over {self.transport.upper()}: "
+                f"use {' or '.join(sorted(protocol.transports)).upper()}."
+            )
+        if model not in MODELS:
+            raise InputError(f"Unknown model {model!r}: use threaded, iterative or async.")
+        if not 0 <= port <= 65535:
+            raise InputError(f"Port {port} is out of range: use 0 to 65535.")
+        if message_rate < 1:
+            raise InputError(f"Message rate {message_rate} must be at least 1 a second.")
+
     @property
     def name(self) -> str:
         if self._name:
@@ -143,6 +180,11 @@ class ServerBase:
     @property
     def running(self) -> bool:
         return self.address is not None and not self._stopping.is_set()
+
+    @property
+    def stopping(self) -> bool:
+        """stop() has begun: whatever ends now ends because of it."""
+        return self._stopping.is_set()
 
     def connections(self, limit: int | None = None) -> list[ConnectionInfo]:
         """What the server knows of its connections (UDP: sources) now, oldest first.
@@ -222,7 +264,7 @@ class ServerBase:
         for event in summed:
             self.bus.publish(event)
 
-    def _received(self, peer: str, data: bytes, size: int, counted: int) -> None:
+    def received(self, peer: str, data: bytes, size: int, counted: int) -> None:
         """Count one message in, logging it or summing it.
 
         `size` is what the message took on the wire, its terminator included though the
@@ -238,7 +280,7 @@ class ServerBase:
         if before is not None:
             self._publish_message(before, self.message_kinds[0], peer, data, size)
 
-    def _sent(self, peer: str, data: bytes, conn: Counted | None = None) -> None:
+    def sent(self, peer: str, data: bytes, conn: Counted | None = None) -> None:
         """Count one message out, logging it or summing it.
 
         `conn` is its connection when other threads may send on it too (a room's): its
@@ -254,6 +296,17 @@ class ServerBase:
         if before is not None:
             self._publish_message(before, self.message_kinds[1], peer, data, size)
 
+    def count_read(self, size: int) -> None:
+        """Count a read that ended no message: its bytes are in, its message not yet."""
+        with self._count_lock:
+            self.bytes_in += size
+
+    def failed(self, peer: str, error: BaseException, what: str = "") -> None:
+        """An error that ends a connection (or a datagram's answer), never the server:
+        counted, and told in one line."""
+        self._count(errors=1)
+        self._emit(Kind.ERROR, peer, f"{what}{describe(error)}")
+
     def _publish_message(
         self, before: list[Event], kind: Kind, peer: str, data: bytes, size: int
     ) -> None:
@@ -263,7 +316,7 @@ class ServerBase:
         # The event keeps the start of the message, and its size on the wire.
         publish(Event(kind, self.name, peer, bytes(data[:MAX_EVENT_DATA]), size))
 
-    def _holding(self, peer: str, splitter: Splitter) -> None:
+    def holding(self, peer: str, splitter: Splitter) -> None:
         """A read began a message and ended none: show what is held, and what for.
 
         Said once a message, as it begins: a server that answers nothing for a while
@@ -309,7 +362,36 @@ class ServerBase:
         return sock
 
     def start(self) -> tuple[str, int]:
-        raise NotImplementedError
+        """Bind and serve in the background; returns the (host, port) really bound,
+        useful with port 0."""
+        sock, address = self._open(self.socket_kind)
+        self._sock = sock
+        self._prepare(sock)
+        sock.settimeout(POLL)
+        # UDP's threaded and iterative models are one and the same thread: naming one
+        # would tell of a difference there is not.
+        shown = self.transport == "tcp" or self.model == "async"
+        model = f" ({self.model})" if shown else ""
+        self._emit(Kind.LISTENING, detail=f"on {address_text(address)}{model}")
+        if self.model == "async":
+            try:
+                self._serve_on_loop(sock)
+            except Exception as error:
+                raise self._loop_refused(sock, error) from error
+            return address
+        name = f"{self.name}{self.thread_suffix}"
+        self._thread = threading.Thread(target=self._serve_in_thread, name=name, daemon=True)
+        self._thread.start()
+        return address
+
+    def stop(self) -> None:
+        """Stop serving: when this returns (within a second) the port is free and every
+        thread of the server has ended."""
+        if self.address is None or self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._stop_serving()
+        self._emit(Kind.STOPPED, detail=self._served())
 
     def __enter__(self) -> Self:
         return self
@@ -317,8 +399,57 @@ class ServerBase:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def stop(self) -> None:
+    def _until_stopped(
+        self, take: Callable[[socket.socket], _T], what: str, pause: float = 0.0
+    ) -> Iterator[_T]:
+        """What `take` gets from the server's socket, each time, until the server stops.
+
+        A take that fails is counted and told ("accept failed: …"), and the loop goes
+        on after `pause` seconds; its timeout (POLL) only looks at the stop flag again.
+        """
+        sock = self._sock
+        assert sock is not None
+        while not self._stopping.is_set():
+            try:
+                yield take(sock)
+            except TimeoutError:
+                continue
+            except OSError as error:
+                if self._stopping.is_set():
+                    break
+                self.failed("", error, f"{what} failed: ")
+                if pause:
+                    time.sleep(pause)
+
+    # -- what each transport does its own way --------------------------------------------
+
+    socket_kind: ClassVar[socket.SocketKind]
+    thread_suffix: ClassVar[str] = ""
+    """What the server's own thread is called after the server's name."""
+
+    def _prepare(self, sock: socket.socket) -> None:
+        """Ready a bound socket to serve (TCP: listen)."""
+
+    def _serve_on_loop(self, sock: socket.socket) -> None:
         raise NotImplementedError
+
+    def _serve_in_thread(self) -> None:
+        raise NotImplementedError
+
+    def _stop_serving(self) -> None:
+        """Close the socket and every connection, and end every thread, within a second."""
+        raise NotImplementedError
+
+    def _served(self) -> str:
+        """What the server did, for its stopped event: "3 connections served"."""
+        raise NotImplementedError
+
+
+def describe(error: BaseException) -> str:
+    """An error in a few words: the system's for a socket's, else its type and message."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {error}"
 
 
 def _since(info: ConnectionInfo) -> float:

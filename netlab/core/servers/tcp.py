@@ -28,19 +28,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError
 from netlab.core.events import CloseReason, Kind
-from netlab.core.framing import Framing, MessageTooBig, Splitter
+from netlab.core.framing import MessageTooBig
 from netlab.core.plural import plural
-from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio
 from netlab.core.servers.admission import CPS, PER_SOURCE, Admission, Networks
-from netlab.core.servers.base import POLL, Counted, Model, ServerBase
-from netlab.core.servers.protocols import Clock, ServerProtocol
+from netlab.core.servers.base import POLL, Accepted, CommonOptions, Counted, ServerBase
+from netlab.core.servers.conversation import Conversation
+from netlab.core.servers.protocols import ServerProtocol
 from netlab.core.servers.room import Room
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 PROTOCOL_DEFAULT = -1.0
 """An idle_timeout meaning "whatever the protocol asks for" (timestamp: 120 s)."""
@@ -170,7 +173,7 @@ class _Connection:
             self.drop(CloseReason.NOT_READING)
             return
         # Counted as handed over, as the async model counts what it gives its transport.
-        self.server._handed_over(self, whole)
+        self.server.sent(self.peer, whole, self)
 
     def _send_now(self, data: bytes) -> int:
         """Send what the socket takes without waiting; how many bytes went."""
@@ -202,22 +205,20 @@ class _Connection:
                 self.outbox.clear()
                 self.out_size = 0
                 self.writing = True
+            failure: CloseReason | None = None
             try:
                 send_bounded(self.sock, b"".join(items), self.server.write_timeout)
             except PeerNotReading:
-                with self.out_cond:
-                    self.out_closed = True
-                    self.writing = False
-                self.drop(CloseReason.NOT_READING)
-                return
+                failure = CloseReason.NOT_READING
             except OSError:
-                with self.out_cond:
-                    self.out_closed = True
-                    self.writing = False
-                self.drop(CloseReason.RESET)
-                return
+                failure = CloseReason.RESET
             with self.out_cond:
                 self.writing = False
+                if failure is not None:
+                    self.out_closed = True
+            if failure is not None:
+                self.drop(failure)
+                return
 
     def finish_writer(self) -> None:
         """Stop taking bytes, give the writer a moment to flush them, and wait for it."""
@@ -230,6 +231,9 @@ class _Connection:
         if self.writer.is_alive():
             self.shutdown()  # wakes a sendall to a peer that does not read
             self.writer.join(STOP_WAIT)
+
+    def stop(self) -> None:
+        self.shutdown()  # its reading thread sees the server stopping, and closes it
 
     def shutdown(self) -> None:
         with self.lock:
@@ -250,10 +254,16 @@ class _Connection:
 
 
 class TcpServer(ServerBase):
-    """Serves one protocol over TCP; start() in the caller's thread, the rest in its own."""
+    """Serves one protocol over TCP; start() in the caller's thread, the rest in its own.
+
+    Whichever model serves them, its connections come and go through admit(),
+    opened() and finished(), and talk through a Conversation (conversation.py).
+    """
 
     transport = "tcp"
     message_kinds = (Kind.RECEIVED, Kind.SENT)
+    socket_kind = socket.SOCK_STREAM
+    thread_suffix = " accept"
 
     def __init__(
         self,
@@ -261,8 +271,6 @@ class TcpServer(ServerBase):
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        model: Model = "threaded",
-        bus: EventBus | None = None,
         idle_timeout: float | None = PROTOCOL_DEFAULT,
         max_conns: int = 100,
         max_message: int = 64 * 1024,
@@ -272,21 +280,10 @@ class TcpServer(ServerBase):
         cps: float | None = CPS,
         allow: Networks | None = None,
         deny: Networks | None = None,
-        name: str | None = None,
-        clock: Clock | None = None,
-        message_rate: int = MESSAGE_RATE,
+        **common: Unpack[CommonOptions],
     ) -> None:
-        super().__init__(
-            protocol,
-            host,
-            port,
-            model=model,
-            bus=bus,
-            name=name,
-            clock=clock,
-            message_rate=message_rate,
-        )
-        if model == "iterative" and self.protocol.concurrent:
+        super().__init__(protocol, host, port, **common)
+        if self.model == "iterative" and self.protocol.concurrent:
             raise InputError(
                 f"The {self.protocol.name} server needs its clients connected at once: "
                 "use the threaded or async model."
@@ -295,12 +292,8 @@ class TcpServer(ServerBase):
             raise InputError("max_conns, max_message and max_outbox must each be at least 1.")
         if idle_timeout == PROTOCOL_DEFAULT:
             idle_timeout = self.protocol.idle_timeout
-        if idle_timeout is not None and idle_timeout <= 0:
-            raise InputError(f"Idle timeout {idle_timeout} must be more than 0 seconds.")
-        self.idle_timeout = idle_timeout
-        if write_timeout is not None and not write_timeout > 0:
-            raise InputError(f"Write timeout {write_timeout} must be more than 0 seconds.")
-        self.write_timeout = write_timeout
+        self.idle_timeout = _seconds("Idle timeout", idle_timeout)
+        self.write_timeout = _seconds("Write timeout", write_timeout)
         """Seconds a send may make no progress before the peer is dropped; None: never."""
         self.admission = Admission(per_source=per_source, cps=cps, allow=allow, deny=deny)
         """Who may connect, and how many at once and how often from one address."""
@@ -314,102 +307,99 @@ class TcpServer(ServerBase):
         """Clients dropped as not reading: a send stuck for the write timeout, or (chat)
         more waiting for them than max_outbox."""
         self._aserver: aio.AsyncTcpListener | None = None
-        self._listener: socket.socket | None = None
-        self._accept_thread: threading.Thread | None = None
-        self._conns: dict[int, _Connection] = {}
-        """The open connections, in the order they were accepted."""
+        self._conns: dict[int, Accepted] = {}
+        """The open connections, in the order they were accepted, by id()."""
         self._threads: set[threading.Thread] = set()
 
-    def start(self) -> tuple[str, int]:
-        """Bind and listen; returns the (host, port) really bound, useful with port 0."""
-        listener, address = self._open(socket.SOCK_STREAM)
-        listener.listen(min(self.max_conns, socket.SOMAXCONN))
-        listener.settimeout(POLL)
-        self._listener = listener
-        self._emit(Kind.LISTENING, detail=f"on {address_text(address)} ({self.model})")
-        if self.model == "async":
-            try:
-                self._aserver = aio.AsyncTcpListener.start(self, listener)
-            except Exception as error:
-                raise self._loop_refused(listener, error) from error
-            return address
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"{self.name} accept", daemon=True
-        )
-        self._accept_thread.start()
-        return address
+    def _prepare(self, sock: socket.socket) -> None:
+        sock.listen(min(self.max_conns, socket.SOMAXCONN))
 
-    def stop(self) -> None:
-        """Close the listener and every connection, and join every thread, within a second."""
-        if self.address is None or self._stopping.is_set():
-            return
-        self._stopping.set()
+    def _serve_on_loop(self, sock: socket.socket) -> None:
+        self._aserver = aio.AsyncTcpListener.start(self, sock)
+
+    def _stop_serving(self) -> None:
         if self._aserver is not None:
-            self._aserver.stop(STOP_WAIT)
-            self._emit(
-                Kind.STOPPED, detail=f"{plural(self.total_connections, 'connection')} served"
-            )
+            self._aserver.stop(STOP_WAIT)  # asyncio's server closes the listener
             return
         deadline = time.monotonic() + STOP_WAIT
-        with self._lock:
-            conns = list(self._conns.values())
-        for conn in conns:
-            conn.shutdown()
-        if self._accept_thread is not None:
-            self._accept_thread.join(max(0.0, deadline - time.monotonic()))
+        for conn in self.open_ones():
+            conn.stop()
+        if self._thread is not None:
+            self._thread.join(max(0.0, deadline - time.monotonic()))
         # A connection accepted while we were shutting the others down is caught here.
+        for conn in self.open_ones():
+            conn.stop()
         with self._lock:
-            conns = list(self._conns.values())
             threads = list(self._threads)
-        for conn in conns:
-            conn.shutdown()
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if self._listener is not None:
-            self._listener.close()
-        self._emit(Kind.STOPPED, detail=f"{plural(self.total_connections, 'connection')} served")
+        if self._sock is not None:
+            self._sock.close()
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
-        while not self._stopping.is_set():
-            try:
-                sock, address = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError as error:
-                if self._stopping.is_set():
-                    break
-                self._count(errors=1)
-                self._emit(Kind.ERROR, detail=f"accept failed: {error.strerror or error}")
-                time.sleep(POLL)  # out of fds, say: wait rather than spin
-                continue
+    def _served(self) -> str:
+        return f"{plural(self.total_connections, 'connection')} served"
+
+    # -- every model's connections come and go through these -----------------------------
+
+    def admit(self, peer: str, host: str) -> bool:
+        """Whether a connection just accepted is served; a refusal is counted and told
+        before the model closes it, so no one who sees the close can miss why."""
+        why = (
+            f"already {plural(self.max_conns, 'connection')} open"
+            if self._stopping.is_set() or self.open_connections >= self.max_conns
+            else self.admission.admit(host)
+        )
+        if why is None:
+            return True
+        self._count(refused=1)
+        self._emit(Kind.REFUSED, peer, why)
+        return False
+
+    def opened(self, conn: Accepted) -> None:
+        """An admitted connection: listed in connections(), counted, told."""
+        with self._lock:
+            self._conns[id(conn)] = conn
+        self._count(open_connections=1, total_connections=1)
+        self._emit(Kind.ACCEPTED, conn.peer)
+
+    def finished(self, conn: Accepted, reason: CloseReason) -> None:
+        """A served connection is closed: its place is free, and its end is told."""
+        self._retire(self._conns, id(conn), conn, reason)
+        self.admission.release(conn.host)
+        self._count(open_connections=-1)
+        self._closed_connection(conn, reason)
+
+    def count_not_reading(self) -> None:
+        self._count(dropped_slow=1)
+
+    def open_ones(self) -> list[Accepted]:
+        with self._lock:
+            return list(self._conns.values())
+
+    def _live(self) -> list[Counted]:
+        return [*self._conns.values()]
+
+    # -- the threaded and iterative models ------------------------------------------------
+
+    def _serve_in_thread(self) -> None:
+        """The accept loop: each connection served in a thread of its own, or (iterative)
+        in this one."""
+        # Out of file descriptors, say: wait a moment rather than spin.
+        for sock, address in self._until_stopped(socket.socket.accept, "accept", POLL):
             peer = address_text(address)
             host = str(address[0])
-            if self.open_connections >= self.max_conns or self._stopping.is_set():
-                self._refuse(sock, peer, f"already {plural(self.max_conns, 'connection')} open")
-                continue
-            refusal = self.admission.admit(host)
-            if refusal is not None:
-                self._refuse(sock, peer, refusal)
+            if not self.admit(peer, host):
+                sock.close()
                 continue
             conn = _Connection(sock, peer, host, self)
-            with self._lock:
-                self._conns[id(conn)] = conn
+            self.opened(conn)
             if self._stopping.is_set():
                 # stop() may have looked at the connections just before this one was added.
                 conn.shutdown()
-            self._count(open_connections=1, total_connections=1)
-            self._emit(Kind.ACCEPTED, peer)
             if self.model == "iterative":
                 self._serve(conn)  # the next client waits in the backlog, as the seed's does
                 continue
             self._start_thread(functools.partial(self._serve, conn), peer)
-
-    def _refuse(self, sock: socket.socket, peer: str, why: str) -> None:
-        # Told before the close, so no one who sees the close can miss the refusal.
-        self._count(refused=1)
-        self._emit(Kind.REFUSED, peer, why)
-        sock.close()
 
     def _start_thread(self, target: Callable[[], None], what: str) -> threading.Thread:
         thread = threading.Thread(target=target, name=f"{self.name} {what}", daemon=True)
@@ -421,105 +411,68 @@ class TcpServer(ServerBase):
         thread.start()
         return thread
 
-    def _live(self) -> list[Counted]:
-        if self._aserver is not None:
-            return [*self._aserver.conns]
-        return [*self._conns.values()]
-
-    def _handed_over(self, conn: _Connection, data: bytes) -> None:
-        self._sent(conn.peer, data, conn)
-
     def _send(self, conn: _Connection, data: bytes) -> None:
         send_bounded(conn.sock, data, self.write_timeout)
-        self._handed_over(conn, data)
+        self.sent(conn.peer, data, conn)
 
     def _serve(self, conn: _Connection) -> None:
-        reason = CloseReason.BY_PEER
-        session = self.protocol("tcp", self.clock)
-        session.attach(self.room, conn)
+        conversation = Conversation(self, conn.peer, conn)
+        reason = CloseReason.BY_US
         try:
-            reason = self._converse(conn, session)
-        except PeerNotReading:
-            conn.drop(CloseReason.NOT_READING)
-            reason = CloseReason.NOT_READING
-        except MessageTooBig:
-            reason = CloseReason.TOO_BIG
-        except TimeoutError:
-            reason = CloseReason.TIMEOUT
-        except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
-            reason = CloseReason.STOPPING if self._stopping.is_set() else CloseReason.RESET
-        except OSError as error:
-            if self._stopping.is_set():
-                reason = CloseReason.STOPPING
-            else:
-                self._count(errors=1)
-                self._emit(Kind.ERROR, conn.peer, f"{error.strerror or error}")
-                reason = CloseReason.RESET
+            reason = self._converse(conn, conversation)
         except Exception as error:
-            # A protocol's bug ends its connection, never the server.
-            self._count(errors=1)
-            self._emit(Kind.ERROR, conn.peer, f"{type(error).__name__}: {error}")
-            reason = CloseReason.BY_US
+            reason = self._ended_by(conn, error)
         finally:
-            try:
-                session.on_close()
-            except Exception as error:
-                self._count(errors=1)
-                self._emit(Kind.ERROR, conn.peer, f"{type(error).__name__}: {error}")
+            conversation.end()
             conn.finish_writer()
             if conn.reason is not None and reason != CloseReason.STOPPING:
                 reason = conn.reason
             conn.close()
-            self._retire(self._conns, id(conn), conn, reason)
-            self.admission.release(conn.host)
-            self._count(open_connections=-1)
-            self._closed_connection(conn, reason)
+            self.finished(conn, reason)
 
-    def _converse(self, conn: _Connection, session: ServerProtocol) -> CloseReason:
-        framing = self.protocol.framing
-        # A raw read is the message: no splitter needed.
-        splitter = None if framing is Framing.RAW else Splitter(framing, self.max_message)
-        # Raw reads are never longer than a message may be.
-        recv_size = min(RECV_SIZE, self.max_message)
+    def _converse(self, conn: _Connection, conversation: Conversation) -> CloseReason:
         conn.sock.settimeout(self.idle_timeout)
-        reply = session.on_connect()
-        if reply.data:
-            self._send(conn, reply.data)
-        if reply.close:
+        greeting = conversation.start()
+        if greeting:
+            self._send(conn, greeting)
+        if conversation.closing:
             return CloseReason.BY_US
         recv = conn.sock.recv
-        received = self._received
-        on_message = session.on_message
-        peer = conn.peer
+        # Raw reads are never longer than a message may be.
+        recv_size = min(RECV_SIZE, self.max_message)
         while True:
             chunk = recv(recv_size)
             if not chunk:
                 return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
-            size = len(chunk)
-            conn.bytes_in += size
-            if splitter is None:
-                # Raw: the read is the message, and its size is the wire's.
-                received(peer, chunk, size, size)
-                reply = on_message(chunk)
-                if reply.data:
-                    self._send(conn, reply.data)
-                if reply.close:
+            conn.bytes_in += len(chunk)
+            conversation.receive(chunk)
+            while (reply := conversation.next_reply()) is not None:
+                if reply:
+                    self._send(conn, reply)
+                if conversation.closing:
                     return CloseReason.BY_US
-                continue
-            held_before = splitter.pending
-            messages = splitter.feed(chunk)
-            if not messages:
-                self._count(bytes_in=size)
-                if not held_before and splitter.pending:
-                    self._holding(peer, splitter)
-            for message, wire in zip(messages, splitter.sizes, strict=True):
-                # The read's bytes are counted with its first message: one lock, not two.
-                received(peer, message, wire, size)
-                size = 0
-                reply = on_message(message)
-                if reply.data:
-                    self._send(conn, reply.data)
-                if reply.close:
-                    return CloseReason.BY_US
-            if splitter.overflow:
-                raise MessageTooBig(splitter.max_size)
+
+    def _ended_by(self, conn: _Connection, error: Exception) -> CloseReason:
+        """Why a connection ends, from what ended its conversation."""
+        if isinstance(error, PeerNotReading):
+            conn.drop(CloseReason.NOT_READING)
+            return CloseReason.NOT_READING
+        if isinstance(error, MessageTooBig):
+            return CloseReason.TOO_BIG
+        if isinstance(error, TimeoutError):
+            return CloseReason.TIMEOUT
+        if isinstance(error, OSError) and self._stopping.is_set():
+            return CloseReason.STOPPING
+        if isinstance(error, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+            return CloseReason.RESET
+        # Anything else is a protocol's bug, or a socket's error: it ends this
+        # connection, never the server.
+        self.failed(conn.peer, error)
+        return CloseReason.RESET if isinstance(error, OSError) else CloseReason.BY_US
+
+
+def _seconds(what: str, value: float | None) -> float | None:
+    """A timeout as given, None for none; 0 or less is an error."""
+    if value is not None and not value > 0:
+        raise InputError(f"{what} {value} must be more than 0 seconds.")
+    return value

@@ -11,20 +11,21 @@ from __future__ import annotations
 import contextlib
 import itertools
 import socket
-import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError
 from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.plural import plural
-from netlab.core.sampling import MESSAGE_RATE
 from netlab.core.servers import aio, loop
 from netlab.core.servers.admission import MAX_SOURCES, Admission, Networks, RateLimiter
-from netlab.core.servers.base import MAX_CLOSED, POLL, Counted, Model, ServerBase
-from netlab.core.servers.protocols import Clock, ServerProtocol
+from netlab.core.servers.base import MAX_CLOSED, POLL, CommonOptions, Counted, ServerBase
+from netlab.core.servers.protocols import ServerProtocol
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 MAX_DATAGRAM = 65507
 """The largest UDP payload over IPv4: 65535 less the IP and UDP headers."""
@@ -54,6 +55,7 @@ class UdpServer(ServerBase):
 
     transport = "udp"
     message_kinds = (Kind.DATAGRAM_IN, Kind.DATAGRAM_OUT)
+    socket_kind = socket.SOCK_DGRAM
 
     def __init__(
         self,
@@ -61,26 +63,13 @@ class UdpServer(ServerBase):
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        model: Model = "threaded",
-        bus: EventBus | None = None,
         rate: float = 100.0,
         burst: float | None = None,
         allow: Networks | None = None,
         deny: Networks | None = None,
-        name: str | None = None,
-        clock: Clock | None = None,
-        message_rate: int = MESSAGE_RATE,
+        **common: Unpack[CommonOptions],
     ) -> None:
-        super().__init__(
-            protocol,
-            host,
-            port,
-            model=model,
-            bus=bus,
-            name=name,
-            clock=clock,
-            message_rate=message_rate,
-        )
+        super().__init__(protocol, host, port, **common)
         if rate <= 0:
             raise InputError(f"Rate {rate} must be more than 0 datagrams a second.")
         self.limiter = RateLimiter(rate, burst)
@@ -90,35 +79,16 @@ class UdpServer(ServerBase):
         """Datagrams left unanswered because their source sent too many."""
         self.ignored = 0
         """Datagrams left unanswered because they came from a port below 1024."""
-        self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
         self._endpoint: aio.AsyncDatagram | None = None
         self._sources: dict[Address, _Source] = {}
         """The sources heard from, oldest first; changed only under `_lock` (connections()
         reads it from other threads), and only when a new one comes, not per datagram."""
 
-    def start(self) -> tuple[str, int]:
-        sock, address = self._open(socket.SOCK_DGRAM)
-        self._sock = sock
-        where = address_text(address)
-        if self.model == "async":
-            self._emit(Kind.LISTENING, detail=f"on {where} (async)")
-            try:
-                self._endpoint = loop.run(aio.open_datagram(self, sock))
-            except Exception as error:
-                raise self._loop_refused(sock, error) from error
-            loop.register(self)
-            return address
-        sock.settimeout(POLL)
-        self._emit(Kind.LISTENING, detail=f"on {where}")
-        self._thread = threading.Thread(target=self._loop, name=f"{self.name}", daemon=True)
-        self._thread.start()
-        return address
+    def _serve_on_loop(self, sock: socket.socket) -> None:
+        self._endpoint = loop.run(aio.open_datagram(self, sock))
+        loop.register(self)
 
-    def stop(self) -> None:
-        if self.address is None or self._stopping.is_set():
-            return
-        self._stopping.set()
+    def _stop_serving(self) -> None:
         if self._endpoint is not None:
             with contextlib.suppress(TimeoutError, RuntimeError):
                 loop.run(aio.close_datagram(self._endpoint), POLL * 8)
@@ -126,23 +96,14 @@ class UdpServer(ServerBase):
             self._thread.join(POLL * 8)
         if self._sock is not None:
             self._sock.close()
-        self._emit(Kind.STOPPED, detail=f"{plural(self.messages_in, 'datagram')} received")
 
-    def _loop(self) -> None:
-        assert self._sock is not None
+    def _served(self) -> str:
+        return f"{plural(self.messages_in, 'datagram')} received"
+
+    def _serve_in_thread(self) -> None:
         session = self.protocol("udp", self.clock)
-        while not self._stopping.is_set():
-            try:
-                data, address = self._sock.recvfrom(MAX_DATAGRAM + 28)
-            except TimeoutError:
-                continue
-            except OSError as error:
-                if self._stopping.is_set():
-                    break
-                # An ICMP error from an earlier answer can surface here; keep serving.
-                self._count(errors=1)
-                self._emit(Kind.ERROR, detail=f"receive failed: {error.strerror or error}")
-                continue
+        # An ICMP error from an earlier answer can surface as a failed receive: serve on.
+        for data, address in self._until_stopped(_receive_datagram, "receive"):
             self._answer(session, data, address, self._sendto)
 
     def _new_source(self, address: Address) -> _Source:
@@ -195,7 +156,7 @@ class UdpServer(ServerBase):
             kept = data[:MAX_EVENT_DATA]
             self.bus.publish(Event(Kind.DATAGRAM_IN, self.name, peer, kept, size, detail))
             return
-        self._received(peer, data, size, size)
+        self.received(peer, data, size, size)
         try:
             reply = session.on_message(data)
             if reply.data is not None:
@@ -203,8 +164,14 @@ class UdpServer(ServerBase):
                 if not (send or self._sendto)(answer, address):
                     return
                 source.bytes_out += len(answer)
-                self._sent(peer, answer)
+                self.sent(peer, answer)
         except Exception as error:
             # One bad datagram or unreachable source must not stop the server.
             self._count(errors=1)
             self._emit(Kind.ERROR, peer, f"{type(error).__name__}: {error}")
+
+
+def _receive_datagram(sock: socket.socket) -> tuple[bytes, Address]:
+    # 65,535 bytes: room for the largest datagram over IPv6 too, whose payload may be
+    # 20 bytes more than IPv4's MAX_DATAGRAM.
+    return sock.recvfrom(MAX_DATAGRAM + 28)

@@ -16,7 +16,8 @@ from netlab.core.bus import EventBus
 from netlab.core.errors import InputError
 from netlab.core.events import Kind
 from netlab.core.servers import ServerSpec, TcpServer, UdpServer, loop, make_server, parse_spec
-from netlab.core.servers.aio import AsyncTcpListener
+from netlab.core.servers.aio import AsyncTcpConnection, AsyncTcpListener
+from tests.waits import loop_until
 
 from .conftest import TIMEOUT, recv_exactly, wait_for
 
@@ -132,8 +133,8 @@ def test_async_flow_control_stops_reading_from_a_client_that_does_not_read(
         stuck_since = None
         sent += chunk[:size]
     assert stuck_since is not None, "the server kept reading from a client that never reads"
-    assert server._aserver is not None
-    (conn,) = server._aserver.conns
+    (conn,) = server.open_ones()
+    assert isinstance(conn, AsyncTcpConnection)
     assert conn.transport is not None
     # What waits in the server is bounded by the high-water mark and one read's replies.
     assert conn.transport.get_write_buffer_size() <= 1024 * 1024

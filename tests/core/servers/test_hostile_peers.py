@@ -70,7 +70,7 @@ def wedge(clients: list[socket.socket], limit: float = 10.0) -> int:
 def small_buffers(server: TcpServer) -> None:
     """Keep the server's own socket buffers small (accepted sockets inherit them), so a
     hundred wedged clients take a few megabytes between them, not autotuned gigabytes."""
-    listener = server._listener
+    listener = server._sock
     assert listener is not None
     for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
         listener.setsockopt(socket.SOL_SOCKET, option, 16384)
