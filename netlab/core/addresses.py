@@ -449,12 +449,13 @@ def _cidr(
     rfc: str | None,
     forwardable: bool | None = None,
     reachable: bool | None = None,
+    scope: str | None = None,
 ) -> _Entry:
     """A registry row: the block, its word, its label, its RFC and, where the registry says,
     whether it is forwardable and globally reachable."""
     network = ipaddress.ip_network(block)
     first, last = int(network.network_address), int(network.broadcast_address)
-    return _Entry(first, last, block, kind, label, rfc, forwardable, reachable)
+    return _Entry(first, last, block, kind, label, rfc, forwardable, reachable, scope)
 
 
 def _span(first: str, last: str, scope: str, rfc: str | None) -> _Entry:
@@ -466,10 +467,8 @@ def _span(first: str, last: str, scope: str, rfc: str | None) -> _Entry:
 
 
 def _group(block: str, scope: str, rfc: str, forwardable: bool | None = None) -> _Entry:
-    network = ipaddress.IPv4Network(block)
-    first, last = int(network.network_address), int(network.broadcast_address)
-    label = f"multicast, {scope}"
-    return _Entry(first, last, block, "multicast", label, rfc, forwardable, None, scope)
+    """A CIDR block of the IPv4 multicast registry."""
+    return _cidr(block, "multicast", f"multicast, {scope}", rfc, forwardable, None, scope)
 
 
 NO, YES = False, True
@@ -708,6 +707,19 @@ def host_range(network: IPNetwork) -> tuple[str, str, int]:
     return canonical(network[1]), canonical(network[-1]), size - 1
 
 
+def _default_mask(address: ipaddress.IPv4Address) -> Mask | None:
+    """The mask of the address's class; classes D and E have none."""
+    default = classful_prefix(address)
+    return None if default is None else make_mask(default, 4)
+
+
+def _broadcast(network: IPNetwork) -> str | None:
+    """An IPv4 network's broadcast address; IPv6 has none, nor have /31 and /32 links."""
+    if network.version == 4 and network.prefixlen < 31:
+        return str(network.broadcast_address)
+    return None
+
+
 def explain(
     interface: IPInterface,
     *,
@@ -721,19 +733,8 @@ def explain(
     version = address.version
     first_host, last_host, host_count = host_range(network)
     device = type(address)(int(address) & int(network.hostmask))
-    if version == 4:
-        assert isinstance(address, ipaddress.IPv4Address)
-        cls: str | None = ipv4_class(address)
-        default = classful_prefix(address)
-        default_mask = None if default is None else make_mask(default, 4)
-        mapped = None
-        broadcast = str(network.broadcast_address) if network.prefixlen < 31 else None
-        split = None
-    else:
-        assert isinstance(address, ipaddress.IPv6Address)
-        cls, default_mask, broadcast = None, None, None
-        mapped = str(address.ipv4_mapped) if address.ipv4_mapped else None
-        split = _ipv6_split(address)
+    ipv4 = address if isinstance(address, ipaddress.IPv4Address) else None
+    ipv6 = address if isinstance(address, ipaddress.IPv6Address) else None
     return AddressInfo(
         text=text or str(interface),
         version=version,
@@ -744,23 +745,23 @@ def explain(
         binary=grouped_bits(address),
         flags=(registered.kind,),
         special=registered,
-        ipv4_mapped=mapped,
+        ipv4_mapped=str(ipv6.ipv4_mapped) if ipv6 is not None and ipv6.ipv4_mapped else None,
         embedded=embedded(address),
         mask=make_mask(network.prefixlen, version),
         mask_source=mask_source,
         mask_note=mask_note,
-        ipv4_class=cls,
-        default_mask=default_mask,
+        ipv4_class=None if ipv4 is None else ipv4_class(ipv4),
+        default_mask=None if ipv4 is None else _default_mask(ipv4),
         network=f"{canonical(network.network_address)}/{network.prefixlen}",
         network_address=canonical(network.network_address),
         device_part=canonical(device),
-        broadcast=broadcast,
+        broadcast=_broadcast(network),
         first_host=first_host,
         last_host=last_host,
         host_count=host_count,
         address_count=network.num_addresses,
         point_to_point=network.num_addresses == 2,
-        ipv6_split=split,
+        ipv6_split=None if ipv6 is None else _ipv6_split(ipv6),
         reverse_pointer=address.reverse_pointer,
         interface=interface,
     )

@@ -61,9 +61,9 @@ REPLY_LIMIT = 1024 * 1024
 HEAD_REQUEST = b"HEAD / HTTP/1.0\r\n\r\n"
 """What `head()` sends."""
 SEND_TIMEOUT = 10.0
+"""How long a send may block on a peer that does not read."""
 REPLY_SETTLE = 0.3
 """Seconds of quiet after which a one-shot reply is taken as complete."""
-"""How long a send may block on a peer that does not read."""
 POLL_INTERVAL = 0.1
 """How often the receiver looks up from waiting, so close() never waits long on it."""
 # A TCP read never exceeds what an event keeps, so the events together hold the
@@ -119,13 +119,15 @@ class ClientSession:
         self.close_reason: CloseReason | None = None
         self.write_shut = False
         """We sent FIN (shutdown_write): nothing more goes out, replies still come in."""
-        self._held_total = 0.0
-        self._held_since: float | None = None
         self.uses_inbox = inbox
+        """Whether the inbox is read (take, wait_for); if not, the bus's reader sets the pace."""
         self.spool = Spool() if keep_all else None
         """With `keep_all`, every byte received, to be saved whole whatever a view kept."""
-        """Whether the inbox is read (take, wait_for); if not, the bus's reader sets the pace."""
+        self._init_internals()
 
+    def _init_internals(self) -> None:
+        """What only the session touches: its state, its socket and receiver thread, and
+        the locks, inbox and decoders the receiver shares with whoever sends and takes."""
         self._state: State = "connecting"
         self._started = False
         self._sock: socket.socket | None = None
@@ -136,7 +138,9 @@ class ClientSession:
         self._inbox = bytearray()
         self._arrived = threading.Condition()
         self._decoder = StreamDecoder()
-        self._splitter = Splitter(framing)
+        self._splitter = Splitter(self.framing)
+        self._held_total = 0.0
+        self._held_since: float | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -410,25 +414,10 @@ class ClientSession:
                 except (BlockingIOError, InterruptedError):
                     continue
                 except OSError as error:
-                    if self._stop.is_set():
-                        break
-                    if self.transport == "udp" and error.errno == errno.ECONNREFUSED:
-                        # Only tells that an earlier datagram found no listener.
-                        self._publish(
-                            Event(
-                                Kind.ERROR,
-                                self.name,
-                                self.peer,
-                                detail=f"nothing is listening on {self.endpoint}",
-                                side=CLIENT,
-                            )
-                        )
+                    ending = self._read_failed(error)
+                    if ending is None:
                         continue
-                    if error.errno == errno.ETIMEDOUT:  # keepalive probes went unanswered
-                        reason = CloseReason.TIMEOUT
-                    else:
-                        reason = CloseReason.RESET
-                    detail = _reason(error)
+                    reason, detail = ending
                     break
                 if not chunk:
                     if self.transport == "tcp":
@@ -441,6 +430,20 @@ class ClientSession:
         if self._stop.is_set():
             return CloseReason.BY_US, ""
         return reason, detail
+
+    def _read_failed(self, error: OSError) -> tuple[CloseReason, str] | None:
+        """Why a failed read ends the session, or None when the receiver reads on."""
+        if self._stop.is_set():
+            # close() shut the socket under the read: _read_until_closed says "by us".
+            return CloseReason.BY_US, ""
+        if self.transport == "udp" and error.errno == errno.ECONNREFUSED:
+            # Only tells that an earlier datagram found no listener.
+            detail = f"nothing is listening on {self.endpoint}"
+            self._publish(Event(Kind.ERROR, self.name, self.peer, detail=detail, side=CLIENT))
+            return None
+        if error.errno == errno.ETIMEDOUT:  # keepalive probes went unanswered
+            return CloseReason.TIMEOUT, _reason(error)
+        return CloseReason.RESET, _reason(error)
 
     def _arrive(self, chunk: bytes) -> None:
         self.bytes_in += len(chunk)

@@ -158,12 +158,7 @@ def resolve(name: str, network: str = "ip", timeout: float = DEFAULT_TIMEOUT) ->
             )
         return Resolved(name.strip(), network, str(literal), time.perf_counter() - start)
     host = _system_name(name)
-    found = _run_blocking(
-        lambda: _addresses(socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)),
-        what=_shown(host),
-        not_found=f"No such host: {_shown(host)}.",
-        timeout=timeout,
-    )
+    found = _host_addresses(host, timeout)
     elapsed = time.perf_counter() - start
     candidates = [ip for ip in found if not wanted or ip.version == wanted]
     if not candidates:
@@ -181,12 +176,7 @@ def lookup_host(name: str, timeout: float = DEFAULT_TIMEOUT) -> HostAddresses:
     if literal is not None:
         return HostAddresses(name.strip(), (str(literal),), time.perf_counter() - start)
     host = _system_name(name)
-    found = _run_blocking(
-        lambda: _addresses(socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)),
-        what=_shown(host),
-        not_found=f"No such host: {_shown(host)}.",
-        timeout=timeout,
-    )
+    found = _host_addresses(host, timeout)
     return HostAddresses(host, _texts(_ipv4_first(found)), time.perf_counter() - start)
 
 
@@ -211,9 +201,7 @@ def lookup_cname(name: str, timeout: float = DEFAULT_TIMEOUT) -> CanonicalName:
             aliases = []
         return canonical, aliases, _addresses(infos)
 
-    canonical, aliases, found = _run_blocking(
-        work, what=_shown(host), not_found=f"No such host: {_shown(host)}.", timeout=timeout
-    )
+    canonical, aliases, found = _look_up_host(work, host, timeout)
     return CanonicalName(
         name=host,
         canonical=canonical,
@@ -523,6 +511,19 @@ def _run_blocking(call: Callable[[], _T], *, what: str, not_found: str, timeout:
             raise OperationFailed(f"Looking up {what} failed: {_sentence_part(reason)}.") from error
         raise error
     return outcome[0]
+
+
+def _look_up_host(call: Callable[[], _T], host: str, timeout: float) -> _T:
+    """_run_blocking for a lookup of host by name, which fails as "No such host"."""
+    shown = _shown(host)
+    return _run_blocking(call, what=shown, not_found=f"No such host: {shown}.", timeout=timeout)
+
+
+def _host_addresses(host: str, timeout: float) -> list[_IP]:
+    """The system resolver's addresses for host, in its order."""
+    return _look_up_host(
+        lambda: _addresses(socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)), host, timeout
+    )
 
 
 def _resolver_sentence(error: socket.gaierror | socket.herror, what: str, not_found: str) -> str:

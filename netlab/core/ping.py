@@ -300,20 +300,11 @@ def _ping(
                 sock.bind(("::" if ipv6 else "0.0.0.0", identifier))
         started: float | None = None
         for index in range(count):
-            if started is not None:
-                wait = started + interval - time.perf_counter()
-                if wait > 0:
-                    time.sleep(wait)
+            _wait_for_turn(started, interval)
             sequence = (first_sequence + index) & 0xFFFF
             message = echo_request(identifier, sequence, payload, ipv6=ipv6)
             started = time.perf_counter()
-            try:
-                sock.sendto(message, sockaddr)
-            except OSError as error:
-                raise OperationFailed(
-                    f"The echo request to {address} could not be sent ({_describe(error)}): "
-                    "check that the address is reachable from this machine."
-                ) from None
+            _send_echo(sock, message, sockaddr, address)
             if datagram:
                 expected_id = _datagram_identifier(sock, identifier)
                 if expected_id is not None and expected_id != identifier:
@@ -331,6 +322,24 @@ def _ping(
             else:
                 received, ttl, arrived = found
                 yield PingReply(host, address, sequence, message, received, arrived - started, ttl)
+
+
+def _wait_for_turn(started: float | None, interval: float) -> None:
+    """Sleep until interval seconds after the last probe started, as ping(8) paces them."""
+    if started is not None:
+        wait = started + interval - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+
+
+def _send_echo(sock: socket.socket, message: bytes, sockaddr: Any, address: str) -> None:
+    try:
+        sock.sendto(message, sockaddr)
+    except OSError as error:
+        raise OperationFailed(
+            f"The echo request to {address} could not be sent ({_describe(error)}): "
+            "check that the address is reachable from this machine."
+        ) from None
 
 
 def _datagram_identifier(sock: socket.socket, identifier: int) -> int | None:
@@ -396,10 +405,7 @@ def _tcp_ping(
     address: str = sockaddr[0]
     started: float | None = None
     for _ in range(count):
-        if started is not None:
-            wait = started + interval - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
+        _wait_for_turn(started, interval)
         started = time.perf_counter()
         try:
             with socket.create_connection((address, port), timeout=timeout):
