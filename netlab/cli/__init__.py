@@ -8,7 +8,8 @@ network said no, 2 bad input; with --json a failure also prints its error object
 This module holds the top-level parser and main(). The commands are grouped by what
 they touch, each group in a module with its own helpers: addresses, lookups and
 sockets. Each module's register() adds its subcommands, and each subcommand's
-arguments are declared next to its handler (output.add_command).
+arguments are declared next to its handler (output.add_command). An argument a core
+parser reads (output.core_type) fails in the core's words, as from the handler.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from typing import NoReturn
 
 from netlab import __version__
 from netlab.cli import addresses, lookups, sockets
-from netlab.cli.output import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Handler, emit_error
+from netlab.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    Handler,
+    emit_error,
+    raise_held_error,
+)
 from netlab.core.errors import InputError, NetlabError
 
 
@@ -96,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         return run_app()
     try:
+        raise_held_error(args)  # where the handler, parsing it itself, would have met it
         return handler(args)
     except InputError as error:
         return _fail(args, "bad-input", str(error), EXIT_BAD_INPUT)

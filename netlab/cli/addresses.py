@@ -204,54 +204,73 @@ def cmd_calc(args: argparse.Namespace) -> int:
     text = " ".join(args.input)
     if args.split is not None and args.hosts is not None:
         raise InputError("Give --split or --hosts, not both.")
+    # A range is read as a range whatever else was asked.
     if addresses.looks_like_range(text):
-        networks = addresses.range_to_networks(text)
-        if args.json:
-            emit_json({"input": text, "networks": [str(n) for n in networks]})
-        else:
-            for network in networks:
-                print(network)
-        return EXIT_OK
-    if args.split is not None:
-        plan = addresses.split(text, args.split)
-        if args.json:
-            emit_json(
-                {
-                    "input": text,
-                    "network": str(plan.network),
-                    "new_prefix": plan.new_prefix,
-                    "count": plan.count,
-                    "offset": args.offset,
-                    "subnets": [_subnet_json(s) for s in plan.page(args.offset, args.limit)],
-                }
-            )
-        else:
-            _print_split(plan, args.offset, args.limit)
-        return EXIT_OK
-    if args.hosts is not None:
-        allocations = addresses.plan_for_hosts(text, _host_counts(args.hosts))
-        if args.json:
-            emit_json(
-                {
-                    "input": text,
-                    "network": str(addresses.parse_network(text)),
-                    "subnets": [
-                        {"index": a.index, "hosts_wanted": a.hosts_wanted} | _subnet_json(a.network)
-                        for a in allocations
-                    ],
-                }
-            )
-        else:
-            for a in allocations:
-                print(f"{a.hosts_wanted:>8} hosts  {a.network!s:<20} ({a.hosts_usable:,} usable)")
-        return EXIT_OK
+        _calc_range(text, as_json=args.json)
+    elif args.split is not None:
+        _calc_split(text, args.split, args.offset, args.limit, as_json=args.json)
+    elif args.hosts is not None:
+        _calc_hosts(text, args.hosts, as_json=args.json)
+    else:
+        _calc_description(text, as_json=args.json)
+    return EXIT_OK
+
+
+def _calc_range(text: str, *, as_json: bool) -> None:
+    """FIRST - LAST: the fewest networks that cover it."""
+    networks = addresses.range_to_networks(text)
+    if as_json:
+        emit_json({"input": text, "networks": [str(n) for n in networks]})
+    else:
+        for network in networks:
+            print(network)
+
+
+def _calc_split(text: str, prefix: int, offset: int, limit: int, *, as_json: bool) -> None:
+    """--split: the network cut into subnets of `prefix`, a page of them shown."""
+    plan = addresses.split(text, prefix)
+    if not as_json:
+        _print_split(plan, offset, limit)
+        return
+    emit_json(
+        {
+            "input": text,
+            "network": str(plan.network),
+            "new_prefix": plan.new_prefix,
+            "count": plan.count,
+            "offset": offset,
+            "subnets": [_subnet_json(s) for s in plan.page(offset, limit)],
+        }
+    )
+
+
+def _calc_hosts(text: str, host_counts: str, *, as_json: bool) -> None:
+    """--hosts: a subnet sized for each host count, largest first."""
+    allocations = addresses.plan_for_hosts(text, _host_counts(host_counts))
+    if not as_json:
+        for a in allocations:
+            print(f"{a.hosts_wanted:>8} hosts  {a.network!s:<20} ({a.hosts_usable:,} usable)")
+        return
+    emit_json(
+        {
+            "input": text,
+            "network": str(addresses.parse_network(text)),
+            "subnets": [
+                {"index": a.index, "hosts_wanted": a.hosts_wanted} | _subnet_json(a.network)
+                for a in allocations
+            ],
+        }
+    )
+
+
+def _calc_description(text: str, *, as_json: bool) -> None:
+    """An address or network described: its forms, mask, parts and hosts."""
     info = addresses.describe(text)
-    if args.json:
+    if as_json:
         described = info.to_dict()
         emit_json({"input": described.pop("text")} | described)
     else:
         _print_description(info)
-    return EXIT_OK
 
 
 def _host_counts(text: str) -> list[int]:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from netlab.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
     Commands,
+    Handler,
     add_command,
     count,
     data_json,
@@ -32,9 +34,9 @@ def register(commands: Commands) -> None:
     """resolve, host, cname, reverse, dns, port, service and ping, in the order
     `netlab --help` lists them."""
     _add_resolve(commands)
-    _add_host(commands)
-    _add_cname(commands)
-    _add_reverse(commands)
+    _add_lookup(commands, "host", cmd_host, "every address of a host (LookupHost.go)")
+    _add_lookup(commands, "cname", cmd_cname, "the canonical name of a host (LookupCNAME)")
+    _add_lookup(commands, "reverse", cmd_reverse, "the names of an address", "address")
     _add_dns(commands)
     _add_port(commands)
     _add_service(commands)
@@ -49,11 +51,29 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _answer(args: argparse.Namespace, fields: dict[str, Any], lines: Iterable[str]) -> int:
+    """A lookup's one answer: its fields as one JSON object with --json, else its lines."""
+    if args.json:
+        emit_json(fields)
+    else:
+        for line in lines:
+            print(line)
+    return EXIT_OK
+
+
+def _add_lookup(
+    commands: Commands, name: str, handler: Handler, help_text: str, argument: str = "name"
+) -> argparse.ArgumentParser:
+    """A command that asks the network about one name (or address), waiting 5 s by default."""
+    sub = add_command(commands, name, handler, help_text, timeout=5)
+    sub.add_argument(argument)
+    return sub
+
+
 def _add_resolve(commands: Commands) -> None:
-    sub = add_command(
-        commands, "resolve", cmd_resolve, "resolve a name to one address (ResolveIP.go)", timeout=5
+    sub = _add_lookup(
+        commands, "resolve", cmd_resolve, "resolve a name to one address (ResolveIP.go)"
     )
-    sub.add_argument("name")
     family = sub.add_mutually_exclusive_group()
     family.add_argument("-4", dest="ipv4", action="store_true", help="IPv4 only (ip4)")
     family.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 only (ip6)")
@@ -65,25 +85,13 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
     network = "ip4" if args.ipv4 else "ip6" if args.ipv6 else "ip"
     result = lookup.resolve(args.name, network, timeout=args.timeout)
-    if args.json:
-        emit_json(
-            {
-                "name": result.name,
-                "address": result.address,
-                "version": 6 if ":" in result.address else 4,
-                "elapsed_s": result.elapsed,
-            }
-        )
-    else:
-        print(f"Resolved address is {result.address}")
-    return EXIT_OK
-
-
-def _add_host(commands: Commands) -> None:
-    sub = add_command(
-        commands, "host", cmd_host, "every address of a host (LookupHost.go)", timeout=5
-    )
-    sub.add_argument("name")
+    fields = {
+        "name": result.name,
+        "address": result.address,
+        "version": 6 if ":" in result.address else 4,
+        "elapsed_s": result.elapsed,
+    }
+    return _answer(args, fields, [f"Resolved address is {result.address}"])
 
 
 def cmd_host(args: argparse.Namespace) -> int:
@@ -91,19 +99,8 @@ def cmd_host(args: argparse.Namespace) -> int:
     from netlab.core import lookup
 
     result = lookup.lookup_host(args.name, timeout=args.timeout)
-    if args.json:
-        emit_json({"name": result.name, "addresses": result.addresses, "elapsed_s": result.elapsed})
-    else:
-        for address in result.addresses:
-            print(address)
-    return EXIT_OK
-
-
-def _add_cname(commands: Commands) -> None:
-    sub = add_command(
-        commands, "cname", cmd_cname, "the canonical name of a host (LookupCNAME)", timeout=5
-    )
-    sub.add_argument("name")
+    fields = {"name": result.name, "addresses": result.addresses, "elapsed_s": result.elapsed}
+    return _answer(args, fields, result.addresses)
 
 
 def cmd_cname(args: argparse.Namespace) -> int:
@@ -111,26 +108,15 @@ def cmd_cname(args: argparse.Namespace) -> int:
     from netlab.core import lookup
 
     result = lookup.lookup_cname(args.name, timeout=args.timeout)
-    if args.json:
-        emit_json(
-            {
-                "name": result.name,
-                "canonical": result.canonical,
-                "aliases": result.aliases,
-                "addresses": result.addresses,
-                "elapsed_s": result.elapsed,
-            }
-        )
-    else:
-        print(f"Canonical name is {result.canonical}")
-        for alias in result.aliases:
-            print(f"Alias {alias}")
-    return EXIT_OK
-
-
-def _add_reverse(commands: Commands) -> None:
-    sub = add_command(commands, "reverse", cmd_reverse, "the names of an address", timeout=5)
-    sub.add_argument("address")
+    fields = {
+        "name": result.name,
+        "canonical": result.canonical,
+        "aliases": result.aliases,
+        "addresses": result.addresses,
+        "elapsed_s": result.elapsed,
+    }
+    lines = [f"Canonical name is {result.canonical}"]
+    return _answer(args, fields, lines + [f"Alias {alias}" for alias in result.aliases])
 
 
 def cmd_reverse(args: argparse.Namespace) -> int:
@@ -138,12 +124,8 @@ def cmd_reverse(args: argparse.Namespace) -> int:
     from netlab.core import lookup
 
     result = lookup.reverse(args.address, timeout=args.timeout)
-    if args.json:
-        emit_json({"address": result.address, "names": result.names, "elapsed_s": result.elapsed})
-    else:
-        for name in result.names:
-            print(name)
-    return EXIT_OK
+    fields = {"address": result.address, "names": result.names, "elapsed_s": result.elapsed}
+    return _answer(args, fields, result.names)
 
 
 def _add_dns(commands: Commands) -> None:
@@ -211,11 +193,7 @@ def cmd_port(args: argparse.Namespace) -> int:
     from netlab.core import lookup
 
     service = lookup.lookup_port(args.network, args.service)
-    if args.json:
-        emit_json(_service_json(service))
-    else:
-        print(f"Service port {service.port}")
-    return EXIT_OK
+    return _answer(args, _service_json(service), [f"Service port {service.port}"])
 
 
 def _add_service(commands: Commands) -> None:
@@ -229,12 +207,8 @@ def cmd_service(args: argparse.Namespace) -> int:
     from netlab.core import lookup
 
     service = lookup.lookup_service(args.port, "udp" if args.udp else "tcp")
-    if args.json:
-        emit_json(_service_json(service))
-    else:
-        aliases = f"  (also {', '.join(service.aliases)})" if service.aliases else ""
-        print(f"Service name {service.name}{aliases}")
-    return EXIT_OK
+    aliases = f"  (also {', '.join(service.aliases)})" if service.aliases else ""
+    return _answer(args, _service_json(service), [f"Service name {service.name}{aliases}"])
 
 
 def _service_json(service: Service) -> dict[str, Any]:
@@ -305,54 +279,76 @@ def cmd_ping(args: argparse.Namespace) -> int:
     """
     from netlab.core import ping
 
-    if args.tcp is not None:
-        timings = ping.tcp_ping(
-            args.host, args.tcp, count=args.count, timeout=args.timeout, interval=args.interval
+    if args.tcp is None:
+        echoes = ping.ping(
+            args.host, count=args.count, timeout=args.timeout, interval=args.interval
         )
-        if args.json:
-            last: ConnectTiming | None = None
-            connected = False
-            for last in timings:
-                connected = connected or last.rtt is not None
-                emit_json(_connect_json(last))
-                sys.stdout.flush()
-            if not connected and last is not None:
-                where = address_text((last.address, last.port))
-                raise OperationFailed(f"No TCP connect to {where} succeeded: {last.error}.")
-            return EXIT_OK
-        results = list(timings)
-        for timing in results:
-            where = f"{timing.address}:{timing.port}"
-            if timing.rtt is None:
-                print(f"TCP connect to {where}: {timing.error}")
-            else:
-                print(f"TCP connect to {where}: time={timing.rtt * 1000:.3f} ms")
-        return EXIT_OK if any(t.rtt is not None for t in results) else EXIT_FAILED
+        return _echoes(echoes, args)
+    timings = ping.tcp_ping(
+        args.host, args.tcp, count=args.count, timeout=args.timeout, interval=args.interval
+    )
+    return _tcp_connects_json(timings) if args.json else _tcp_connects_text(timings)
+
+
+def _tcp_connects_json(timings: Iterator[ConnectTiming]) -> int:
+    """Each timed connect as a JSON line as it happens; the error line if none connected."""
+    last: ConnectTiming | None = None
+    connected = False
+    for last in timings:
+        connected = connected or last.rtt is not None
+        emit_json(_connect_json(last))
+        sys.stdout.flush()
+    if not connected and last is not None:
+        where = address_text((last.address, last.port))
+        raise OperationFailed(f"No TCP connect to {where} succeeded: {last.error}.")
+    return EXIT_OK
+
+
+def _tcp_connects_text(timings: Iterator[ConnectTiming]) -> int:
+    """Each timed connect as a line, once all are done; exit 1 if none connected."""
+    results = list(timings)
+    for timing in results:
+        where = f"{timing.address}:{timing.port}"
+        if timing.rtt is None:
+            print(f"TCP connect to {where}: {timing.error}")
+        else:
+            print(f"TCP connect to {where}: time={timing.rtt * 1000:.3f} ms")
+    return EXIT_OK if any(t.rtt is not None for t in results) else EXIT_FAILED
+
+
+def _echoes(results: Iterator[PingReply | PingTimeout], args: argparse.Namespace) -> int:
+    """Each ICMP echo as it happens, as the bytes both ways or as a JSON line; exit 1
+    when none was answered."""
+    from netlab.core.ping import PingReply
+
     replies = 0
     address = args.host
-    for result in ping.ping(
-        args.host, count=args.count, timeout=args.timeout, interval=args.interval
-    ):
+    for result in results:
         address = result.address
-        if isinstance(result, ping.PingReply):
+        if isinstance(result, PingReply):
             replies += 1
         if args.json:
             emit_json(_probe_json(result))
             sys.stdout.flush()
-            continue
-        print(f"Message sent:     {_byte_list(result.sent)}")
-        if isinstance(result, ping.PingReply):
-            print(f"Message received: {_byte_list(result.received)}")
-            ttl = f" ttl={result.ttl}" if result.ttl is not None else ""
-            print(
-                f"Reply from {result.address}: seq={result.sequence}{ttl} "
-                f"time={result.rtt * 1000:.3f} ms"
-            )
         else:
-            print(
-                f"No reply from {result.address} for seq={result.sequence} "
-                f"within {result.timeout:g} s"
-            )
+            _print_echo(result)
     if args.json and not replies:
         raise OperationFailed(f"No reply from {address} within {args.timeout:g} s.")
     return EXIT_OK if replies else EXIT_FAILED
+
+
+def _print_echo(result: PingReply | PingTimeout) -> None:
+    from netlab.core.ping import PingReply
+
+    print(f"Message sent:     {_byte_list(result.sent)}")
+    if isinstance(result, PingReply):
+        print(f"Message received: {_byte_list(result.received)}")
+        ttl = f" ttl={result.ttl}" if result.ttl is not None else ""
+        print(
+            f"Reply from {result.address}: seq={result.sequence}{ttl} "
+            f"time={result.rtt * 1000:.3f} ms"
+        )
+    else:
+        print(
+            f"No reply from {result.address} for seq={result.sequence} within {result.timeout:g} s"
+        )

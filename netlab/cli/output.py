@@ -1,5 +1,6 @@
 """What every subcommand shares: the exit statuses, how a subcommand is declared
-(add_command, the argument types), and the one JSON schema.
+(add_command, the argument types, core_type for the core's own parsers), and the one
+JSON schema.
 
 A module of its own so the command modules can use it without importing the parser.
 
@@ -28,7 +29,7 @@ import ipaddress
 import json
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from netlab.core.events import wall_time
 from netlab.core.safetext import safe_bytes
@@ -82,6 +83,46 @@ def count(text: str) -> int:
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1_000_000:
         raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 1000000")
     return int(text)
+
+
+T = TypeVar("T")
+
+
+class HeldError:
+    """Stands in an argument's place when its core parser failed: the error it raised."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def core_type(parse: Callable[[str], T]) -> Callable[[str], T | HeldError]:
+    """A core parser as an argparse type, its failures worded as the core words them.
+
+    argparse would swallow the core's InputError (a ValueError) into a usage error of its
+    own ("invalid ... value"). So the error is held in the argument's place instead, and
+    main() raises it (raise_held_error) once argparse has read the whole line, just
+    before the handler runs: argparse's usage errors still come first, and a bad value is
+    reported as when the handler parsed it, "netlab serve: <the core's sentence>", exit 2.
+
+    So it suits an argument only when parsing it is the first thing its handler would do
+    that can fail or print, and when the parse needs no other argument (--udp, say).
+    """
+
+    def convert(text: str) -> T | HeldError:
+        try:
+            return parse(text)
+        except Exception as error:  # whatever it is, main() reports it as it always has
+            return HeldError(error)
+
+    return convert
+
+
+def raise_held_error(args: argparse.Namespace) -> None:
+    """Raise the first error a core_type held, in the order the arguments are declared."""
+    for value in vars(args).values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, HeldError):
+                raise item.error
 
 
 def data_json(data: bytes, size: int | None = None) -> dict[str, Any]:

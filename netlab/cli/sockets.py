@@ -10,13 +10,14 @@ import dataclasses
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netlab.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
     Commands,
     add_command,
+    core_type,
     count,
     data_json,
     emit_error,
@@ -24,9 +25,13 @@ from netlab.cli.output import (
     event_json,
     positive_float,
 )
-from netlab.core.endpoints import address_text, parse_endpoint
+from netlab.core.endpoints import Endpoint, address_text, parse_endpoint
 from netlab.core.events import format_event
 from netlab.core.sampling import MESSAGE_RATE
+
+if TYPE_CHECKING:
+    from netlab.core.framing import Framing
+    from netlab.core.servers import ServerSpec
 
 FRAMINGS = ["raw", "lf", "crlf", "tab"]
 """Framing's names, written out: importing netlab.core.framing would slow every start."""
@@ -63,7 +68,12 @@ def _add_head(commands: Commands) -> None:
     sub = add_command(
         commands, "head", cmd_head, "HEAD / HTTP/1.0 and the reply (GetHeadInfo.go)", timeout=5
     )
-    sub.add_argument("endpoint", metavar="HOST:PORT")
+    sub.add_argument("endpoint", type=core_type(_web_endpoint), metavar="HOST:PORT")
+
+
+def _web_endpoint(text: str) -> Endpoint:
+    """HOST[:PORT] for head: a bare host is port 80, as client.head reads it."""
+    return parse_endpoint(text, default_port=80)
 
 
 def cmd_head(args: argparse.Namespace) -> int:
@@ -74,7 +84,7 @@ def cmd_head(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(
             {
-                "endpoint": str(parse_endpoint(args.endpoint, default_port=80)),
+                "endpoint": str(args.endpoint),
                 "sent": data_json(client.HEAD_REQUEST),
                 "received": data_json(reply),
             }
@@ -105,9 +115,8 @@ def _add_send(commands: Commands) -> None:
 def cmd_send(args: argparse.Namespace) -> int:
     """One message out, the reply printed: UDPDaytimeClient and the seeds' one-shot clients."""
     from netlab.core import client
-    from netlab.core.framing import Framing
 
-    framing = Framing.parse(args.framing or ("raw" if args.udp else "lf"))
+    framing = _framing(args)
     transport: client.Transport = "udp" if args.udp else "tcp"
     message = args.message.encode()
     endpoint = parse_endpoint(args.endpoint, network=transport)
@@ -134,6 +143,14 @@ def cmd_send(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _framing(args: argparse.Namespace) -> Framing:
+    """--framing, or the default for the transport: lf for TCP, raw for UDP."""
+    from netlab.core.framing import Framing
+
+    # argparse's choices have checked the name: this only makes it a Framing.
+    return Framing.parse(args.framing or ("raw" if args.udp else "lf"))
+
+
 QUIET_AFTER_INPUT = 1.0
 """Seconds without data, after input ends, before `connect` takes the replies as done
 (unless --quiet says otherwise)."""
@@ -149,7 +166,7 @@ class _ReplyPrinter:
     line is made safe, CR LF shows as a line end, and a line without its end yet (a
     prompt) shows at once. JSON is made from the events themselves, in the order they
     happened: what was sent always comes before the reply it caused. The closed event is
-    kept back for cmd_connect, which adds why it closed.
+    kept back for _closed_json, which adds why it closed.
     """
 
     def __init__(self, session: Any, bus: Any, *, as_hex: bool, as_json: bool) -> None:
@@ -179,8 +196,13 @@ class _ReplyPrinter:
     def start(self) -> None:
         self._thread.start()
 
-    def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
+    def finish(self) -> None:
+        """Once the session is closed: let the printer show the last of it (2 s at most)."""
+        if not self.started:
+            return
+        self._thread.join(2.0)
+        if self.as_json and not self.alive:
+            self.drain_json()  # events after its last look: a send as the peer closed
 
     def _run(self) -> None:
         from netlab.core.events import Kind
@@ -359,18 +381,29 @@ def _add_connect(commands: Commands) -> None:
 
 def cmd_connect(args: argparse.Namespace) -> int:
     """An interactive client, like nc or telnet: lines out, replies printed as they come."""
-    import queue
-    import threading
-
-    from netlab.core import client
     from netlab.core.bus import EventBus
-    from netlab.core.errors import OperationFailed
-    from netlab.core.events import CloseReason
-    from netlab.core.framing import Framing
 
-    framing = Framing.parse(args.framing or ("raw" if args.udp else "lf"))
+    framing = _framing(args)
     # Text: wake-ups only, the bytes are read from the inbox. JSON: the events are the output.
     bus = EventBus() if args.json else EventBus(capacity=1000)
+    session = _connected_session(args, framing, bus)
+    printer = _ReplyPrinter(session, bus, as_hex=args.hex, as_json=args.json)
+    ending = _InputEnding()
+    try:
+        print(f"Connected to {session.peer}", file=sys.stderr, flush=True)
+        printer.start()
+        _send_input(session, framing, args, ending)
+    except KeyboardInterrupt:
+        ending.why = "interrupted"
+    finally:
+        session.close()
+        printer.finish()
+    return _report_close(args, session, printer, ending)
+
+
+def _connected_session(args: argparse.Namespace, framing: Framing, bus: Any) -> Any:
+    from netlab.core import client
+
     session = client.ClientSession(
         args.endpoint,
         transport="udp" if args.udp else "tcp",
@@ -382,74 +415,110 @@ def cmd_connect(args: argparse.Namespace) -> int:
         inbox=not args.json,
     )
     session.connect()
-    printer = _ReplyPrinter(session, bus, as_hex=args.hex, as_json=args.json)
+    return session
+
+
+@dataclasses.dataclass
+class _InputEnding:
+    """How connect's sending ended; kept up to date, so Ctrl-C at any point loses nothing."""
+
+    why: str = ""
+    """Why we closed: "quit", "end of input, then ..."; "" when the server closed."""
+    failed: bool = False
+    """A send failed (the printer has shown why)."""
+
+
+def _send_input(
+    session: Any, framing: Framing, args: argparse.Namespace, ending: _InputEnding
+) -> None:
+    """Send stdin's lines until input ends, a line says quit, or the session closes."""
+    import queue
+    import threading
+
+    from netlab.core.errors import OperationFailed
+
     lines: queue.Queue[bytes | None] = queue.Queue(maxsize=1000)
-    why = ""
-    failed = False
-    try:
-        print(f"Connected to {session.peer}", file=sys.stderr, flush=True)
-        printer.start()
-        threading.Thread(
-            target=_stdin_lines, args=(lines,), name="netlab stdin", daemon=True
-        ).start()
-        while session.state != "closed":
-            try:
-                line = lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if line is None:
-                if args.half_close:
-                    # As ncat does: the server reads end of input, and may answer now.
-                    session.shutdown_write()
-                    why = _wait_after_input(session, args.timeout, args.quiet)
-                elif sys.stdin is not None and sys.stdin.isatty():
-                    why = "end of input"
-                else:
-                    why = _wait_after_input(session, args.timeout, args.quiet)
-                break
-            line = line.removesuffix(b"\n").removesuffix(b"\r")
-            if line.strip() == b"quit":
-                why = "quit"
-                break
-            try:
-                session.send_bytes(framing.frame(line))
-            except OperationFailed:
-                # The session published the error as an event: the printer shows it.
-                failed = True
-                if session.state == "closed":
-                    break
-    except KeyboardInterrupt:
-        why = "interrupted"
-    finally:
-        session.close()
-        if printer.started:
-            printer.join(timeout=2.0)
-            if args.json and not printer.alive:
-                printer.drain_json()  # events after its last look: a send as the peer closed
+    threading.Thread(target=_stdin_lines, args=(lines,), name="netlab stdin", daemon=True).start()
+    while session.state != "closed":
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if line is None:
+            ending.why = _after_end_of_input(session, args)
+            return
+        line = line.removesuffix(b"\n").removesuffix(b"\r")
+        if line.strip() == b"quit":
+            ending.why = "quit"
+            return
+        try:
+            session.send_bytes(framing.frame(line))
+        except OperationFailed:
+            # The session published the error as an event: the printer shows it.
+            ending.failed = True
+            if session.state == "closed":
+                return
+
+
+def _after_end_of_input(session: Any, args: argparse.Namespace) -> str:
+    """Wait, as --half-close and --quiet say, for the replies to end; say why we stopped."""
+    if args.half_close:
+        # As ncat does: the server reads end of input, and may answer now.
+        session.shutdown_write()
+        return _wait_after_input(session, args.timeout, args.quiet)
+    if sys.stdin is not None and sys.stdin.isatty():
+        return "end of input"
+    return _wait_after_input(session, args.timeout, args.quiet)
+
+
+def _report_close(
+    args: argparse.Namespace, session: Any, printer: _ReplyPrinter, ending: _InputEnding
+) -> int:
+    """How the session closed, on stderr (and as JSON); the exit status it makes."""
+    from netlab.core.events import CloseReason
+
     reason = session.close_reason
-    failed = failed or bool(printer.errors)  # e.g. UDP: nothing is listening there
-    if reason is CloseReason.BY_PEER:
-        status = "Connection closed by peer."
-    elif reason is CloseReason.RESET:
-        status = "Connection reset by peer."
-        # A server that closes with our input unread resets; after a reply that is normal.
-        failed = failed or session.bytes_in == 0
-    elif reason is CloseReason.TIMEOUT:
-        status, failed = "Connection timed out: the peer stopped answering.", True
-    else:
-        status = f"Connection closed ({why})." if why else "Connection closed."
+    status = _close_line(reason, ending.why)
     print(status, file=sys.stderr, flush=True)
-    exit_status = EXIT_FAILED if failed and reason is not CloseReason.BY_PEER else EXIT_OK
+    failed = _connect_failed(session, printer, ending)
     if args.json:
-        _closed_json(session, printer.closed, why)
-        if exit_status != EXIT_OK:
+        _closed_json(session, printer.closed, ending.why)
+        if failed:
             if reason in (CloseReason.TIMEOUT, CloseReason.RESET) or not printer.errors:
                 emit_error("network", status)
             else:
                 emit_error("network", printer.errors[-1])  # as on stderr
-        if bus.dropped:
-            print(f"netlab connect: {bus.dropped} events were dropped.", file=sys.stderr)
-    return exit_status
+        if printer.bus.dropped:
+            print(f"netlab connect: {printer.bus.dropped} events were dropped.", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _close_line(reason: Any, why: str) -> str:
+    from netlab.core.events import CloseReason
+
+    if reason is CloseReason.BY_PEER:
+        return "Connection closed by peer."
+    if reason is CloseReason.RESET:
+        return "Connection reset by peer."
+    if reason is CloseReason.TIMEOUT:
+        return "Connection timed out: the peer stopped answering."
+    return f"Connection closed ({why})." if why else "Connection closed."
+
+
+def _connect_failed(session: Any, printer: _ReplyPrinter, ending: _InputEnding) -> bool:
+    """Whether connect exits 1: a failure, unless the peer closed in the ordinary way."""
+    from netlab.core.events import CloseReason
+
+    reason = session.close_reason
+    if reason is CloseReason.BY_PEER:
+        return False
+    if reason is CloseReason.TIMEOUT:
+        return True
+    failed = ending.failed or bool(printer.errors)  # e.g. UDP: nothing is listening there
+    if reason is CloseReason.RESET:
+        # A server that closes with our input unread resets; after a reply that is normal.
+        return failed or session.bytes_in == 0
+    return failed
 
 
 def _closed_json(session: Any, closed: Any, why: str) -> None:
@@ -475,7 +544,11 @@ def _add_serve(commands: Commands) -> None:
         commands, "serve", cmd_serve, "run lab servers and print every connection and message"
     )
     sub.add_argument(
-        "specs", nargs="+", metavar="SPEC", help="[tcp:|udp:]KIND:PORT, e.g. echo:1201"
+        "specs",
+        nargs="+",
+        type=core_type(_server_spec),
+        metavar="SPEC",
+        help="[tcp:|udp:]KIND:PORT, e.g. echo:1201",
     )
     sub.add_argument("--bind", default="127.0.0.1", metavar="HOST", help="address to listen on")
     sub.add_argument(
@@ -486,6 +559,20 @@ def _add_serve(commands: Commands) -> None:
     )
     sub.add_argument("--idle-timeout", type=positive_float, metavar="S")
     sub.add_argument("--max-conns", type=count, default=100, metavar="N")
+    _add_client_limits(sub)
+    _add_address_lists(sub)
+    sub.add_argument(
+        "--log-rate",
+        type=count,
+        default=MESSAGE_RATE,
+        metavar="N",
+        help=f"messages a second (in and out) each server prints one by one; the rest as counts "
+        f"(default {MESSAGE_RATE})",
+    )
+
+
+def _add_client_limits(sub: argparse.ArgumentParser) -> None:
+    """How much one client may take of a TCP server."""
     # Defaults are the servers' own (None here): their numbers are in the help by hand,
     # so that `netlab` starts without importing the servers; a test keeps them in step.
     sub.add_argument(
@@ -506,6 +593,10 @@ def _add_serve(commands: Commands) -> None:
         metavar="N",
         help="new connections a second from one address (default 200)",
     )
+
+
+def _add_address_lists(sub: argparse.ArgumentParser) -> None:
+    """Who may use the servers at all."""
     sub.add_argument(
         "--allow",
         action="append",
@@ -518,99 +609,124 @@ def _add_serve(commands: Commands) -> None:
         metavar="ADDRS",
         help="refuse these addresses or networks, even if allowed (repeatable)",
     )
-    sub.add_argument(
-        "--log-rate",
-        type=count,
-        default=MESSAGE_RATE,
-        metavar="N",
-        help=f"messages a second (in and out) each server prints one by one; the rest as counts "
-        f"(default {MESSAGE_RATE})",
-    )
+
+
+def _server_spec(text: str) -> ServerSpec:
+    from netlab.core.servers import parse_spec  # here: `netlab` starts without the servers
+
+    return parse_spec(text)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run lab servers until Ctrl-C or SIGTERM, printing each connection and message as it
     happens, and at the end how each connection and server stopped."""
-    import signal
-    import threading
-
     from netlab.core.lab import Lab
-    from netlab.core.servers import parse_spec
     from netlab.core.servers.admission import parse_networks
 
-    specs = [parse_spec(text) for text in args.specs]
     # Read before any server starts: a bad list is one line, with nothing half-started.
+    # Each --allow or --deny adds to one list, checked whole (empty, too long).
     allow = parse_networks(args.allow, "allow list") if args.allow is not None else None
     deny = parse_networks(args.deny, "deny list") if args.deny is not None else None
     lab = Lab()
-    bus = lab.bus
-    addresses: dict[str, str] = {}
+    listening: dict[str, str] = {}
     """Where each server listens, by its name: the "local" of its events."""
-
-    def show(events: list[Any]) -> None:
-        for event in events:
-            if args.json:
-                emit_json(event_json(event, addresses.get(event.source)))
-            else:
-                print(format_event(event))
-        sys.stdout.flush()
-
-    def terminated(signum: int, frame: object) -> None:
-        # What kill, systemd and containers send stops the servers as Ctrl-C does.
-        raise KeyboardInterrupt
-
-    # Signal handlers can only be set from the main thread (a test may call us elsewhere).
-    on_term = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, terminated) if on_term else None
+    sigterm = _SigtermAsCtrlC()
     try:
-        for spec in specs:
-            options: dict[str, Any] = {
-                "host": args.bind,
-                "model": args.model,
-                "message_rate": args.log_rate,
-            }
-            if spec.transport == "tcp":
-                options["max_conns"] = args.max_conns
-                if args.idle_timeout is not None:
-                    options["idle_timeout"] = args.idle_timeout
-                # Unset, each is the server's own default.
-                for option, value in (
-                    ("write_timeout", args.write_timeout),
-                    ("per_source", args.per_source),
-                    ("cps", args.cps),
-                    ("allow", allow),
-                    ("deny", deny),
-                ):
-                    if value is not None:
-                        options[option] = value
-            else:
-                # A datagram is no connection: UDP servers take only the lists.
-                if allow is not None:
-                    options["allow"] = allow
-                if deny is not None:
-                    options["deny"] = deny
-            server = lab.start_server(spec, **options)
-            where = address_text(server.address)
-            addresses[server.name] = where
-            if not args.json:
-                print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
+        _start_servers(lab, args, allow, deny, listening)
         if args.bind not in ("127.0.0.1", "::1", "localhost"):
             print(
                 f"netlab serve: listening on {args.bind}, not only this machine.", file=sys.stderr
             )
         while True:
-            bus.wait(0.5)
-            show(bus.drain())
+            lab.bus.wait(0.5)
+            _print_events(lab.bus.drain(), listening, as_json=args.json)
     except KeyboardInterrupt:
         return EXIT_OK
     finally:
-        if on_term:
-            # A second SIGTERM must not cut the close short and leave a port held.
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        sigterm.ignore()
         lab.close()
-        show(bus.drain())  # each connection's close and each server's "stopped" line
-        if on_term:
+        # Each connection's close and each server's "stopped" line.
+        _print_events(lab.bus.drain(), listening, as_json=args.json)
+        sigterm.restore()
+        if lab.bus.dropped:
+            print(f"netlab serve: {lab.bus.dropped} log events were dropped.", file=sys.stderr)
+
+
+def _start_servers(
+    lab: Any, args: argparse.Namespace, allow: Any, deny: Any, listening: dict[str, str]
+) -> None:
+    """Start a server for each spec, noting in `listening` where each listens as it
+    starts: should a later one fail, the events of those started still carry it."""
+    for spec in args.specs:
+        server = lab.start_server(spec, **_server_options(spec, args, allow, deny))
+        where = address_text(server.address)
+        listening[server.name] = where
+        if not args.json:
+            print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
+
+
+def _server_options(
+    spec: ServerSpec, args: argparse.Namespace, allow: Any, deny: Any
+) -> dict[str, Any]:
+    """What serve's options ask of the server for this spec."""
+    options: dict[str, Any] = {
+        "host": args.bind,
+        "model": args.model,
+        "message_rate": args.log_rate,
+    }
+    unless_unset: dict[str, Any] = {}
+    if spec.transport == "tcp":
+        options["max_conns"] = args.max_conns
+        unless_unset = {
+            "idle_timeout": args.idle_timeout,
+            "write_timeout": args.write_timeout,
+            "per_source": args.per_source,
+            "cps": args.cps,
+        }
+    # A datagram is no connection: UDP servers take only the lists.
+    unless_unset |= {"allow": allow, "deny": deny}
+    # Unset, each is the server's own default.
+    return options | {name: value for name, value in unless_unset.items() if value is not None}
+
+
+def _print_events(events: list[Any], listening: dict[str, str], *, as_json: bool) -> None:
+    for event in events:
+        if as_json:
+            emit_json(event_json(event, listening.get(event.source)))
+        else:
+            print(format_event(event))
+    sys.stdout.flush()
+
+
+class _SigtermAsCtrlC:
+    """While serve runs, SIGTERM (what kill, systemd and containers send) stops the
+    servers as Ctrl-C does."""
+
+    def __init__(self) -> None:
+        import signal
+        import threading
+
+        # Signal handlers can only be set from the main thread (a test may call us elsewhere).
+        self._settable = threading.current_thread() is threading.main_thread()
+        self._previous = signal.signal(signal.SIGTERM, self._interrupt) if self._settable else None
+
+    @staticmethod
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    def ignore(self) -> None:
+        """While the servers close: a second SIGTERM must not cut that short and leave a
+        port held."""
+        import signal
+
+        if self._settable:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def restore(self) -> None:
+        import signal
+
+        if self._settable:
             # None: a handler not set from Python, which cannot be put back; the default.
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
-        if bus.dropped:
-            print(f"netlab serve: {bus.dropped} log events were dropped.", file=sys.stderr)
+            signal.signal(
+                signal.SIGTERM, signal.SIG_DFL if self._previous is None else self._previous
+            )
