@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import ClassVar
 
@@ -274,13 +274,12 @@ class SubnetTable(DataTable[Text]):
         Binding("right_curly_bracket", "turn('last')", "Last page", show=False),
     ]
 
+    @dataclass
     class Turn(Message):
         """Show another page: "previous", "next", "first" or "last"."""
 
-        def __init__(self, where: str, *, cursor_at_end: bool = False) -> None:
-            super().__init__()
-            self.where = where
-            self.cursor_at_end = cursor_at_end
+        where: str
+        cursor_at_end: bool = field(default=False, kw_only=True)
 
     def action_turn(self, where: str) -> None:
         self.post_message(self.Turn(where))

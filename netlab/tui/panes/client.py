@@ -20,7 +20,8 @@ import ipaddress
 import math
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -35,7 +36,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from netlab.core.client import HEAD_REQUEST, ClientSession, parse_hex
 from netlab.core.endpoints import address_text
@@ -63,6 +64,20 @@ FRAMINGS: list[tuple[str, Framing]] = [
     ("raw", Framing.RAW),
 ]
 _FRAMING_NAMES = {framing: label for label, framing in FRAMINGS}
+
+
+def _worker(
+    group: str, description: str
+) -> Callable[[Callable[..., None]], Callable[..., Worker[None]]]:
+    """The pane's blocking work: a labelled thread worker that posts how it went as a
+    message, so an exception escaping it must not end the app.
+
+    Not exclusive: a second connect must not stop the first (each is its own session),
+    nor a send the one under way (there is only one at a time).
+    """
+    return work(
+        thread=True, exclusive=False, exit_on_error=False, group=group, description=description
+    )
 
 
 class HistoryInput(Field):
@@ -163,35 +178,31 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         "client-hex-view": "o",
     }
 
+    @dataclass
     class Connected(Message):
         """A session connected: its tab can be made."""
 
-        def __init__(self, session: ClientSession) -> None:
-            super().__init__()
-            self.session = session
+        session: ClientSession
 
+    @dataclass
     class ConnectFailed(Message):
         """A session did not connect: the one sentence saying why."""
 
-        def __init__(self, name: str, reason: str) -> None:
-            super().__init__()
-            self.name = name
-            self.reason = reason
+        name: str
+        reason: str
 
+    @dataclass
     class Saved(Message):
         """A session's received bytes were saved (`done`), or could not be: what to say."""
 
-        def __init__(self, text: str, done: bool) -> None:
-            super().__init__()
-            self.text = text
-            self.done = done
+        text: str
+        done: bool
 
+    @dataclass
     class SendFailed(Message):
         """What was typed could not be sent (the peer stopped reading, or went): why."""
 
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
+        reason: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -297,8 +308,14 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         return True
 
     def commands(self) -> Iterator[PaneCommand]:
-        lab = _lab(self.app)
-        for name, server in dict(lab.servers).items():
+        yield from self._connect_commands()
+        session = self._active_session()
+        if session is not None:
+            yield from self._session_commands(session)
+        yield from self._toggle_commands()
+
+    def _connect_commands(self) -> Iterator[PaneCommand]:
+        for name, server in dict(_lab(self.app).servers).items():
             if server.address is None:
                 continue  # not listening yet
             where = address_text(_reachable(server.address))
@@ -307,41 +324,44 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 partial(self.connect_to, where, server.transport),
                 f"at {where}",
             )
-        session = self._active_session()
-        if session is not None:
-            closed = session.state == "closed"
+
+    def _session_commands(self, session: ClientSession) -> Iterator[PaneCommand]:
+        """What can be done with the session in front: more while it is open."""
+        closed = session.state == "closed"
+        yield PaneCommand(
+            f"Close the tab of {session.name}" if closed else f"Disconnect {session.name}",
+            self.action_disconnect,
+            f"connected to {session.peer or session.endpoint}" if not closed else "closed",
+        )
+        yield PaneCommand(
+            f"Clear the transcript of {session.name}",
+            self.clear_transcript,
+            "forget what it shows; the session goes on",
+        )
+        if session.spool is not None:
             yield PaneCommand(
-                f"Close the tab of {session.name}" if closed else f"Disconnect {session.name}",
-                self.action_disconnect,
-                f"connected to {session.peer or session.endpoint}" if not closed else "closed",
+                f"Save everything {session.name} received",
+                self.save_received,
+                "every byte, whatever the transcript kept, to a file in this directory",
+            )
+        if not closed and session.transport == "tcp" and not session.write_shut:
+            yield PaneCommand(
+                f"Half-close {session.name} (send FIN)",
+                self.half_close,
+                "nothing more from us; replies still come (for servers that answer at "
+                "end of input)",
+            )
+        if not closed:
+            yield PaneCommand(
+                f"Send HEAD / to {session.name}", self.action_head, "as GetHeadInfo.go (Ctrl+R)"
             )
             yield PaneCommand(
-                f"Clear the transcript of {session.name}",
-                self.clear_transcript,
-                "forget what it shows; the session goes on",
+                f"Send timestamp to {session.name}",
+                self.action_timestamp,
+                "ask the timestamp server for Unix seconds (Ctrl+T)",
             )
-            if session.spool is not None:
-                yield PaneCommand(
-                    f"Save everything {session.name} received",
-                    self.save_received,
-                    "every byte, whatever the transcript kept, to a file in this directory",
-                )
-            if not closed and session.transport == "tcp" and not session.write_shut:
-                yield PaneCommand(
-                    f"Half-close {session.name} (send FIN)",
-                    self.half_close,
-                    "nothing more from us; replies still come (for servers that answer at "
-                    "end of input)",
-                )
-            if not closed:
-                yield PaneCommand(
-                    f"Send HEAD / to {session.name}", self.action_head, "as GetHeadInfo.go (Ctrl+R)"
-                )
-                yield PaneCommand(
-                    f"Send timestamp to {session.name}",
-                    self.action_timestamp,
-                    "ask the timestamp server for Unix seconds (Ctrl+T)",
-                )
+
+    def _toggle_commands(self) -> Iterator[PaneCommand]:
         hex_view = self.query_one("#client-hex-view", Checkbox).value
         yield PaneCommand(
             "Client: show data as text" if hex_view else "Client: show data as a hex dump",
@@ -377,12 +397,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         self._show_status(f"Saving what {session.name} received…")
         self._save(session, Path(f"netlab-{session.name}-{stamp}.bin"))
 
-    @work(
-        thread=True,
-        exit_on_error=False,
-        group="client-save",
-        description="Save what a session received",
-    )
+    @_worker("client-save", "Save what a session received")
     def _save(self, session: ClientSession, path: Path) -> None:
         """Copy the session's spool to `path`: up to a gibibyte, so never on the screen's thread."""
         assert session.spool is not None
@@ -502,13 +517,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             number += 1
         return f"client-{number}"
 
-    @work(
-        thread=True,
-        exclusive=False,  # each connect is its own session: a second does not stop the first
-        exit_on_error=False,
-        group="client-connect",
-        description="Connect a client session",
-    )
+    @_worker("client-connect", "Connect a client session")
     def _open(self, lab: Lab, name: str, endpoint: str, options: dict[str, Any]) -> None:
         """Connect, then report: Connected, or ConnectFailed with the reason."""
         try:
@@ -606,13 +615,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         self._show_status(f"{name}'s tab is closed.")
         self._refresh_controls()
 
-    @work(
-        thread=True,
-        exclusive=False,
-        exit_on_error=False,
-        group="client-close",
-        description="Close a client session",
-    )
+    @_worker("client-close", "Close a client session")
     def _close(self, lab: Lab, name: str) -> None:
         """Close a session: close() joins its receiver for up to a second, never on the
         screen's thread. What it did arrives as the session's closed event, on the bus."""
@@ -691,13 +694,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             self._draining = True
         self._drain_outbox()
 
-    @work(
-        thread=True,
-        exclusive=False,  # never cancels the one under way: there is only one at a time
-        exit_on_error=False,
-        group="client-send",
-        description="Send what was typed, in order",
-    )
+    @_worker("client-send", "Send what was typed, in order")
     def _drain_outbox(self) -> None:
         """Send everything in the outbox, oldest first, then end.
 

@@ -203,76 +203,94 @@ def run_query(
     Ping and TCP timing call progress after every probe and stop once cancelled()
     is true. Raises NetlabError with one sentence when the lookup fails.
     """
-    kind, text = query.kind, query.text
+    kind = query.kind
     if kind.startswith("resolve-"):
-        network = kind.removeprefix("resolve-")
-        resolved = lookup.resolve(text, network)
-        family = {"ip": "IPv4 first", "ip4": "IPv4 only", "ip6": "IPv6 only"}[network]
-        return Outcome(
-            ("Name", "Network", "Address"),
-            [(_t(resolved.name), _t(network), _t(resolved.address))],
-            _status(
-                f"Resolved address is {resolved.address} ({family})",
-                format_elapsed(resolved.elapsed),
-            ),
-        )
-    if kind == "host":
-        found = lookup.lookup_host(text)
-        rows: list[Row] = [
-            (_t(index), _t(address), _t("IPv6" if ":" in address else "IPv4"))
-            for index, address in enumerate(found.addresses, start=1)
-        ]
-        return Outcome(
-            ("#", "Address", "Family"),
-            rows,
-            _status(
-                f"{plural(len(rows), 'address', 'addresses')} for {found.name}",
-                format_elapsed(found.elapsed),
-            ),
-        )
-    if kind == "cname":
-        named = lookup.lookup_cname(text)
-        facts: list[Row] = [(_t("Canonical name"), _t(named.canonical))]
-        facts += [(_t("Alias"), _t(alias)) for alias in named.aliases]
-        facts += [(_t("Address"), _t(address)) for address in named.addresses]
-        return Outcome(
-            ("Field", "Value"),
-            facts,
-            _status(f"Canonical name is {named.canonical}", format_elapsed(named.elapsed)),
-        )
-    if kind == "reverse":
-        names = lookup.reverse(text)
-        return Outcome(
-            ("#", "Name"),
-            [(_t(index), _t(name)) for index, name in enumerate(names.names, start=1)],
-            _status(
-                f"{plural(len(names.names), 'name')} for {names.address}",
-                format_elapsed(names.elapsed),
-            ),
-        )
-    if kind == "dns":
-        try:
-            answer = lookup.dns_query(text, query.rdtype, query.server.strip() or None)
-        except lookup.DnsFailed as failed:
-            if not failed.answer.records:
-                raise
-            # Only a CNAME chain came back: show it, with the sentence saying what is missing.
-            return _dns_outcome(failed.answer, Text(safe_text(str(failed))))
-        return _dns_outcome(answer)
-    if kind == "port":
-        network, name = _split_network(text, query.network)
-        service = lookup.lookup_port(network, name)
-        return Outcome(*_service_rows(service, f"Service port {service.port}"))
-    if kind == "service":
-        network, number = _split_network(text, query.network)
-        port = _whole_number(number, "port")
-        service = lookup.lookup_service(port, network)
-        return Outcome(*_service_rows(service, f"Service name {service.name}"))
-    if kind == "ping":
-        return _ping(query, progress, cancelled)
-    if kind == "tcp":
-        return _tcp(query, progress, cancelled)
+        return _resolve(query)
+    probe = _PROBES.get(kind)
+    if probe is not None:
+        return probe(query, progress, cancelled)
+    answer = _ANSWERS.get(kind)
+    if answer is not None:
+        return answer(query)
     raise InputError(f"Unknown lookup {kind!r}: choose one from the list.")
+
+
+def _resolve(query: Query) -> Outcome:
+    network = query.kind.removeprefix("resolve-")
+    resolved = lookup.resolve(query.text, network)
+    family = {"ip": "IPv4 first", "ip4": "IPv4 only", "ip6": "IPv6 only"}[network]
+    return Outcome(
+        ("Name", "Network", "Address"),
+        [(_t(resolved.name), _t(network), _t(resolved.address))],
+        _status(
+            f"Resolved address is {resolved.address} ({family})",
+            format_elapsed(resolved.elapsed),
+        ),
+    )
+
+
+def _host(query: Query) -> Outcome:
+    found = lookup.lookup_host(query.text)
+    rows: list[Row] = [
+        (_t(index), _t(address), _t("IPv6" if ":" in address else "IPv4"))
+        for index, address in enumerate(found.addresses, start=1)
+    ]
+    return Outcome(
+        ("#", "Address", "Family"),
+        rows,
+        _status(
+            f"{plural(len(rows), 'address', 'addresses')} for {found.name}",
+            format_elapsed(found.elapsed),
+        ),
+    )
+
+
+def _cname(query: Query) -> Outcome:
+    named = lookup.lookup_cname(query.text)
+    facts: list[Row] = [(_t("Canonical name"), _t(named.canonical))]
+    facts += [(_t("Alias"), _t(alias)) for alias in named.aliases]
+    facts += [(_t("Address"), _t(address)) for address in named.addresses]
+    return Outcome(
+        ("Field", "Value"),
+        facts,
+        _status(f"Canonical name is {named.canonical}", format_elapsed(named.elapsed)),
+    )
+
+
+def _reverse(query: Query) -> Outcome:
+    names = lookup.reverse(query.text)
+    return Outcome(
+        ("#", "Name"),
+        [(_t(index), _t(name)) for index, name in enumerate(names.names, start=1)],
+        _status(
+            f"{plural(len(names.names), 'name')} for {names.address}",
+            format_elapsed(names.elapsed),
+        ),
+    )
+
+
+def _dns(query: Query) -> Outcome:
+    try:
+        answer = lookup.dns_query(query.text, query.rdtype, query.server.strip() or None)
+    except lookup.DnsFailed as failed:
+        if not failed.answer.records:
+            raise
+        # Only a CNAME chain came back: show it, with the sentence saying what is missing.
+        return _dns_outcome(failed.answer, Text(safe_text(str(failed))))
+    return _dns_outcome(answer)
+
+
+def _port(query: Query) -> Outcome:
+    network, name = _split_network(query.text, query.network)
+    service = lookup.lookup_port(network, name)
+    return Outcome(*_service_rows(service, f"Service port {service.port}"))
+
+
+def _service(query: Query) -> Outcome:
+    network, number = _split_network(query.text, query.network)
+    port = _whole_number(number, "port")
+    service = lookup.lookup_service(port, network)
+    return Outcome(*_service_rows(service, f"Service name {service.name}"))
 
 
 def _dns_outcome(answer: lookup.DnsAnswer, failure: Text | None = None) -> Outcome:
@@ -388,6 +406,23 @@ def _tcp(
     return outcome
 
 
+_ANSWERS: dict[str, Callable[[Query], Outcome]] = {
+    "host": _host,
+    "cname": _cname,
+    "reverse": _reverse,
+    "dns": _dns,
+    "port": _port,
+    "service": _service,
+}
+"""The lookups that answer once, by kind (the resolves are told by their prefix)."""
+
+_PROBES: dict[str, Callable[[Query, Callable[[Outcome], None], Callable[[], bool]], Outcome]] = {
+    "ping": _ping,
+    "tcp": _tcp,
+}
+"""The lookups that probe again and again, reporting progress until cancelled."""
+
+
 class LookupPane(Pane):
     """Resolve names, ask DNS servers, map services to ports, ping and time connects."""
 
@@ -432,26 +467,22 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
         "history": "h",
     }
 
+    @dataclass
     class Progress(Message):
         """A ping or TCP timing has results so far; more are on their way."""
 
-        def __init__(self, serial: int, query: Query, outcome: Outcome) -> None:
-            super().__init__()
-            self.serial = serial
-            self.query = query
-            self.outcome = outcome
+        serial: int
+        query: Query
+        outcome: Outcome
 
+    @dataclass
     class Finished(Message):
         """A lookup is done: its outcome, or the one sentence saying why it failed."""
 
-        def __init__(
-            self, serial: int, query: Query, outcome: Outcome | None, error: str | None
-        ) -> None:
-            super().__init__()
-            self.serial = serial
-            self.query = query
-            self.outcome = outcome
-            self.error = error
+        serial: int
+        query: Query
+        outcome: Outcome | None
+        error: str | None
 
     def __init__(self) -> None:
         super().__init__()

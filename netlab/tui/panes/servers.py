@@ -168,28 +168,25 @@ class ServersPane(Pane):
         "servers-log": "l",
     }
 
+    @dataclass
     class ServerStarted(Message):
         """A server started, or (verb "restart") started again in place of `name`."""
 
-        def __init__(self, verb: Verb, name: str, server: Server) -> None:
-            super().__init__()
-            self.verb = verb
-            self.name = name
-            self.server = server
+        verb: Verb
+        name: str
+        server: Server
 
+    @dataclass
     class ServerStopped(Message):
-        def __init__(self, name: str) -> None:
-            super().__init__()
-            self.name = name
+        name: str
 
+    @dataclass
     class ServerFailed(Message):
         """A start, stop or restart failed: `error` is the one line saying why."""
 
-        def __init__(self, verb: Verb, name: str, error: str) -> None:
-            super().__init__()
-            self.verb = verb
-            self.name = name
-            self.error = error
+        verb: Verb
+        name: str
+        error: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -214,39 +211,50 @@ class ServersPane(Pane):
     # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        kinds = [(f"{name}", name) for name in PROTOCOLS]
         with Horizontal(id="servers-form"):
-            with Horizontal(classes="form-group"):
-                yield Label("Start", classes="form-label")
-                yield Select(
-                    kinds, value="echo", allow_blank=False, compact=True, id="servers-kind"
-                )
-                yield Select(
-                    [("TCP", "tcp"), ("UDP", "udp")],
-                    value="tcp",
-                    allow_blank=False,
-                    compact=True,
-                    id="servers-transport",
-                )
-                yield Select(
-                    [(model, model) for model in MODELS],
-                    value="threaded",
-                    allow_blank=False,
-                    compact=True,
-                    id="servers-model",
-                )
-                yield Button("Start", id="servers-start", variant="primary", compact=True)
-            with Horizontal(classes="form-group"):
-                yield Label("on", classes="form-label")
-                yield Field("127.0.0.1", id="servers-bind", compact=True, max_length=255)
-                yield Label("port", classes="form-label")
-                yield Field(placeholder="0", id="servers-port", compact=True, max_length=16)
-                yield Label("idle s", classes="form-label")
-                yield Field(placeholder="def.", id="servers-idle", compact=True, max_length=8)
-                yield Label("max", classes="form-label")
-                yield Field(placeholder="100", id="servers-max-conns", compact=True, max_length=7)
+            yield from self._compose_kind()
+            yield from self._compose_where()
         yield Static("", id="servers-warning")
         yield Static("", id="servers-message")
+        yield from self._compose_tables()
+        yield from self._compose_log()
+
+    def _compose_kind(self) -> ComposeResult:
+        """The form's first part: what server to start, and Start."""
+        kinds = [(f"{name}", name) for name in PROTOCOLS]
+        with Horizontal(classes="form-group"):
+            yield Label("Start", classes="form-label")
+            yield Select(kinds, value="echo", allow_blank=False, compact=True, id="servers-kind")
+            yield Select(
+                [("TCP", "tcp"), ("UDP", "udp")],
+                value="tcp",
+                allow_blank=False,
+                compact=True,
+                id="servers-transport",
+            )
+            yield Select(
+                [(model, model) for model in MODELS],
+                value="threaded",
+                allow_blank=False,
+                compact=True,
+                id="servers-model",
+            )
+            yield Button("Start", id="servers-start", variant="primary", compact=True)
+
+    def _compose_where(self) -> ComposeResult:
+        """The form's second part: where the server listens, and its limits."""
+        with Horizontal(classes="form-group"):
+            yield Label("on", classes="form-label")
+            yield Field("127.0.0.1", id="servers-bind", compact=True, max_length=255)
+            yield Label("port", classes="form-label")
+            yield Field(placeholder="0", id="servers-port", compact=True, max_length=16)
+            yield Label("idle s", classes="form-label")
+            yield Field(placeholder="def.", id="servers-idle", compact=True, max_length=8)
+            yield Label("max", classes="form-label")
+            yield Field(placeholder="100", id="servers-max-conns", compact=True, max_length=7)
+
+    def _compose_tables(self) -> ComposeResult:
+        """The servers, the buttons acting on the selected one, and its connections."""
         table: ServersTable = ServersTable(
             id="servers-table", cursor_type="row", zebra_stripes=True
         )
@@ -262,6 +270,9 @@ class ServersPane(Pane):
         for key, label in PEER_COLUMNS:
             peers.add_column(label, key=key)
         yield peers
+
+    def _compose_log(self) -> ComposeResult:
+        """The log's filter bar, and the log."""
         with Horizontal(id="servers-log-bar"):
             yield Select(
                 [], prompt="all servers", allow_blank=True, compact=True, id="servers-log-server"

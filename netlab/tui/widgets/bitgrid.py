@@ -60,13 +60,12 @@ class BitGrid(Widget):
         "bitgrid--label",
     }
 
+    @dataclass
     class PrefixSelected(Message):
         """A bit was clicked: the prefix that ends with that bit."""
 
-        def __init__(self, bit_grid: BitGrid, prefix: int) -> None:
-            super().__init__()
-            self.bit_grid = bit_grid
-            self.prefix = prefix
+        bit_grid: BitGrid
+        prefix: int
 
         @property
         def control(self) -> BitGrid:

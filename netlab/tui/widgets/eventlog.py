@@ -74,7 +74,7 @@ def wrap_line(line: str, width: int, indent: int) -> list[str]:
     ascii_only = line.isascii()
     if ascii_only and len(line) <= width:
         return [line]
-    ends: list[int] = []
+    ends: list[int] | None = None
     if not ascii_only:
         # ends[i]: the cells of line[: i + 1]
         ends = list(accumulate(get_character_cell_size(char) for char in line))
@@ -82,37 +82,52 @@ def wrap_line(line: str, width: int, indent: int) -> list[str]:
             return [line]
     if width - indent < 10:
         indent = 0
+    return _wrap(line, width, indent, ends)
+
+
+def _wrap(line: str, width: int, indent: int, ends: list[int] | None) -> list[str]:
+    """`wrap_line` for a line known to be too wide; `ends` as there, None for ASCII."""
     pieces: list[str] = []
     pad = ""
     room = width
     pos = 0
     size = len(line)
     while pos < size:
-        if ascii_only:
-            end = pos + room
-        else:
-            end = bisect_right(ends, (ends[pos - 1] if pos else 0) + room, lo=pos)
+        end = pos + room if ends is None else _end_within(ends, pos, room)
         if end >= size:
             pieces.append(pad + line[pos:])
             break
-        cut = line.rfind(" ", pos, end + 1)
-        if cut > pos:
-            stop = cut
-            while stop > pos and line[stop - 1] == " ":
-                stop -= 1
-            if stop > pos:
-                pieces.append(pad + line[pos:stop])
-            pos = cut + 1
-            while pos < size and line[pos] == " ":
-                pos += 1
-        else:
-            end = max(end, pos + 1)  # a character wider than the room still goes somewhere
-            pieces.append(pad + line[pos:end])
-            pos = end
+        piece, pos = _next_piece(line, pos, end)
+        if piece:
+            pieces.append(pad + piece)
         if not pad:
             pad = " " * indent
             room = width - indent
     return pieces or [""]  # only spaces: the break takes them
+
+
+def _end_within(ends: list[int], pos: int, room: int) -> int:
+    """Where a piece of the line from `pos` ends to take at most `room` cells."""
+    return bisect_right(ends, (ends[pos - 1] if pos else 0) + room, lo=pos)
+
+
+def _next_piece(line: str, pos: int, end: int) -> tuple[str, int]:
+    """The piece of `line` from `pos` that ends by `end`, and where the next one starts.
+
+    It breaks at the last space before `end` and drops the spaces there; with no space,
+    inside the word. The piece is "" when only spaces stood before the break.
+    """
+    cut = line.rfind(" ", pos, end + 1)
+    if cut <= pos:
+        end = max(end, pos + 1)  # a character wider than the room still goes somewhere
+        return line[pos:end], end
+    stop = cut
+    while stop > pos and line[stop - 1] == " ":
+        stop -= 1
+    start = cut + 1
+    while start < len(line) and line[start] == " ":
+        start += 1
+    return line[pos:stop], start
 
 
 @lru_cache(maxsize=1024)
@@ -241,20 +256,34 @@ class EventLog(Log):
         """Format, keep and (unless paused) show one batch, in one pass and one write."""
         if not events:
             return
+        events = self._take(events)
+        form = self._form()
+        # A second server's first line brings the server column back: laid out anew below.
+        relay = not self.paused and form != self._laid
+        shown = self._keep_and_lay(events, form, quiet=self.paused or relay)
+        if relay:
+            self._relayout(skip_newest=len(events))
+        elif shown:
+            self._write(shown)
+
+    def _take(self, events: list[Event]) -> list[Event]:
+        """The newest `batch_lines` of a batch, counted as seen, lost, held and by source."""
         self.events_seen += len(events)
         cap = self.batch_lines
         if len(events) > cap:
             self.lost += len(events) - cap
             events = events[-cap:]
-        paused = self.paused
-        if paused:
+        if self.paused:
             self.held += len(events)
             self._unshown += len(events)
         if not self._mixed:
             self._note_sources(events)
-        form = self._form()
-        # A second server's first line brings the server column back: laid out anew below.
-        relay = not paused and form != self._laid
+        return events
+
+    def _keep_and_lay(self, events: list[Event], form: Form, quiet: bool) -> list[str]:
+        """Keep each event's columns, and (unless `quiet`) the lines of those matching the
+        filters, laid out in `form`."""
+        # The hot loop of a flood: what it uses is read into locals once, not per event.
         server = self.server_filter
         text = self.text_filter.lower()
         clock = self.clock
@@ -265,7 +294,6 @@ class EventLog(Log):
         made_safe: dict[bytes, str] = {}
         width, sep, with_source = form
         plain = with_source and sep == "  "
-        quiet = paused or relay
         for event in events:
             time_text, source, rest = event_parts(event, clock, made_safe)
             keep((source, time_text, rest))
@@ -284,10 +312,7 @@ class EventLog(Log):
                 fold(fit_line(line, columns, sep, width))
             else:
                 show(line)
-        if relay:
-            self._relayout(skip_newest=len(events))
-        elif shown:
-            self._write(shown)
+        return shown
 
     def _write(self, lines: Iterable[str]) -> None:
         self.write_lines(lines, scroll_end=False)
