@@ -10,7 +10,7 @@ import dataclasses
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from netlab.cli.output import (
     EXIT_FAILED,
@@ -30,8 +30,15 @@ from netlab.core.events import format_event
 from netlab.core.sampling import MESSAGE_RATE
 
 if TYPE_CHECKING:
+    import queue
+
+    from netlab.core.bus import EventBus
+    from netlab.core.client import ClientSession
+    from netlab.core.events import CloseReason, Event
     from netlab.core.framing import Framing
-    from netlab.core.servers import ServerSpec
+    from netlab.core.lab import Lab
+    from netlab.core.servers import ServerOptions, ServerSpec
+    from netlab.core.servers.admission import Networks
 
 FRAMINGS = ["raw", "lf", "crlf", "tab"]
 """Framing's names, written out: importing netlab.core.framing would slow every start."""
@@ -169,7 +176,9 @@ class _ReplyPrinter:
     kept back for _closed_json, which adds why it closed.
     """
 
-    def __init__(self, session: Any, bus: Any, *, as_hex: bool, as_json: bool) -> None:
+    def __init__(
+        self, session: ClientSession, bus: EventBus, *, as_hex: bool, as_json: bool
+    ) -> None:
         import threading
 
         self.session = session
@@ -177,7 +186,7 @@ class _ReplyPrinter:
         self.as_hex = as_hex
         self.as_json = as_json
         self.errors: list[str] = []
-        self.closed: Any = None
+        self.closed: Event | None = None
         """The session's closed event, when the JSON printer saw it."""
         self._offset = 0
         self._held_cr = False
@@ -300,7 +309,7 @@ STDIN_LINE_LIMIT = 64 * 1024
 """Bytes of stdin without a newline that are sent as one line anyway."""
 
 
-def _stdin_lines(lines: Any) -> None:
+def _stdin_lines(lines: queue.Queue[bytes | None]) -> None:
     """Read stdin in a thread of its own: the main thread must also notice the peer closing.
 
     Reads the file descriptor itself, not sys.stdin's buffer, so a read still blocked
@@ -322,7 +331,7 @@ def _stdin_lines(lines: Any) -> None:
     lines.put(None)
 
 
-def _wait_after_input(session: Any, timeout: float, quiet: float) -> str:
+def _wait_after_input(session: ClientSession, timeout: float, quiet: float) -> str:
     """After input ends: wait for the server to close, or to be quiet for `quiet` seconds,
     at most `timeout` in all; say why we stopped waiting ("" when the server closed).
 
@@ -401,7 +410,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     return _report_close(args, session, printer, ending)
 
 
-def _connected_session(args: argparse.Namespace, framing: Framing, bus: Any) -> Any:
+def _connected_session(args: argparse.Namespace, framing: Framing, bus: EventBus) -> ClientSession:
     from netlab.core import client
 
     session = client.ClientSession(
@@ -429,7 +438,7 @@ class _InputEnding:
 
 
 def _send_input(
-    session: Any, framing: Framing, args: argparse.Namespace, ending: _InputEnding
+    session: ClientSession, framing: Framing, args: argparse.Namespace, ending: _InputEnding
 ) -> None:
     """Send stdin's lines until input ends, a line says quit, or the session closes."""
     import queue
@@ -460,7 +469,7 @@ def _send_input(
                 return
 
 
-def _after_end_of_input(session: Any, args: argparse.Namespace) -> str:
+def _after_end_of_input(session: ClientSession, args: argparse.Namespace) -> str:
     """Wait, as --half-close and --quiet say, for the replies to end; say why we stopped."""
     if args.half_close:
         # As ncat does: the server reads end of input, and may answer now.
@@ -472,7 +481,10 @@ def _after_end_of_input(session: Any, args: argparse.Namespace) -> str:
 
 
 def _report_close(
-    args: argparse.Namespace, session: Any, printer: _ReplyPrinter, ending: _InputEnding
+    args: argparse.Namespace,
+    session: ClientSession,
+    printer: _ReplyPrinter,
+    ending: _InputEnding,
 ) -> int:
     """How the session closed, on stderr (and as JSON); the exit status it makes."""
     from netlab.core.events import CloseReason
@@ -493,7 +505,7 @@ def _report_close(
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _close_line(reason: Any, why: str) -> str:
+def _close_line(reason: CloseReason | None, why: str) -> str:
     from netlab.core.events import CloseReason
 
     if reason is CloseReason.BY_PEER:
@@ -505,7 +517,7 @@ def _close_line(reason: Any, why: str) -> str:
     return f"Connection closed ({why})." if why else "Connection closed."
 
 
-def _connect_failed(session: Any, printer: _ReplyPrinter, ending: _InputEnding) -> bool:
+def _connect_failed(session: ClientSession, printer: _ReplyPrinter, ending: _InputEnding) -> bool:
     """Whether connect exits 1: a failure, unless the peer closed in the ordinary way."""
     from netlab.core.events import CloseReason
 
@@ -521,7 +533,7 @@ def _connect_failed(session: Any, printer: _ReplyPrinter, ending: _InputEnding) 
     return failed
 
 
-def _closed_json(session: Any, closed: Any, why: str) -> None:
+def _closed_json(session: ClientSession, closed: Event | None, why: str) -> None:
     """The session's last JSON line: closed, with why when we closed it."""
     from netlab.core.events import CloseReason, Closing, Event, Kind, Side, closed_event
 
@@ -653,7 +665,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _start_servers(
-    lab: Any, args: argparse.Namespace, allow: Any, deny: Any, listening: dict[str, str]
+    lab: Lab,
+    args: argparse.Namespace,
+    allow: Networks | None,
+    deny: Networks | None,
+    listening: dict[str, str],
 ) -> None:
     """Start a server for each spec, noting in `listening` where each listens as it
     starts: should a later one fail, the events of those started still carry it."""
@@ -666,10 +682,10 @@ def _start_servers(
 
 
 def _server_options(
-    spec: ServerSpec, args: argparse.Namespace, allow: Any, deny: Any
-) -> dict[str, Any]:
+    spec: ServerSpec, args: argparse.Namespace, allow: Networks | None, deny: Networks | None
+) -> ServerOptions:
     """What serve's options ask of the server for this spec."""
-    options: dict[str, Any] = {
+    options: ServerOptions = {
         "host": args.bind,
         "model": args.model,
         "message_rate": args.log_rate,
@@ -685,11 +701,13 @@ def _server_options(
         }
     # A datagram is no connection: UDP servers take only the lists.
     unless_unset |= {"allow": allow, "deny": deny}
-    # Unset, each is the server's own default.
-    return options | {name: value for name, value in unless_unset.items() if value is not None}
+    # Unset, each is the server's own default. (argparse's values are untyped: the
+    # names above are ServerOptions' own, as mypy cannot see through the loop.)
+    unset = {name: value for name, value in unless_unset.items() if value is not None}
+    return cast("ServerOptions", options | unset)
 
 
-def _print_events(events: list[Any], listening: dict[str, str], *, as_json: bool) -> None:
+def _print_events(events: list[Event], listening: dict[str, str], *, as_json: bool) -> None:
     for event in events:
         if as_json:
             emit_json(event_json(event, listening.get(event.source)))

@@ -49,7 +49,8 @@ from netlab.tui.widgets.field import Field
 from netlab.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
-    from netlab.core.lab import Lab
+    from netlab.core.lab import Lab, SessionOptions
+    from netlab.core.servers.protocols import Transport
 
 NARROW = 100
 """Below this many columns the connection bar takes two rows."""
@@ -492,14 +493,18 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if not (math.isfinite(timeout) and timeout > 0):
             self._show_error("The timeout must be a positive number of seconds, such as 5.")
             return
-        transport = str(self.query_one("#client-transport", Select).value)
-        options: dict[str, Any] = {
+        transport: Transport = (
+            "udp" if self.query_one("#client-transport", Select).value == "udp" else "tcp"
+        )
+        options: SessionOptions = {
             "transport": transport,
             "framing": self._framing(),
             "connect_timeout": timeout,
             "keepalive": self.query_one("#client-keepalive", Checkbox).value,
+            # The transcript keeps its newest entries, the spool every byte.
+            "keep_all": True,
         }
-        name = self._next_name()
+        name = options["name"] = self._next_name()
         self._pending[name] = []
         self._show_status(f"Connecting {name} to {endpoint} over {transport.upper()}…")
         # A person types the first message at once: the message line takes the cursor
@@ -518,11 +523,10 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         return f"client-{number}"
 
     @_worker("client-connect", "Connect a client session")
-    def _open(self, lab: Lab, name: str, endpoint: str, options: dict[str, Any]) -> None:
+    def _open(self, lab: Lab, name: str, endpoint: str, options: SessionOptions) -> None:
         """Connect, then report: Connected, or ConnectFailed with the reason."""
         try:
-            # keep_all: the transcript keeps its newest entries, the spool every byte.
-            session = lab.open_session(endpoint, name=name, keep_all=True, **options)
+            session = lab.open_session(endpoint, **options)
         except NetlabError as error:
             self._post(self.ConnectFailed(name, str(error)))
             return

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from rich.cells import cell_len
 from textual import on, work
@@ -34,7 +34,7 @@ from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, NetlabError
 from netlab.core.events import Event, Side
 from netlab.core.lab import Lab, Server
-from netlab.core.servers import MODELS, PROTOCOLS, ServerSpec, parse_spec
+from netlab.core.servers import MODELS, PROTOCOLS, ServerOptions, ServerSpec, parse_spec
 from netlab.core.servers.base import MAX_CLOSED, ConnectionInfo
 from netlab.core.servers.protocols import Clock as ServerClock
 from netlab.tui.panes.base import Pane, PaneCommand
@@ -428,7 +428,7 @@ class ServersPane(Pane):
         self.say(f"Starting {spec.transport}/{spec.kind} on port {spec.port or 'any'}…")
         self._server_job("start", "new", partial(self.lab.start_server, spec, **options))
 
-    def _read_form(self) -> tuple[ServerSpec, dict[str, Any]]:
+    def _read_form(self) -> tuple[ServerSpec, ServerOptions]:
         kind = str(self.query_one("#servers-kind", Select).value)
         transport = str(self.query_one("#servers-transport", Select).value)
         model = str(self.query_one("#servers-model", Select).value)
@@ -437,7 +437,7 @@ class ServersPane(Pane):
         host = self.query_one("#servers-bind", Input).value.strip()
         if host.startswith("[") and host.endswith("]"):
             host = host[1:-1]
-        options: dict[str, Any] = {"host": host}
+        options: ServerOptions = {"host": host}
         if self.server_clock is not None:
             options["clock"] = self.server_clock
         if transport == "tcp":
