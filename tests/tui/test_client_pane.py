@@ -21,6 +21,7 @@ from netlab.tui.app import NetlabApp
 from netlab.tui.panes.client import ClientPane, HistoryInput
 from netlab.tui.widgets.transcript import Transcript
 from tests import waits
+from tests.tui.running import running
 
 SIZE = (120, 40)
 WAIT = 5.0
@@ -144,7 +145,7 @@ def closed_port() -> int:
 
 async def test_echo_server_answers_hello_in_the_transcript() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+3")
         assert app.focused is app.query_one("#client-endpoint")
@@ -164,7 +165,7 @@ async def test_echo_server_answers_hello_in_the_transcript() -> None:
 
 async def test_escapes_and_markup_from_the_peer_are_shown_literally(hostile_peer: int) -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{hostile_peer}")
         await until(pilot, lambda: received(app, "RED"), "the greeting")
@@ -177,7 +178,7 @@ async def test_escapes_and_markup_from_the_peer_are_shown_literally(hostile_peer
 
 async def test_head_request_shows_the_http_status(http_server: int) -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{http_server}")
         await pilot.press("ctrl+r")
@@ -190,7 +191,7 @@ async def test_head_request_shows_the_http_status(http_server: int) -> None:
 
 async def test_udp_daytime_replies_with_the_time() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("udp:daytime:0")
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{server.address[1]}", transport="udp")
@@ -202,7 +203,7 @@ async def test_udp_daytime_replies_with_the_time() -> None:
 
 async def test_timestamp_quick_action() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("timestamp:0")
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{server.address[1]}")
@@ -210,9 +211,21 @@ async def test_timestamp_quick_action() -> None:
         await until(pilot, lambda: re.search(r"←.*\b\d{10}\\n", shown(app)), "Unix seconds")
 
 
+async def test_quick_actions_without_a_session_say_what_to_connect_to() -> None:
+    app = NetlabApp()
+    async with running(app, size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        pane = app.query_one(ClientPane)
+        pane.action_head()
+        assert status_text(app) == "Connect to a web server first, such as 127.0.0.1:80."
+        pane.action_timestamp()
+        assert status_text(app) == "Connect to a timestamp server first."
+        assert status(app).has_class("error")
+
+
 async def test_refused_connection_shows_one_error_line_and_the_app_goes_on() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+3")
         app.query_one("#client-endpoint", Input).value = f"127.0.0.1:{closed_port()}"
         await pilot.press("enter")
@@ -228,7 +241,7 @@ async def test_refused_connection_shows_one_error_line_and_the_app_goes_on() -> 
 
 async def test_bad_endpoint_shows_its_error() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+3")
         app.query_one("#client-endpoint", Input).value = "localhost:99999"
         await pilot.press("enter")
@@ -240,7 +253,7 @@ async def test_bad_endpoint_shows_its_error() -> None:
 
 async def test_history_recalls_earlier_lines() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{server.address[1]}")
@@ -261,7 +274,7 @@ async def test_history_recalls_earlier_lines() -> None:
 
 async def test_two_sessions_in_two_tabs_and_closing_one_leaves_the_other() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         endpoint = f"127.0.0.1:{server.address[1]}"
         await pilot.press("alt+3")
@@ -292,7 +305,7 @@ async def test_two_sessions_in_two_tabs_and_closing_one_leaves_the_other() -> No
 
 async def test_hex_view_and_hex_input() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{server.address[1]}")
@@ -328,7 +341,7 @@ def _gated(app: NetlabApp) -> threading.Event:
 
 async def test_what_is_typed_while_connecting_is_sent_once_connected() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         gate = _gated(app)
         await pilot.press("alt+3")
@@ -343,7 +356,7 @@ async def test_what_is_typed_while_connecting_is_sent_once_connected() -> None:
 
 async def test_what_is_typed_for_a_failed_connect_comes_back() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         gate = _gated(app)
         await pilot.press("alt+3")
         await connect_soon(pilot, f"127.0.0.1:{closed_port()}")
@@ -357,21 +370,25 @@ async def test_what_is_typed_for_a_failed_connect_comes_back() -> None:
 
 async def test_many_sessions_keep_the_one_in_front_in_view() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running(app, size=(80, 24)) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+5")
         for number in range(1, 7):
             await connect(pilot, f"127.0.0.1:{server.address[1]}", name=f"client-{number}")
-        await pilot.pause(0.2)
         tabs = app.query_one(TabbedContent)
         assert tabs.active == "session-client-6"
-        bar = tabs.query_one("#tabs-scroll").region
-        assert bar.contains_region(tabs.get_tab("session-client-6").region)
+
+        def newest_in_view() -> bool:
+            bar = tabs.query_one("#tabs-scroll").region
+            return bar.contains_region(tabs.get_tab("session-client-6").region)
+
+        # The bar scrolls once the new tab is laid out (after a refresh): wait, bounded.
+        await until(pilot, newest_in_view, "the bar to scroll client-6's tab into view")
 
 
 async def test_quitting_with_a_session_open_is_prompt() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{server.address[1]}")
@@ -389,15 +406,16 @@ def test_pane_is_the_client_pane() -> None:
 
 async def test_a_new_server_fills_in_the_address_unless_one_was_typed() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         field = app.query_one("#client-endpoint", Input)
         where = f"127.0.0.1:{server.address[1]}"
         await until(pilot, lambda: field.value == where, "the address filled in")
         # What a person typed stays: the next server does not replace it.
         field.value = "127.0.0.1:7"
-        app.lab.start_server("echo:0")
-        await pilot.pause(0.5)
+        app.lab.start_server("echo:0")  # its listening event is on the bus on return
+        # Once the app has drained the bus, the panes have been shown that event.
+        await until(pilot, lambda: len(app.lab.bus) == 0, "the app to take the event")
         assert field.value == "127.0.0.1:7"
 
 
@@ -421,7 +439,7 @@ async def test_lines_typed_quickly_go_out_in_order_from_labelled_workers() -> No
     messages: list[Message] = []
     app = NetlabApp()
     try:
-        async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        async with running(app, size=SIZE, message_hook=messages.append) as pilot:
             await pilot.press("alt+3")
             await connect(pilot, f"127.0.0.1:{listener.getsockname()[1]}")
             field = app.query_one("#client-message", HistoryInput)

@@ -665,23 +665,23 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
 
     @on(Button.Pressed, "#client-head")
     def action_head(self) -> None:
-        session = self._active_session()
-        if session is None:
-            self._show_error("Connect to a web server first, such as 127.0.0.1:80.")
-            return
-        self._send(session, HEAD_REQUEST)
+        self._send_to_front(HEAD_REQUEST, "a web server first, such as 127.0.0.1:80")
 
     @on(Button.Pressed, "#client-timestamp")
     def action_timestamp(self) -> None:
-        session = self._active_session()
-        if session is None:
-            self._show_error("Connect to a timestamp server first.")
-            return
         framing = self._framing()
         # The timestamp server reads lines: raw or TAB framing would never be answered.
         if framing not in (Framing.LF, Framing.CRLF):
             framing = Framing.LF
-        self._send(session, framing.frame(b"timestamp"))
+        self._send_to_front(framing.frame(b"timestamp"), "a timestamp server first")
+
+    def _send_to_front(self, data: bytes, peer: str) -> None:
+        """Send to the session in front; with none, say what to connect to (`peer`)."""
+        session = self._active_session()
+        if session is None:
+            self._show_error(f"Connect to {peer}.")
+            return
+        self._send(session, data)
 
     def _send(self, session: ClientSession, data: bytes) -> None:
         if session.state != "connected":
