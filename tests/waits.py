@@ -3,10 +3,12 @@
 `wait_until` is for plain code (threads, sockets): it returns whether the condition
 came to hold, so a test asserts on it, or, given `what`, fails the test by name.
 `until` is for app tests: it lets the app run between polls (a Pilot's pause).
+`loop_until` is for plain asyncio code: it lets the event loop run between polls.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -64,3 +66,15 @@ async def until(
             seen = f": {context()}" if context is not None else ""
             pytest.fail(f"timed out after {timeout:g} s waiting for {what}{seen}")
         await pilot.pause(APP_EVERY)
+
+
+async def loop_until(condition: Callable[[], object], what: str, timeout: float = TIMEOUT) -> None:
+    """Let the event loop run until `condition()` holds, for at most `timeout` seconds.
+
+    A wait that runs out fails the test, naming what was awaited.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+        await asyncio.sleep(EVERY)

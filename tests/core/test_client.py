@@ -35,6 +35,8 @@ class TcpServer:
         self.port: int = self.listener.getsockname()[1]
         self.handler = handler
         self.stopping = threading.Event()
+        self.go_on = threading.Event()
+        """Set by a test to let a handler that waits on it take its next step."""
         self.received = bytearray()
         self.lock = threading.Lock()
         self.connections: list[socket.socket] = []
@@ -85,6 +87,7 @@ class TcpServer:
 
     def close(self) -> None:
         self.stopping.set()
+        self.go_on.set()
         self.listener.close()
         self.accepter.join(2)
         with self.lock:
@@ -122,9 +125,8 @@ def reset_after_first_read(conn: socket.socket, server: TcpServer) -> None:
 def split_utf8(conn: socket.socket, server: TcpServer) -> None:
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     conn.sendall(b"caf" + "é".encode()[:1])
-    # A pause on purpose: the client reads the first part on its own (this end has
-    # nothing of the client's to wait on).
-    time.sleep(0.3)
+    # The rest only once the test has taken what the client read of the first part.
+    server.go_on.wait(2)
     conn.sendall("é".encode()[1:] + b"\n")
     while not server.stopping.is_set() and server.recv(conn) != b"":
         pass
@@ -383,9 +385,10 @@ def test_a_character_split_across_segments_arrives_whole(serve: Callable[..., Tc
     server = serve(split_utf8)
     bus = EventBus()
     with ClientSession(server.endpoint, bus=bus) as session:
-        wait_until(lambda: session.bytes_in >= 4, 2)
+        wait_until(lambda: session.bytes_in >= 4, 2, what="the first part")
         first = session.take_text()
-        wait_until(lambda: session.bytes_in >= 6, 2)
+        server.go_on.set()
+        wait_until(lambda: session.bytes_in >= 6, 2, what="the rest")
         second = session.take_text()
     assert (first, second) == ("caf", "é\n")
     received = [e for e in Collector(bus).until(has(Kind.CLOSED)) if e.kind is Kind.RECEIVED]

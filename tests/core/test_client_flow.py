@@ -93,12 +93,18 @@ def test_a_disconnect_during_a_blocked_send_is_reported_as_ours(attempt: int) ->
         sender = threading.Thread(target=send_forever)
         sender.start()
 
+        begun = 0
+        last = (-1, 0.0)  # messages_out, and since when it has been that
+
         def blocked() -> bool:
-            # Once both ends' buffers are full, the send makes no progress. The sleep
-            # stays: it is the window over which "no progress" is measured.
-            before = session.messages_out
-            time.sleep(0.1)
-            return before > 0 and session.messages_out == before and sender.is_alive()
+            # Once both ends' buffers are full, the send makes no progress: it has begun
+            # (its SENT event goes out before its bytes), and for 0.1 s none has ended.
+            nonlocal begun, last
+            begun += sum(event.kind is Kind.SENT for event in bus.drain())
+            done, now = session.messages_out, time.monotonic()
+            if done != last[0]:
+                last = (done, now)
+            return begun > done > 0 and now - last[1] >= 0.1 and sender.is_alive()
 
         assert wait_until(blocked)
         session.close()

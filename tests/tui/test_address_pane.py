@@ -11,6 +11,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.address import DASH, PAGE_SIZE, AddressPane
 from netlab.tui.widgets.bitgrid import BitGrid
+from tests.tui.running import running
 
 SIZE = (100, 40)
 
@@ -40,7 +41,7 @@ def _message(app: NetlabApp, selector: str = "#address-message") -> str:
 
 async def test_typing_192_168_1_3_gives_ipv4mask_go_default_mask_and_network() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "192.168.1.3", keys=True)
         details = pane.details_text()
         assert pane.error is None
@@ -55,7 +56,7 @@ async def test_typing_192_168_1_3_gives_ipv4mask_go_default_mask_and_network() -
 
 async def test_mask_go_ipv4_and_ipv6_answers() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         details = (await _type(pilot, "103.232.159.187 24 32")).details_text()
         assert "Mask hex: ffffff00" in details
         assert "Network: 103.232.159.0/24" in details
@@ -73,7 +74,7 @@ async def test_mask_go_ipv4_and_ipv6_answers() -> None:
 
 async def test_device_part_and_ipv6_split() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         details = (await _type(pilot, "192.168.1.3/16")).details_text()
         assert "Network: 192.168.0.0/16" in details
         assert "Device part: 0.0.1.3" in details
@@ -88,7 +89,7 @@ async def test_device_part_and_ipv6_split() -> None:
 
 async def test_invalid_input_shows_one_line_error_and_the_app_goes_on() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "192.168.01.3", keys=True)
         assert pane.error is not None
         assert "leading zero" in pane.error and "192.168.1.3" in pane.error
@@ -113,7 +114,7 @@ async def test_invalid_input_shows_one_line_error_and_the_app_goes_on() -> None:
 
 async def test_empty_input_shows_a_hint_not_an_error() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = _pane(app)
         assert pane.error is None
         assert pane.has_class("-empty")
@@ -126,14 +127,14 @@ async def test_empty_input_shows_a_hint_not_an_error() -> None:
 
 async def test_markup_in_the_input_is_shown_as_text() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "[bold]1.2.3.4")
         assert pane.error is not None and "[bold]" in pane.error
 
 
 async def test_bit_grid_colours_exactly_the_prefix_bits_as_network() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         for text, prefix, bits in [
             ("192.168.1.3/24", 24, 32),
             ("10.0.0.1/13", 13, 32),
@@ -172,7 +173,7 @@ def _check_grid(grid: BitGrid) -> None:
 
 async def test_clicking_a_bit_moves_the_prefix() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "192.168.1.3/24")
         grid = pane.query_one(BitGrid)
         # Row 1 of the grid is the bits: the 20th bit is column 19 + 2 separators.
@@ -184,7 +185,7 @@ async def test_clicking_a_bit_moves_the_prefix() -> None:
 
 async def test_split_10_8_into_32_pages_without_building_the_list() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "10.0.0.0/8", keys=True)
         await pilot.press("enter")  # to the split box
         assert app.focused is pane.query_one("#split-input", Input)
@@ -232,7 +233,7 @@ async def test_split_10_8_into_32_pages_without_building_the_list() -> None:
 
 async def test_split_ipv6_32_into_64_and_buttons_turn_pages() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "2001:db8::/32")
         pane.query_one("#split-input", Input).value = "/64"
         await pilot.pause()
@@ -246,7 +247,7 @@ async def test_split_ipv6_32_into_64_and_buttons_turn_pages() -> None:
 
 async def test_host_counts_and_split_errors() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "192.168.1.0/24")
         split = pane.query_one("#split-input", Input)
         split.value = "hosts: 100,50,10"
@@ -269,7 +270,7 @@ async def test_host_counts_and_split_errors() -> None:
 
 async def test_a_range_shows_its_cidr_blocks() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "10.0.0.5 - 10.0.0.20")
         assert pane.error is None and pane.has_class("-range")
         table = pane.query_one("#split-table", DataTable)
@@ -289,7 +290,7 @@ async def test_a_range_shows_its_cidr_blocks() -> None:
 
 async def test_examples_fill_the_input() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+1", "tab")
         await pilot.press("enter")
         await pilot.pause()
@@ -300,7 +301,7 @@ async def test_examples_fill_the_input() -> None:
 
 async def test_small_terminal_still_works() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running(app, size=(80, 24)) as pilot:
         pane = await _type(pilot, "fda3:97c:1eb:fff0:5444:903a:33f0:3a6b 52 128")
         assert pane.error is None
         pane.query_one("#split-input", Input).value = "/64"
@@ -310,7 +311,7 @@ async def test_small_terminal_still_works() -> None:
 
 async def test_registry_labels_and_embedded_ipv4_are_shown() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         details = (await _type(pilot, "192.0.2.1")).details_text()
         assert "Type: IPv4 · class C · documentation" in details
         assert "Block: 192.0.2.0/24" in details
@@ -343,7 +344,7 @@ async def test_registry_labels_and_embedded_ipv4_are_shown() -> None:
 
 async def test_a_wildcard_mask_is_labelled() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "10.0.0.0/0.0.0.255")
         assert pane.error is None
         details = pane.details_text()
@@ -357,7 +358,7 @@ async def test_a_wildcard_mask_is_labelled() -> None:
 
 async def test_malformed_prefixes_are_one_line_errors() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         for typed, message in [
             (
                 "10.0.0.0/ 24",

@@ -10,6 +10,7 @@ from netlab.tui.commands import LabCommands
 from netlab.tui.help import HelpScreen
 from netlab.tui.panes import PANES, VIEWS
 from netlab.tui.panes.base import Pane
+from tests.tui.running import running
 
 
 def _shown(app: NetlabApp) -> list[str]:
@@ -18,7 +19,7 @@ def _shown(app: NetlabApp) -> list[str]:
 
 async def test_each_view_shows_its_panes_and_split_shows_client_and_servers() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with running(app, size=(100, 30)) as pilot:
         assert _shown(app) == ["address"]
         for key, shown in [
             ("2", ["lookup"]),
@@ -34,7 +35,7 @@ async def test_each_view_shows_its_panes_and_split_shows_client_and_servers() ->
 
 async def test_f1_shows_the_help_of_the_pane_in_view() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with running(app, size=(100, 30)) as pilot:
         await pilot.press("alt+2", "f1")
         assert isinstance(app.screen, HelpScreen)
         assert "Lookup" in app.screen.markdown
@@ -44,14 +45,14 @@ async def test_f1_shows_the_help_of_the_pane_in_view() -> None:
 
 async def test_ctrl_q_quits() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running(app, size=(80, 24)) as pilot:
         await pilot.press("ctrl+q")
     assert app.return_code == 0
 
 
 async def test_every_view_survives_resizing_down_to_80x24_and_back() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(140, 45)) as pilot:
+    async with running(app, size=(140, 45)) as pilot:
         for view in ("1", "2", "3", "4", "5"):
             await pilot.press(f"alt+{view}")
             for size in ((80, 24), (140, 45)):
@@ -63,7 +64,7 @@ async def test_every_view_survives_resizing_down_to_80x24_and_back() -> None:
 
 async def test_events_wait_on_the_bus_until_every_pane_is_built() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(100, 30)):  # which waits for them (tests/tui/conftest.py)
+    async with running(app, size=(100, 30)):  # which waits for them (tests/tui/running.py)
         assert {pane.id for pane in app.query(".pane")} == {
             "address",
             "lookup",
@@ -83,7 +84,7 @@ async def test_events_wait_on_the_bus_until_every_pane_is_built() -> None:
 
 async def test_the_tabs_panes_and_palette_views_come_from_the_list_of_panes() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(100, 30)):
+    async with running(app, size=(100, 30)):
         tabs = list(app.query_one(ViewTabs).query(Tab))
         assert [(tab.id, tab.label_text) for tab in tabs] == [
             (f"tab-{view.view_id}", view.title) for view in VIEWS

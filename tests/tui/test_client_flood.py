@@ -11,6 +11,7 @@ import pytest
 from netlab.tui.app import NetlabApp
 from netlab.tui.widgets import transcript as transcript_module
 from tests.peers import Peer, answers_at_end_of_input, flood_then_half_close, numbered
+from tests.tui.running import running
 from tests.tui.test_client_pane import (
     SIZE,
     connect,
@@ -41,7 +42,7 @@ async def test_a_flood_is_counted_on_screen_and_saved_whole(
     monkeypatch.setattr(transcript_module, "MAX_ENTRIES", KEPT)
     app = NetlabApp()
     with Peer(flood_then_half_close(LINES)) as peer:
-        async with app.run_test(size=SIZE) as pilot:
+        async with running(app, size=SIZE) as pilot:
             await pilot.press("alt+3")
             await connect_soon(pilot, peer.endpoint)
             await until(pilot, lambda: app.query("#transcript-client-1"), "the session's tab")
@@ -62,7 +63,7 @@ async def test_a_flood_is_counted_on_screen_and_saved_whole(
 async def test_half_close_lets_the_server_answer_at_end_of_input() -> None:
     app = NetlabApp()
     with Peer(answers_at_end_of_input) as peer:
-        async with app.run_test(size=SIZE) as pilot:
+        async with running(app, size=SIZE) as pilot:
             await pilot.press("alt+3")
             await connect(pilot, peer.endpoint)
             await send(pilot, "hello")
@@ -75,7 +76,7 @@ async def test_half_close_lets_the_server_answer_at_end_of_input() -> None:
 
 async def test_the_time_servers_four_bytes_are_read_as_the_date() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("time:0")
         await pilot.press("alt+3")
         await connect(pilot, f"127.0.0.1:{server.address[1]}")

@@ -10,6 +10,7 @@ from netlab.tui.app import NetlabApp
 from netlab.tui.panes.address import AddressPane
 from netlab.tui.panes.base import Pane
 from netlab.tui.widgets.eventlog import EventLog
+from tests.tui.running import running
 from tests.waits import until
 
 
@@ -35,7 +36,7 @@ async def _run_command(pilot: Pilot[None], words: str) -> None:
 
 async def test_start_an_echo_server_then_connect_the_client_to_it() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app, size=(120, 40)) as pilot:
         await _run_command(pilot, "Start a TCP echo server")
         await until(pilot, lambda: len(app.lab.servers) == 1, "a server")
         [name] = app.lab.servers
@@ -56,7 +57,7 @@ async def test_start_an_echo_server_then_connect_the_client_to_it() -> None:
 
 async def test_connecting_from_the_split_view_stays_in_it() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app, size=(120, 40)) as pilot:
         [name] = [app.lab.start_server("echo:0").name]
         await pilot.press("alt+5")
         await _run_command(pilot, f"Connect the client to {name}")
@@ -71,7 +72,7 @@ async def test_connecting_from_the_split_view_stays_in_it() -> None:
 
 async def test_every_action_of_the_panes_is_in_the_palette() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app, size=(120, 40)) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+5")
         await _run_command(pilot, f"Connect the client to {server.name}")
@@ -97,7 +98,7 @@ async def test_every_action_of_the_panes_is_in_the_palette() -> None:
 
 async def test_the_address_pane_offers_its_pages_and_clearing() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app, size=(120, 40)) as pilot:
         await pilot.press(*"10.0.0.0/8")
         app.query_one("#split-input", Input).value = "/24"
         await pilot.pause()

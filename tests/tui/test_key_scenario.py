@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.widgets.data_table import CellDoesNotExist
 
 from netlab.core.events import Event
 from netlab.core.servers.base import ConnectionInfo, ServerBase
@@ -20,6 +21,7 @@ from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
 from netlab.tui.widgets.transcript import Transcript
 from tests.loopback import first_free_port
+from tests.tui.running import running
 from tests.waits import until
 
 PORTS = (29901, 29902, 29903, 29904)
@@ -62,7 +64,7 @@ async def _chat(pilot: Pilot[None], port: int = 0) -> str:
 
 async def test_start_echo_connect_send_hello_and_watch_the_log() -> None:
     app = NetlabApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app, size=(120, 40)) as pilot:
         name = await _chat(pilot)
         assert app.view == "split"
         transcript = _transcript(app)
@@ -118,8 +120,23 @@ def test_split_view_mid_chat(
         await _chat(pilot, port)
         for field in pilot.app.query(Input):
             field.cursor_blink = False
-        pilot.app.query_one(ServersPane).reset_rates()
-        await pilot.pause(0.3)
+        pane = pilot.app.query_one(ServersPane)
+        pane.reset_rates()
+        # What the snapshot shows of the server: one message each way, and its peer.
+        [name] = pane.lab.servers
+        servers, peers = pane.server_table, pane.peer_table
+        columns = ("open", "total", "msgs_in", "msgs_out", "bytes_in", "bytes_out")
+
+        def shown() -> bool:
+            try:
+                counts = [servers.get_cell(name, column) for column in columns]
+                peer = [peers.get_cell("127.0.0.1:50000", column) for column in columns[-2:]]
+            except CellDoesNotExist:
+                return False
+            return counts == ["1", "1", "1", "1", "6", "6"] and peer == ["6", "6"]
+
+        await until(pilot, shown, "the server's counts and its peer in the tables")
+        await pilot.pause()  # the repaint
 
     assert snap_compare(_steady_app(), terminal_size=(120, 36), run_before=run_before)
 

@@ -22,6 +22,7 @@ from netlab.tui.jump import JumpScreen
 from netlab.tui.keys import read_escape_digit_as_alt
 from netlab.tui.panes.lookup import LookupPane
 from netlab.tui.widgets.footer import KeysFooter
+from tests.tui.running import running
 from tests.waits import until
 
 SIZE = (120, 40)
@@ -82,7 +83,7 @@ async def _type(pilot: Pilot[None], text: str) -> None:
 
 async def test_the_app_starts_with_the_cursor_in_the_address_field() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press(*"192.168.1.3")
         assert app.view == "address"
         assert app.query_one("#address-input", Input).value == "192.168.1.3"
@@ -90,7 +91,7 @@ async def test_the_app_starts_with_the_cursor_in_the_address_field() -> None:
 
 async def test_alt_digit_switches_from_inside_a_field() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("1", "0")
         for digit, view, field in FIRST_FIELDS:
             await pilot.press(f"alt+{digit}")
@@ -100,7 +101,7 @@ async def test_alt_digit_switches_from_inside_a_field() -> None:
 
 async def test_alt_digit_sent_as_a_character_switches_where_it_cannot_be_text() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _type(pilot, "™")  # macOS Option+2 without "Option as Meta"
         assert (app.view, _focused_id(app)) == ("lookup", "query")
         await _type(pilot, "³")  # xterm's eight-bit Alt+3
@@ -111,7 +112,7 @@ async def test_alt_digit_sent_as_a_character_switches_where_it_cannot_be_text() 
 
 async def test_in_a_message_those_characters_are_text() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+3")
         app.query_one("#client-message", Input).focus()
         await _type(pilot, "™£²")
@@ -121,7 +122,7 @@ async def test_in_a_message_those_characters_are_text() -> None:
 
 async def test_digits_do_not_switch_views_from_buttons_selects_or_tables() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         for widget_id in ("servers-start", "servers-kind", "servers-table", "servers-log-pause"):
             app.query_one(f"#{widget_id}").focus()
@@ -131,7 +132,7 @@ async def test_digits_do_not_switch_views_from_buttons_selects_or_tables() -> No
 
 async def test_escape_stops_a_running_lookup_first_and_clears_what_was_not_its() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         lookup = app.query_one(LookupPane)
         table = lookup.query_one("#lookup-table", DataTable)
         await pilot.press("alt+2", *"localhost", "enter")
@@ -159,7 +160,7 @@ async def test_escape_stops_a_running_lookup_first_and_clears_what_was_not_its()
 
 async def test_go_to_puts_the_cursor_on_any_field_in_two_keys() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+5", "ctrl+g")
         assert isinstance(app.screen, JumpScreen)
         assert app.screen.targets["m"].id == "client-message"
@@ -174,7 +175,7 @@ async def test_go_to_puts_the_cursor_on_any_field_in_two_keys() -> None:
 
 async def test_the_footer_shows_the_keys_that_work_where_the_cursor_is() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+3")
         assert "HEAD /" not in _footer(app)  # no session yet: nothing to send to
         assert {"Hex in", "Hex view"} <= set(_footer(app))

@@ -18,6 +18,7 @@ from netlab.core import ping
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.lookup import LookupPane, Query, format_elapsed
 from tests.core.dns_server import LocalDnsServer, free_udp_port
+from tests.tui.running import running
 
 SIZE = (100, 40)
 
@@ -80,7 +81,7 @@ def _assert_one_line_error(app: NetlabApp, *fragments: str) -> str:
 
 async def test_resolve_localhost_for_ipv4_typed_and_entered() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         app.query_one("#kind", Select).value = "resolve-ip4"
         await pilot.pause()
@@ -97,7 +98,7 @@ async def test_resolve_localhost_for_ipv4_typed_and_entered() -> None:
 
 async def test_all_addresses_of_localhost() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "host", "localhost")
         rows = _rows(app)
@@ -109,7 +110,7 @@ async def test_all_addresses_of_localhost() -> None:
 
 async def test_service_to_port_as_lookup_port_go() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _show_pane(pilot)
         # The network typed with the service wins over the one chosen in the form.
         await _look_up(pilot, "port", "tcp telnet", network="udp")
@@ -121,7 +122,7 @@ async def test_service_to_port_as_lookup_port_go() -> None:
 
 async def test_port_to_service_over_udp() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "service", "53", network="udp")
         assert _rows(app)[0][:3] == ["domain", "53", "udp"]
@@ -130,7 +131,7 @@ async def test_port_to_service_over_udp() -> None:
 
 async def test_dns_mx_against_our_server_names_the_server(dns_server: LocalDnsServer) -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(
             pilot, "dns", "example.test", rdtype="MX", server=f"127.0.0.1:{dns_server.port}"
@@ -149,7 +150,7 @@ async def test_dns_mx_against_our_server_names_the_server(dns_server: LocalDnsSe
 
 async def test_dns_cname_chain_shows_every_record(dns_server: LocalDnsServer) -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "dns", "alias.example.test", rdtype="A", server=dns_server.address)
         assert [row[2] for row in _rows(app)] == ["CNAME", "CNAME", "A"]
@@ -161,7 +162,7 @@ async def test_a_chain_that_is_all_the_answer_is_shown_with_the_error(
     dns_server: LocalDnsServer,
 ) -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "dns", "far.example.test", rdtype="A", server=dns_server.address)
         assert [row[2:] for row in _rows(app)] == [
@@ -193,7 +194,7 @@ async def test_dns_failures_are_told_apart_each_as_one_line(dns_server: LocalDns
     # One app for all of them: each lookup replaces the last one's status.
     port = free_udp_port()
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         for name, rdtype, words in DNS_FAILURES:
             await _look_up(pilot, "dns", name, rdtype=rdtype, server=dns_server.address)
@@ -208,7 +209,7 @@ async def test_dns_failures_are_told_apart_each_as_one_line(dns_server: LocalDns
 
 async def test_nxdomain_is_one_line_and_the_app_goes_on(dns_server: LocalDnsServer) -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "dns", "nope.example.test", rdtype="A", server=dns_server.address)
         _assert_one_line_error(app, "nope.example.test does not exist (NXDOMAIN)")
@@ -220,7 +221,7 @@ async def test_nxdomain_is_one_line_and_the_app_goes_on(dns_server: LocalDnsServ
 
 async def test_invalid_input_shows_its_error() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "resolve-ip", "bad name!")
         _assert_one_line_error(app, "'bad name!'", "cannot be in a host name")
@@ -232,7 +233,7 @@ async def test_invalid_input_shows_its_error() -> None:
 
 async def test_invalid_names_are_refused_without_asking_anyone() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "host", "nothing.invalid")
         _assert_one_line_error(app, "No such host: nothing.invalid.")
@@ -244,7 +245,7 @@ async def test_ping_shows_the_seed_bytes() -> None:
     except ping.PingNotPermitted:
         pytest.skip("this machine does not allow ICMP sockets")
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "ping", "127.0.0.1", count="1")
         assert _columns(app) == ["Seq", "Message", "Bytes", "RTT"]
@@ -260,7 +261,7 @@ async def test_ping_shows_the_seed_bytes() -> None:
 
 async def test_tcp_connect_timing_reports_a_refusal_as_a_result() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         # Port 1 on loopback: almost surely closed, and the answer comes at once.
         await _look_up(pilot, "tcp", "127.0.0.1", port="1", count="1")
@@ -272,7 +273,7 @@ async def test_tcp_connect_timing_reports_a_refusal_as_a_result() -> None:
 
 async def test_only_the_fields_a_lookup_needs_are_shown() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         fields = ["rdtype", "server", "network", "port", "count"]
         expected = {
@@ -293,7 +294,7 @@ async def test_only_the_fields_a_lookup_needs_are_shown() -> None:
 
 async def test_history_is_newest_first_and_picking_one_runs_it_again() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _show_pane(pilot)
         await _look_up(pilot, "resolve-ip4", "localhost")
         await _look_up(pilot, "port", "telnet", network="tcp")
@@ -316,7 +317,7 @@ async def test_history_is_newest_first_and_picking_one_runs_it_again() -> None:
 
 async def test_history_keeps_twenty_and_shows_typed_text_safely() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         pane = await _show_pane(pilot)
         for port in range(1, 23):
             pane.run_lookup(Query("service", str(port), network="tcp"))
@@ -338,7 +339,7 @@ def test_elapsed_is_stable_below_a_millisecond() -> None:
 
 async def test_results_of_another_query_are_marked_as_such() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await _show_pane(pilot)
         await _look_up(pilot, "resolve-ip4", "localhost")
         table = app.query_one("#lookup-table", DataTable)

@@ -15,6 +15,7 @@ from netlab.core.events import Event, Kind
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane, human, is_loopback, sparkline
 from netlab.tui.widgets.eventlog import EventLog, format_event
+from tests.tui.running import running
 from tests.waits import until
 
 SIZE = (120, 40)
@@ -79,7 +80,7 @@ def cells_keys(app: NetlabApp) -> list[str]:
 
 async def test_echo_server_from_the_form_counts_and_logs_an_exchange() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         name = await start(pilot)
         server = app.lab.servers[name]
@@ -119,7 +120,7 @@ async def test_echo_server_from_the_form_counts_and_logs_an_exchange() -> None:
 
 async def test_markup_and_escapes_from_a_peer_are_shown_literally() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         name = await start(pilot)
         with socket.create_connection(app.lab.servers[name].address, timeout=WAIT) as client:
@@ -132,7 +133,7 @@ async def test_markup_and_escapes_from_a_peer_are_shown_literally() -> None:
 
 async def test_stop_removes_the_server_and_frees_its_port() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         name = await start(pilot)
         port = app.lab.servers[name].address[1]
@@ -149,7 +150,7 @@ async def test_stop_removes_the_server_and_frees_its_port() -> None:
 
 async def test_restart_keeps_the_port_and_starts_counting_afresh() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         name = await start(pilot)
         old = app.lab.servers[name]
@@ -170,7 +171,7 @@ async def test_restart_keeps_the_port_and_starts_counting_afresh() -> None:
 )
 async def test_a_bad_port_is_one_error_line(port: str, expected: str) -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         app.query_one("#servers-port", Input).value = port
         await pilot.click("#servers-start")
@@ -188,7 +189,7 @@ async def test_a_port_in_use_is_one_error_line() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        async with app.run_test(size=SIZE) as pilot:
+        async with running(app, size=SIZE) as pilot:
             await pilot.press("alt+4")
             app.query_one("#servers-port", Input).value = str(port)
             await pilot.click("#servers-start")
@@ -200,7 +201,7 @@ async def test_a_port_in_use_is_one_error_line() -> None:
 
 async def test_tcp_and_udp_share_a_port_and_the_udp_daytime_server_answers() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         tcp = await start(pilot)
         port = app.lab.servers[tcp].address[1]
@@ -232,7 +233,7 @@ async def start_fails(pilot: Pilot[None], **form: str) -> None:
 
 async def test_the_log_filters_by_server_and_by_text() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         first = await start(pilot)
         second = await start(pilot, kind="upper")
@@ -263,7 +264,7 @@ async def test_the_log_filters_by_server_and_by_text() -> None:
 
 async def test_pausing_holds_new_lines_until_resumed() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         name = await start(pilot)
         await wait_for(pilot, lambda: "listening" in log_text(app), "the first line")
@@ -286,7 +287,7 @@ async def test_pausing_holds_new_lines_until_resumed() -> None:
 
 async def test_a_bind_address_off_loopback_warns() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         warning = app.query_one("#servers-warning", Static)
         assert not warning.display
@@ -302,7 +303,7 @@ async def test_a_bind_address_off_loopback_warns() -> None:
 async def test_quitting_with_servers_running_is_prompt() -> None:
     app = NetlabApp()
     clients = []
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         for kind in ("echo", "upper", "timestamp"):
             name = await start(pilot, kind=kind)
@@ -319,7 +320,7 @@ async def test_quitting_with_servers_running_is_prompt() -> None:
 
 async def test_the_split_view_shows_the_pane_beside_the_client() -> None:
     app = NetlabApp()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+5")
         servers = pane(app)
         assert servers.display
@@ -348,7 +349,7 @@ def test_helpers() -> None:
 async def test_under_a_flood_the_connections_table_is_exact() -> None:
     app = NetlabApp()
     app.lab.bus = EventBus(capacity=4)  # nearly every event of the flood is dropped
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
         name = await start(pilot)
         sent = b"".join(b"x" * (n % 50) + b"\n" for n in range(3000))

@@ -75,14 +75,16 @@ async def chat(pilot: Pilot[None], port: int) -> None:
     field = app.query_one("#client-message", Input)
     field.value = "typing while replies arrive"
     field.cursor_position = len(field.value)
-    await steady_cursor(pilot)
+    await steady_cursor(pilot, "#client-message")
 
 
-async def steady_cursor(pilot: Pilot[None]) -> None:
-    """No blinking: the cursor shows in every snapshot."""
-    for field in pilot.app.query(Input):
+async def steady_cursor(pilot: Pilot[None], where: str) -> None:
+    """No blinking: the cursor shows in every snapshot, in the field `where`."""
+    app = pilot.app
+    for field in app.query(Input):
         field.cursor_blink = False
-    await pilot.pause(0.2)
+    await until(pilot, lambda: app.focused is app.query_one(where), f"the cursor in {where}")
+    await pilot.pause()  # the repaint
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
@@ -106,6 +108,6 @@ def test_refused_connection(snap_compare: Callable[..., bool]) -> None:
         app.query_one("#client-endpoint", Input).value = f"127.0.0.1:{port}"
         await pilot.press("enter")
         await until(pilot, lambda: app.query_one("#client-status").has_class("error"), "error")
-        await steady_cursor(pilot)
+        await steady_cursor(pilot, "#client-endpoint")  # back where the address is typed
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

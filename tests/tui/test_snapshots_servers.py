@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
@@ -39,8 +39,20 @@ def clients() -> Iterator[list[socket.socket]]:
         sock.close()
 
 
+COUNTS = ("open", "total", "msgs_in", "msgs_out", "bytes_in", "bytes_out")
+"""The servers table's columns of counts."""
+
+
 async def _wait_for(pilot: Pilot[None], condition: Callable[[], object]) -> None:
     await until(pilot, condition, "the screen to come to its state", WAIT)
+
+
+def _cells(table: DataTable[str], row: str, columns: Iterable[str]) -> list[str]:
+    """What a row of `table` shows in `columns`; [] while there is no such row."""
+    try:
+        return [str(table.get_cell(row, column)) for column in columns]
+    except CellDoesNotExist:
+        return []
 
 
 def _script(
@@ -67,33 +79,55 @@ def _script(
         tcp.settimeout(WAIT)
         tcp.bind(("127.0.0.1", tcp_client))
         tcp.connect(("127.0.0.1", server_port))
-        for data in (b"hello\n", b"\x1b[2J[bold]x[/bold]\n"):
+        said = (b"hello\n", b"\x1b[2J[bold]x[/bold]\n")
+        for data in said:
             tcp.sendall(data)
             assert tcp.recv(100) == data
         # The echo's last event is published just after its reply: wait, so the log's
-        # order does not depend on which thread runs first.
-        await _wait_for(pilot, lambda: pane.event_log.line_count >= 7)
+        # order does not depend on which thread runs first. (Events, not lines: the
+        # split view's log wraps each event onto two.)
+        await _wait_for(pilot, lambda: pane.event_log.events_seen >= 7)
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         made.append(udp)
         udp.settimeout(WAIT)
         udp.bind(("127.0.0.1", udp_client))
-        udp.sendto(b"time?", ("127.0.0.1", server_port))
-        udp.recvfrom(100)
+        asked = b"time?"
+        udp.sendto(asked, ("127.0.0.1", server_port))
+        reply, _ = udp.recvfrom(100)
 
         echo, daytime = f"tcp/echo:{server_port}", f"udp/daytime:{server_port}"
-        await _wait_for(pilot, lambda: pane.event_log.line_count >= 9)
-        await pilot.pause(0.6)  # a refresh of the counters, and the connection's TCP state
+        # Every count is in once its event is logged (a server counts, then publishes):
+        # the graphs start afresh from the final counts, and stay flat.
+        await _wait_for(pilot, lambda: pane.event_log.events_seen >= 9)
         pane.reset_rates()
         pane.select_server(echo)
         app.query_one("#servers-table", DataTable).focus()
         pane.say(f"Started {daytime} on 127.0.0.1:{server_port}.")
-        await app.workers.wait_for_complete()  # the TCP states, read off the UI thread
-        # and the table's column widened to fit them (later under load: wait, bounded)
-        peers = app.query_one("#servers-peers", DataTable)
-        await _wait_for(
-            pilot, lambda: peers.columns[ColumnKey("state")].content_width >= len("ESTABLISHED")
-        )
-        await pilot.pause(0.2)
+        # What the snapshot shows: the exchange's counts, and the connection's TCP state
+        # (read off the UI thread), its column widened to fit it (later under load).
+        echoed = str(sum(map(len, said)))
+        counts = {
+            echo: ["1", "1", str(len(said)), str(len(said)), echoed, echoed],
+            daytime: ["-", "-", "1", "1", str(len(asked)), str(len(reply))],
+        }
+        peer = f"127.0.0.1:{tcp_client}"
+        table, peers = pane.server_table, pane.peer_table
+
+        def shown() -> bool:
+            return (
+                all(_cells(table, name, COUNTS) == cells for name, cells in counts.items())
+                and _cells(peers, peer, ("bytes_in", "bytes_out", "state"))
+                == [echoed, echoed, "ESTABLISHED"]
+                and peers.columns[ColumnKey("state")].content_width >= len("ESTABLISHED")
+            )
+
+        await _wait_for(pilot, shown)
+        # A row painted before its column widened stays in the DataTable's render cache,
+        # whose key does not change with the widths (Textual 8.2): drop it, paint again.
+        for data_table in (table, peers):
+            data_table._clear_caches()
+            data_table.refresh(layout=True)
+        await pilot.pause()
 
     return run_before
 

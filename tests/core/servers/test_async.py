@@ -93,11 +93,11 @@ def test_two_hundred_concurrent_clients(tcp_server: StartTcp, model: str) -> Non
     async def everyone() -> list[int]:
         go, opened = asyncio.Event(), list[int]()
         work = asyncio.gather(*(client(n, go, opened) for n in range(clients)))
-        for _ in range(1000):
-            if len(opened) == clients and server.open_connections == clients:
-                break
-            await asyncio.sleep(0.01)
-        assert server.open_connections == clients
+        await loop_until(
+            lambda: len(opened) == clients and server.open_connections == clients,
+            "every client to be connected and accepted",
+            10,
+        )
         go.set()
         return await asyncio.wait_for(work, 15)
 

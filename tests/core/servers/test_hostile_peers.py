@@ -139,7 +139,7 @@ def test_a_slow_client_that_reads_is_served_however_long_it_takes(
         for _ in range(2000):
             if len(back) >= len(payload):
                 break
-            time.sleep(0.05)
+            time.sleep(0.05)  # on purpose: the slow reader this test is about
             back += client.recv(4096)
         sender.join(TIMEOUT)
         took = time.monotonic() - started
@@ -267,7 +267,9 @@ def test_new_connections_a_second_from_one_address_are_limited(
     seen = Seen(bus)
     assert set(refusals(seen)) == {"over 5 new connections a second from 127.0.0.1"}
     assert server.refused == server.admission.rated == 10 - server.total_connections
-    # The bucket fills again: 5 a second is a connection every 0.2 s.
+    # The bucket fills again: 5 a second is a connection every 0.2 s. A peer's back-off,
+    # on purpose: the bucket fills with time alone, so there is nothing else to wait on,
+    # and any wait past 0.2 s is enough however loaded the machine.
     time.sleep(0.25)
     with socket.create_connection(server.address, timeout=TIMEOUT) as late:
         late.sendall(b"z")
