@@ -70,16 +70,31 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal network lab. Run with no arguments to open the app.",
     )
     parser.add_argument("--version", action="version", version=f"netlab {__version__}")
+    parser.add_argument(
+        "--attach",
+        metavar="PATH",
+        help="open the app on the lab that `netlab serve SPEC --control PATH` runs",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (addresses, lookups, sockets):
         module.register(commands)
     return parser
 
 
-def run_app() -> int:
+def run_app(attach: str | None = None) -> int:
+    """The app; with `attach`, on the lab served at that path, else on a lab of its own."""
     from netlab.tui.app import NetlabApp
 
-    NetlabApp().run()
+    lab = None
+    if attach is not None:
+        from netlab.core.engine.remote import RemoteLab
+
+        try:
+            lab = RemoteLab(attach)
+        except NetlabError as error:
+            print(f"netlab: {error}", file=sys.stderr)
+            return EXIT_FAILED
+    NetlabApp(lab=lab).run()
     return EXIT_OK
 
 
@@ -102,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         usage.parser.usage_exit(usage.message)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
-        return run_app()
+        return run_app(args.attach)
     try:
         raise_held_error(args)  # where the handler, parsing it itself, would have met it
         return handler(args)

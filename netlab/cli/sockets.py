@@ -34,9 +34,10 @@ if TYPE_CHECKING:
 
     from netlab.core.bus import EventBus
     from netlab.core.client import ClientSession
+    from netlab.core.engine.control import ControlServer
     from netlab.core.events import CloseReason, Event
     from netlab.core.framing import Framing
-    from netlab.core.lab import Lab
+    from netlab.core.lab import Lab, Server
     from netlab.core.servers import ServerOptions, ServerSpec
     from netlab.core.servers.admission import Networks
 
@@ -574,6 +575,12 @@ def _add_serve(commands: Commands) -> None:
     _add_client_limits(sub)
     _add_address_lists(sub)
     sub.add_argument(
+        "--control",
+        metavar="PATH",
+        help="also serve the lab at this Unix socket (owner only): netlab --attach PATH "
+        "opens the app on it",
+    )
+    sub.add_argument(
         "--log-rate",
         type=count,
         default=MESSAGE_RATE,
@@ -643,19 +650,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     listening: dict[str, str] = {}
     """Where each server listens, by its name: the "local" of its events."""
     sigterm = _SigtermAsCtrlC()
+    control = None
     try:
         _start_servers(lab, args, allow, deny, listening)
         if args.bind not in ("127.0.0.1", "::1", "localhost"):
             print(
                 f"netlab serve: listening on {args.bind}, not only this machine.", file=sys.stderr
             )
+        if args.control is not None:
+            control = _serve_control(lab, args.control, listening, as_json=args.json)
         while True:
             lab.bus.wait(0.5)
-            _print_events(lab.bus.drain(), listening, as_json=args.json)
+            events = lab.bus.drain()
+            if control is not None:
+                control.publish(events)
+            _print_events(events, listening, as_json=args.json)
     except KeyboardInterrupt:
         return EXIT_OK
     finally:
         sigterm.ignore()
+        if control is not None:
+            control.close("netlab serve stopped")
         lab.close()
         # Each connection's close and each server's "stopped" line.
         _print_events(lab.bus.drain(), listening, as_json=args.json)
@@ -679,6 +694,21 @@ def _start_servers(
         listening[server.name] = where
         if not args.json:
             print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
+
+
+def _serve_control(
+    lab: Lab, path: str, listening: dict[str, str], *, as_json: bool
+) -> ControlServer:
+    """Serve the lab at `path`; servers an attached app starts are noted as serve's own."""
+    from netlab.core.engine.control import ControlServer
+
+    def started(server: Server) -> None:
+        listening[server.name] = address_text(server.address)
+
+    control = ControlServer(lab, path, on_started=started).start()
+    if not as_json:
+        print(f"lab control at {path}: netlab --attach {path}", flush=True)
+    return control
 
 
 def _server_options(

@@ -41,6 +41,11 @@ class EventBus:
         if not self._waiting.is_set():  # set() takes a lock and notifies: only when needed
             self._waiting.set()
 
+    def count_dropped(self, count: int) -> None:
+        """Events dropped before they reached this bus (by another process's lab, say)."""
+        with self._lock:
+            self.dropped += count
+
     def add_summaries(self, owner: object, take: Callable[[], list[Event]]) -> None:
         """Have each drain() first publish what `take()` returns: a sampling server's
         counts of a second that is over, which no message of its own will carry."""

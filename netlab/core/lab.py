@@ -102,6 +102,9 @@ class Lab:
         self._connecting: dict[str, ClientSession] = {}
         """Sessions still connecting (in a worker): close() abandons their connects."""
         self._session_numbers = itertools.count(1)
+        self.lost: str | None = None
+        """Why this lab's servers are out of reach, once they are: a lab in another
+        process (engine.remote.RemoteLab) that has ended. A lab here is never lost."""
 
     def start_server(self, spec: ServerSpec | str, **options: Unpack[ServerOptions]) -> Server:
         """Make, start and keep a server; its name is how the rest of the lab knows it."""

@@ -196,15 +196,16 @@ class ServersPane(Pane):
         self._readings: dict[str, Reading] = {}
         self._tcp_states: dict[str, str] = {}
         self._tcp_states_for: int | None = None
+        """The last TCP states read (peer -> state) and the port they were read for."""
         self._reading_states = False
         """One read of /proc at a time: a slow one is not piled on by the next tick."""
-        """The last TCP states read (peer -> state) and the port they were read for."""
         self._cells: dict[str, dict[str, dict[str, str]]] = {"servers": {}, "peers": {}}
         self._busy: set[str] = set()
         """Servers being stopped or restarted: their rows stay until that is done."""
         self._selected: str | None = None
         self._peers_shown_for: str | None = None
         self._server_names: tuple[str, ...] = ()
+        self._told_lost = False
         self.event_log = EventLog(id="servers-log")
         """Every server's events; its `clock` is how their times are shown."""
 
@@ -524,6 +525,10 @@ class ServersPane(Pane):
 
     def _refresh_servers(self) -> None:
         lab = self.lab
+        if lab.lost is not None and not self._told_lost:
+            # Its servers are no longer listed: say why, once, in its own last words.
+            self._told_lost = True
+            self.say(f"The lab's servers are gone: {lab.lost}.", error=True)
         servers = dict(lab.servers)
         table = self.server_table
         now = time.monotonic()
