@@ -83,12 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_app(attach: str | None = None) -> int:
     """The app; with `attach`, on the lab served at that path, else on a lab of its own."""
+    from netlab.core.engine.process import EngineLab
+    from netlab.core.engine.remote import RemoteLab
+    from netlab.core.lab import Lab
     from netlab.tui.app import NetlabApp
 
-    lab = None
-    if attach is not None:
-        from netlab.core.engine.remote import RemoteLab
-
+    lab: Lab
+    if attach is None:
+        lab = EngineLab()  # the servers in a process of their own, started in the background
+    else:
         try:
             lab = RemoteLab(attach)
         except NetlabError as error:

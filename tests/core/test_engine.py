@@ -19,6 +19,7 @@ from netlab.core.engine.remote import RemoteLab
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import CloseReason, Closing, Event, Kind, Side, closed_event
 from netlab.core.lab import Lab
+from netlab.core.servers import parse_spec
 from tests.waits import wait_until
 
 
@@ -101,9 +102,12 @@ def test_an_attached_lab_sees_the_servers_their_counts_and_their_events(
     assert wait_until(lambda: seen.messages_in == 1 and seen.bytes_out == 6)
     assert wait_until(lambda: any(c.closed is CloseReason.BY_PEER for c in seen.connections()))
     kinds: list[Kind] = []
-    assert wait_until(
-        lambda: kinds.extend(e.kind for e in remote.bus.drain()) or Kind.CLOSED in kinds
-    )
+
+    def closed_seen() -> bool:
+        kinds.extend(event.kind for event in remote.bus.drain())
+        return Kind.CLOSED in kinds
+
+    assert wait_until(closed_seen)
     assert [k for k in kinds if k is not Kind.LISTENING] == [
         Kind.ACCEPTED,
         Kind.RECEIVED,
@@ -124,6 +128,13 @@ def test_servers_started_stopped_and_restarted_from_the_attached_lab_run_in_the_
     remote.stop_server(again.name)
     assert again.name not in served.lab.servers
     assert again.name not in remote.servers
+
+
+def test_a_parsed_spec_starts_what_it_says(remote: RemoteLab) -> None:
+    spec = parse_spec("udp:daytime:0@async")
+    assert parse_spec(spec.text()) == spec
+    server = remote.start_server(spec)
+    assert (server.transport, server.model) == ("udp", "async")
 
 
 def test_a_bad_start_is_the_cores_own_sentence(remote: RemoteLab) -> None:

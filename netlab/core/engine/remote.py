@@ -79,30 +79,45 @@ class RemoteServer:
 class RemoteLab(Lab):
     """The servers of the lab at `path`, and client sessions of this process's own."""
 
-    def __init__(self, path: str, bus: EventBus | None = None) -> None:
+    def __init__(self, path: str, bus: EventBus | None = None, *, attach: bool = True) -> None:
         super().__init__(bus)
         self.path = path
         self.peer_pid = 0
-        self._sock = _connect(path)
         self._ids = itertools.count(1)
         self._replies: dict[int, dict[str, Any]] = {}
         self._replied = threading.Condition()
-        self._closed = threading.Event()
         self._send_lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, name="netlab attach", daemon=True)
-        self._hello = threading.Event()
+        self._sock: socket.socket | None = None
+        self._closed = threading.Event()
+        self._reader: threading.Thread | None = None
+        if attach:
+            self._attach()
+
+    def _attach(self) -> None:
+        """Connect to the lab at `path` and take its hello: its servers, as they are."""
+        sock = _connect(self.path)
+        hello = threading.Event()
+        self.lost = None
+        self._sock = sock
+        self._reader = threading.Thread(
+            target=self._read, args=(sock, hello), name="netlab attach", daemon=True
+        )
         self._reader.start()
-        if not self._hello.wait(REPLY_TIMEOUT):
-            self.close()
-            raise OperationFailed(f"The lab at {path} did not answer: is it a netlab lab?")
+        if not hello.wait(REPLY_TIMEOUT):
+            self._detach()
+            raise OperationFailed(f"The lab at {self.path} did not answer: is it a netlab lab?")
         if self.lost is not None:
-            raise OperationFailed(f"The lab at {path} is gone: {self.lost}.")
+            raise OperationFailed(f"The lab at {self.path} is gone: {self.lost}.")
 
     # -- what a Lab offers, done by the other process ----------------------------------
 
     def start_server(self, spec: ServerSpec | str, **options: Unpack[ServerOptions]) -> Server:
         state = codec.state_in(
-            self._ask("start", spec=str(spec), options=codec.options_out(options))
+            self._ask(
+                "start",
+                spec=spec if isinstance(spec, str) else spec.text(),
+                options=codec.options_out(options),
+            )
         )
         return self._known(state)
 
@@ -121,11 +136,18 @@ class RemoteLab(Lab):
         for session in list(self.sessions.values()):
             session.close()
         self.sessions.clear()
+        self._detach()
+
+    def _detach(self) -> None:
         self._closed.set()
+        sock = self._sock
+        if sock is None:
+            return
         with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._reader.join(1.0)
-        self._sock.close()
+            sock.shutdown(socket.SHUT_RDWR)
+        if self._reader is not None and self._reader is not threading.current_thread():
+            self._reader.join(1.0)
+        sock.close()
 
     # -- the conversation --------------------------------------------------------------
 
@@ -133,6 +155,7 @@ class RemoteLab(Lab):
         if self.lost is not None:
             raise OperationFailed(f"The lab at {self.path} is gone: {self.lost}.")
         ident = next(self._ids)
+        assert self._sock is not None
         try:
             with self._send_lock:
                 self._sock.sendall(codec.encode({"id": ident, "op": op, **fields}))
@@ -159,33 +182,36 @@ class RemoteLab(Lab):
         known = self.servers[state.name] = RemoteServer(self, state)
         return known
 
-    def _read(self) -> None:
+    def _read(self, sock: socket.socket, hello: threading.Event) -> None:
         why = "it closed the connection"
         try:
-            for line in codec.read_lines(self._sock, self._closed):
+            for line in codec.read_lines(sock, self._closed):
                 message = codec.decode(line)
                 if "bye" in message:
                     why = str(message["bye"])
                     break
-                self._take(message)
+                self._take(message, hello)
         except (OSError, codec.WireError) as error:
             why = str(error)
         finally:
-            self._lose(why)
+            if sock is self._sock:  # not a connection since replaced by a fresh one
+                self._lose(why)
+            hello.set()
 
-    def _take(self, message: dict[str, Any]) -> None:
+    def _take(self, message: dict[str, Any], hello: threading.Event) -> None:
         if "tick" in message:
             tick = message["tick"]
+            # The servers first: whoever hears a listening event finds its server known.
+            if "servers" in tick:
+                self._states([codec.state_in(s) for s in tick["servers"]])
             for value in tick.get("events", ()):
                 self.bus.publish(codec.event_in(value))
             self.bus.count_dropped(int(tick.get("dropped", 0)))
-            if "servers" in tick:
-                self._states([codec.state_in(s) for s in tick["servers"]])
         elif "hello" in message:
-            hello = message["hello"]
-            self.peer_pid = int(hello.get("pid", 0))
-            self._states([codec.state_in(s) for s in hello.get("servers", ())])
-            self._hello.set()
+            greeting = message["hello"]
+            self.peer_pid = int(greeting.get("pid", 0))
+            self._states([codec.state_in(s) for s in greeting.get("servers", ())])
+            hello.set()
         elif "id" in message:
             with self._replied:
                 self._replies[int(message["id"])] = message
@@ -201,13 +227,16 @@ class RemoteLab(Lab):
 
     def _lose(self, why: str) -> None:
         if not self._closed.is_set():
-            self.lost = why
+            self.lost = self._last_words(why)
             self.servers.clear()
         with self._replied:
             if self.lost is None:
                 self.lost = "detached"
             self._replied.notify_all()
-        self._hello.set()
+
+    def _last_words(self, why: str) -> str:
+        """What to say of the other process's end, given what the connection said."""
+        return why
 
 
 def _connect(path: str) -> socket.socket:

@@ -66,6 +66,11 @@ class ServerSpec:
         model = f"@{self.model}" if self.model else ""
         return f"{self.transport}/{self.kind}:{self.port}{model}"
 
+    def text(self) -> str:
+        """The spec as parse_spec reads it: "tcp:echo:0@async"."""
+        model = f"@{self.model}" if self.model else ""
+        return f"{self.transport}:{self.kind}:{self.port}{model}"
+
 
 def parse_spec(text: str) -> ServerSpec:
     """Parse "[tcp:|udp:]KIND:PORT[@MODEL]", e.g. "echo:1201", "udp:daytime:1200",

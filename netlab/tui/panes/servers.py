@@ -525,7 +525,9 @@ class ServersPane(Pane):
 
     def _refresh_servers(self) -> None:
         lab = self.lab
-        if lab.lost is not None and not self._told_lost:
+        if lab.lost is None:
+            self._told_lost = False
+        elif not self._told_lost:
             # Its servers are no longer listed: say why, once, in its own last words.
             self._told_lost = True
             self.say(f"The lab's servers are gone: {lab.lost}.", error=True)
