@@ -34,10 +34,9 @@ if TYPE_CHECKING:
 
     from netlab.core.bus import EventBus
     from netlab.core.client import ClientSession
-    from netlab.core.engine.control import ControlServer
     from netlab.core.events import CloseReason, Event
     from netlab.core.framing import Framing
-    from netlab.core.lab import Lab, Server
+    from netlab.core.lab import Lab
     from netlab.core.servers import ServerOptions, ServerSpec
     from netlab.core.servers.admission import Networks
 
@@ -639,6 +638,7 @@ def _server_spec(text: str) -> ServerSpec:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run lab servers until Ctrl-C or SIGTERM, printing each connection and message as it
     happens, and at the end how each connection and server stopped."""
+    from netlab.core.engine.control import ControlServer
     from netlab.core.lab import Lab
     from netlab.core.servers.admission import parse_networks
 
@@ -652,18 +652,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sigterm = _SigtermAsCtrlC()
     control = None
     try:
+        if args.control is not None:
+            # Bound first: a path that cannot be served is one line, nothing half-started.
+            control = ControlServer(lab, args.control).start()
         _start_servers(lab, args, allow, deny, listening)
         if args.bind not in ("127.0.0.1", "::1", "localhost"):
             print(
                 f"netlab serve: listening on {args.bind}, not only this machine.", file=sys.stderr
             )
-        if args.control is not None:
-            control = _serve_control(lab, args.control, listening, as_json=args.json)
+        if control is not None and not args.json:
+            print(f"lab control at {control.path}: netlab --attach {control.path}", flush=True)
         while True:
             lab.bus.wait(0.5)
             events = lab.bus.drain()
             if control is not None:
                 control.publish(events)
+                _note_started(lab, listening)  # by an attached app, before their events print
             _print_events(events, listening, as_json=args.json)
     except KeyboardInterrupt:
         return EXIT_OK
@@ -696,19 +700,11 @@ def _start_servers(
             print(f"{spec.transport}/{spec.kind} listening on {where}", flush=True)
 
 
-def _serve_control(
-    lab: Lab, path: str, listening: dict[str, str], *, as_json: bool
-) -> ControlServer:
-    """Serve the lab at `path`; servers an attached app starts are noted as serve's own."""
-    from netlab.core.engine.control import ControlServer
-
-    def started(server: Server) -> None:
-        listening[server.name] = address_text(server.address)
-
-    control = ControlServer(lab, path, on_started=started).start()
-    if not as_json:
-        print(f"lab control at {path}: netlab --attach {path}", flush=True)
-    return control
+def _note_started(lab: Lab, listening: dict[str, str]) -> None:
+    """Note where servers an attached app started listen: the "local" of their events."""
+    for name, server in list(lab.servers.items()):
+        if name not in listening:
+            listening[name] = address_text(server.address)
 
 
 def _server_options(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from netlab.core.bus import EventBus
@@ -185,14 +186,28 @@ class Lab:
         Each stop takes up to a second with clients attached; doing them in parallel
         keeps quitting the app under two seconds however many are running.
         """
-        closers = [session.close for session in self.sessions.values()]
-        closers += [session.close for session in list(self._connecting.values())]
+        closers = self._session_closers()
         closers += [server.stop for server in self.servers.values()]
-        self.sessions.clear()
         self.servers.clear()
         self._launches.clear()
-        threads = [threading.Thread(target=close, name="netlab lab close") for close in closers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=2)
+        _side_by_side(closers)
+
+    def close_sessions(self) -> None:
+        """Close every session, connected or still connecting, side by side."""
+        _side_by_side(self._session_closers())
+
+    def _session_closers(self) -> list[Callable[[], None]]:
+        """How to close every session, connected or still connecting; forgets them."""
+        closers = [session.close for session in self.sessions.values()]
+        closers += [session.close for session in list(self._connecting.values())]
+        self.sessions.clear()
+        return closers
+
+
+def _side_by_side(closers: list[Callable[[], None]]) -> None:
+    """Run each closer in a thread of its own; wait for each up to 2 s."""
+    threads = [threading.Thread(target=close, name="netlab lab close") for close in closers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2)

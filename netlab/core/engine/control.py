@@ -22,7 +22,6 @@ import os
 import socket
 import stat
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from netlab import __version__
@@ -58,11 +57,9 @@ def server_state(server: Server) -> codec.ServerState:
 class ControlServer:
     """Serves `lab` to other processes at `path` until close()."""
 
-    def __init__(self, lab: Lab, path: str, on_started: Callable[[Server], None] | None = None):
+    def __init__(self, lab: Lab, path: str) -> None:
         self.lab = lab
         self.path = path
-        self.on_started = on_started
-        """Told of each server a peer starts (serve notes where it listens)."""
         self._listener: socket.socket | None = None
         self._peers: dict[int, _Peer] = {}
         self._lock = threading.Lock()
@@ -142,8 +139,6 @@ class ControlServer:
             if not isinstance(spec, str):
                 raise InputError("A start needs a spec, such as echo:0.")
             server = lab.start_server(spec, **codec.options_in(request.get("options", {})))
-            if self.on_started is not None:
-                self.on_started(server)
             return codec.state_out(server_state(server))
         name = request.get("name")
         if op in ("stop", "restart") and not isinstance(name, str):
@@ -153,8 +148,6 @@ class ControlServer:
             return None
         if op == "restart":
             server = lab.restart_server(str(name))
-            if self.on_started is not None:
-                self.on_started(server)
             return codec.state_out(server_state(server))
         raise InputError(f"Unknown command {op!r}: use start, stop, restart or servers.")
 

@@ -133,9 +133,7 @@ class RemoteLab(Lab):
 
     def close(self) -> None:
         """Close this process's sessions and detach: the servers go on where they run."""
-        for session in list(self.sessions.values()):
-            session.close()
-        self.sessions.clear()
+        self.close_sessions()
         self._detach()
 
     def _detach(self) -> None:
@@ -220,8 +218,10 @@ class RemoteLab(Lab):
     def _states(self, states: list[codec.ServerState]) -> None:
         """The other process's servers as they are now: new ones added, gone ones gone."""
         names = {state.name for state in states}
-        for name in [n for n in self.servers if n not in names]:
-            self.servers.pop(name, None)
+        # list(): one copy made at once, as a worker may start or stop one meanwhile.
+        for name in list(self.servers):
+            if name not in names:
+                self.servers.pop(name, None)
         for state in states:
             self._known(state)
 
