@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from netlab import __version__
-from netlab.cli import addresses, lookups, sockets
 from netlab.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -76,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the app on the lab that `netlab serve SPEC --control PATH` runs",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Imported here: the app, `netlab` alone, needs none of the commands (main()).
+    from netlab.cli import addresses, lookups, sockets
+
     for module in (addresses, lookups, sockets):
         module.register(commands)
     return parser
@@ -90,7 +92,8 @@ def run_app(attach: str | None = None) -> int:
 
     lab: Lab
     if attach is None:
-        lab = EngineLab()  # the servers in a process of their own, started in the background
+        # The servers in a process of their own, started once the first frame is made.
+        lab = EngineLab(start=False)
     else:
         try:
             lab = RemoteLab(attach)
@@ -112,6 +115,8 @@ def _fail(args: argparse.Namespace, kind: str, message: str, status: int) -> int
 def main(argv: Sequence[str] | None = None) -> int:
     """Run netlab with these arguments and return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        return run_app()  # the app at once: no parser, no commands' modules to import
     try:
         args = build_parser().parse_args(argv)
     except UsageError as usage:

@@ -107,6 +107,10 @@ class Lab:
         """Why this lab's servers are out of reach, once they are: a lab in another
         process (engine.remote.RemoteLab) that has ended. A lab here is never lost."""
 
+    def start_in_background(self) -> None:
+        """Get ready to serve without waiting: a lab here always is; a lab with an
+        engine process of its own starts it (engine.process.EngineLab)."""
+
     def start_server(self, spec: ServerSpec | str, **options: Unpack[ServerOptions]) -> Server:
         """Make, start and keep a server; its name is how the rest of the lab knows it."""
         spec = parse_spec(spec) if isinstance(spec, str) else spec

@@ -10,28 +10,38 @@ from __future__ import annotations
 import asyncio
 import gc
 from pathlib import Path, PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Header, Tab, Tabs
 from textual.widgets._select import SelectOverlay
 
-from netlab.core.lab import Lab
-from netlab.tui.commands import LabCommands
 from netlab.tui.keys import ALT_DIGIT_CHARACTERS, read_escape_digit_as_alt
 from netlab.tui.panes import PANES, SPLIT, VIEWS, View, find_view
 from netlab.tui.panes.base import Pane
 from netlab.tui.widgets.footer import KeysFooter
+
+if TYPE_CHECKING:
+    from netlab.core.lab import Lab
 
 FIRST = PANES[0].pane_id
 """The pane the app opens on: the only one built before the first frame."""
 NUMBERED: tuple[tuple[int, View], ...] = tuple(zip(range(1, 10), VIEWS, strict=False))
 """The views with a digit key (1 to 9), in order."""
 _HERE = Path(__file__).parent
+_PANE_CSS = sorted((_HERE / "panes").glob("*.tcss"))
+_FIRST_CSS = [path for path in _PANE_CSS if path.stem == PANES[0].module.rpartition(".")[2]]
+"""The first pane's stylesheet (`<module>.tcss`), read before the first frame."""
+LATER_CSS: list[Path] = [path for path in _PANE_CSS if path not in _FIRST_CSS]
+"""The other panes' stylesheets, read as those panes are built (their rules name only
+their own pane's widgets): before the first frame, each rule more is a little more work
+for every widget styled."""
 DRAIN_LIMIT = 5_000
 """Events taken off the bus a tick (50,000 a second): a few ms of the UI thread's time."""
 _VIEW_KEYS = Binding.Group("Views", compact=True)
@@ -60,15 +70,52 @@ class ViewTabs(Tabs):
     ]
 
 
+def _lab_commands() -> type[Provider]:
+    """The palette's provider of views and pane actions, imported when the palette opens."""
+    from netlab.tui.commands import LabCommands
+
+    return LabCommands
+
+
+class LabScreen(Screen[None]):
+    """The app's screen: Textual's default one, less two rounds of styling at start-up.
+
+    Textual restyles every widget of a screen as it resumes, for a screen coming back
+    after another that may have changed what applies. The first resume is the one that
+    makes the first frame, and every widget on the screen was styled just before, as it
+    was mounted: styling them all again was ~40 ms of the first frame's ~350 ms.
+    """
+
+    AUTO_FOCUS = ""
+    """No focus given as the screen is composed. Textual's default ("*") gave it to the
+    first focusable widget, the tab bar, restyling it, and again as the app moved the
+    cursor to the first field (NetlabApp.on_mount). Later, see on_screen_resume."""
+
+    def __init__(self) -> None:
+        super().__init__(id="_default")
+        self._resumed = False
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Called before Screen's own handler (a subclass's comes first), which reads these.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+        auto_focus = self.app.AUTO_FOCUS
+        if auto_focus and self.focused is None and self.app.app_focus:
+            # What Textual's AUTO_FOCUS does as a screen comes back without a focus.
+            for widget in self.query(auto_focus):
+                if widget.focusable:
+                    self.set_focus(widget)
+                    break
+
+
 class NetlabApp(App[None]):
     """The terminal network lab."""
 
     TITLE = "netlab"
-    COMMANDS = App.COMMANDS | {LabCommands}
-    CSS_PATH: ClassVar[list[str | PurePath]] = [
-        _HERE / "netlab.tcss",
-        *sorted((_HERE / "panes").glob("*.tcss")),
-    ]
+    COMMANDS = App.COMMANDS | {_lab_commands}
+    CSS_PATH: ClassVar[list[str | PurePath]] = [_HERE / "netlab.tcss", *_FIRST_CSS]
+    """The shell's rules and the first pane's; the other panes' are LATER_CSS."""
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority, as Alt+digit: the app acts on them the moment they arrive, so the
         # key typed just after (a digit after Escape) already finds the cursor moved.
@@ -98,14 +145,35 @@ class NetlabApp(App[None]):
     def __init__(self, *, lab: Lab | None = None) -> None:
         super().__init__()
         read_escape_digit_as_alt()
-        self.lab = lab if lab is not None else Lab()
-        """Every server and client session started from the app; all stop when it quits."""
+        self._lab = lab
         self._enter_view: str | None = None
         """A view to put the cursor in once its pane is built (Alt+digit at start-up)."""
         self.panes_built = False
         """Whether every pane is mounted: only the first is, until just after the first frame."""
         self._shown_view: str | None = FIRST
         """The view whose panes are displayed (None: to be laid out anew)."""
+
+    @property
+    def lab(self) -> Lab:
+        """Every server and client session started from the app; all stop when it quits.
+
+        Made when first asked for (by the panes built after the first frame): the core's
+        servers and sessions are not imported before the first frame.
+        """
+        if self._lab is None:
+            from netlab.core.lab import Lab
+
+            self._lab = Lab()
+        return self._lab
+
+    def get_default_screen(self) -> Screen[None]:
+        return LabScreen()
+
+    def on_load(self) -> None:
+        # What is made before the app runs (modules, classes) lives as long as it does:
+        # frozen, the full collection that making the first frame set off (~50 ms, most
+        # of it going through the modules) skips it. Thawed as the app ends (on_unmount).
+        gc.freeze()
 
     def on_mount(self) -> None:
         self.set_interval(self.DRAIN_INTERVAL, self.drain_events)
@@ -130,7 +198,17 @@ class NetlabApp(App[None]):
             hidden.append(entry.load()())
         for widget in hidden:
             widget.display = False
+        # Their rules, read before they are mounted (parse() now: Textual keeps the old
+        # map of rules until the stylesheet is parsed again).
+        self.stylesheet.read_all(LATER_CSS)
+        self.stylesheet.parse()
+        self.css_path.extend(LATER_CSS)
+        if self.css_monitor is not None:  # textual run --dev: reload them on change too
+            self.css_monitor.add_paths(LATER_CSS)
         await panes.mount(*hidden)
+        # The lab engine (its own process, if it has one) boots now, after the first
+        # frame, rather than beside it, where it took that frame's core.
+        self.lab.start_in_background()
         # What start-up made (modules, widgets, styles) lives as long as the app: frozen,
         # the collector stops going through it on every full collection, which under a
         # flooded log cut the longest key-press waits by two thirds (bench/app_bench.py).
@@ -160,7 +238,8 @@ class NetlabApp(App[None]):
 
     async def on_unmount(self) -> None:
         gc.unfreeze()
-        await asyncio.to_thread(self.lab.close)
+        if self._lab is not None:
+            await asyncio.to_thread(self._lab.close)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -18,11 +18,18 @@ from textual.pilot import Pilot
 from netlab.tui.app import NetlabApp
 from tests.waits import until
 
+PANES_WAIT = 20.0
+"""Bounded, but generously: on a loaded machine building the panes takes seconds."""
+
 
 async def panes_built(pilot: Pilot[Any]) -> None:
     """Let the app run until every pane is built (right after its first frame)."""
     app = pilot.app
-    await until(pilot, lambda: getattr(app, "panes_built", True), "the app's panes to be built")
+
+    def built() -> bool:
+        return bool(getattr(app, "panes_built", True))
+
+    await until(pilot, built, "the app's panes to be built", PANES_WAIT)
     await pilot.pause()
 
 

@@ -1,11 +1,17 @@
-"""The shell: five views by number, F1 help, and a clean quit."""
+"""The shell: five views by number, F1 help, a clean quit, and a start-up that does only
+what the first frame needs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from textual.dom import DOMNode
 from textual.widgets import Tab, Tabs
 
-from netlab.tui.app import NetlabApp, ViewTabs
+from netlab.tui.app import LATER_CSS, NetlabApp, ViewTabs
 from netlab.tui.commands import LabCommands
 from netlab.tui.help import HelpScreen
 from netlab.tui.panes import PANES, VIEWS
@@ -109,3 +115,86 @@ def test_a_pane_class_is_made_only_from_its_entry_in_the_list() -> None:
 
         class Impostor(Pane):
             PANE_ID = "client"
+
+
+def _styles(root: DOMNode) -> dict[DOMNode, tuple[str, dict[str, str]]]:
+    """What the stylesheet gave each node under root, and each of its component classes."""
+    return {
+        node: (
+            node.styles.base.css,
+            {name: styles.base.css for name, styles in node._component_styles.items()},
+        )
+        for node in root.walk_children(with_self=True)
+    }
+
+
+def _stale(app: NetlabApp) -> list[str]:
+    """The nodes whose styles a fresh styling of the whole screen changes."""
+    before = _styles(app.screen)
+    app.stylesheet.update(app.screen)
+    after = _styles(app.screen)
+    return [repr(node) for node in before if before[node] != after.get(node)]
+
+
+class FirstFrame(NetlabApp):
+    """The app, noting what there is as it starts building the other panes: just after
+    its first frame."""
+
+    async def _build_hidden_panes(self) -> None:
+        self.panes_then = [pane.id for pane in self.query(Pane)]
+        self.stylesheets_then = {
+            Path(path).name for path, _ in self.stylesheet.source if path.endswith(".tcss")
+        }
+        self.stale_then = _stale(self)
+        await super()._build_hidden_panes()
+
+
+async def test_the_first_frame_has_the_first_pane_only_styled_once_and_right() -> None:
+    app = FirstFrame()
+    async with running(app, size=(120, 40)):
+        assert app.panes_then == [PANES[0].pane_id]
+        # The other panes' rules are read as those panes are built, not before.
+        first = PANES[0].module.rpartition(".")[2] + ".tcss"
+        assert app.stylesheets_then == {"netlab.tcss", first}
+        # The first frame's widgets were styled once, as they were mounted (the screen
+        # does not style them all again as it first resumes): nothing was left stale.
+        assert app.stale_then == []
+        # Every pane's rules are read once they are built, and each widget has them.
+        names = {Path(path).name for path, _ in app.stylesheet.source if path.endswith(".tcss")}
+        assert names == {"netlab.tcss", first, *(path.name for path in LATER_CSS)}
+        assert {path.name for path in LATER_CSS} == {
+            entry.module.rpartition(".")[2] + ".tcss" for entry in PANES[1:]
+        }
+        assert _stale(app) == []
+        # The cursor is in the first field, and the tab bar was never styled as focused.
+        assert app.focused is not None and app.focused.id == "address-input"
+
+
+async def test_a_screen_coming_back_without_a_focus_gives_it_to_the_tab_bar() -> None:
+    app = NetlabApp()
+    async with running(app, size=(100, 30)) as pilot:
+        app.screen.set_focus(None)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        assert app.focused is app.query_one(ViewTabs)
+
+
+def test_the_app_module_leaves_what_the_first_frame_does_not_need_unimported() -> None:
+    # A fresh interpreter: what an app test imports is no measure of it.
+    later = [
+        "netlab.core.lab",  # the app's own lab, made when a pane first asks for it
+        "netlab.core.servers",
+        "netlab.tui.commands",  # the palette's provider, when the palette opens
+        "netlab.tui.help",
+        "netlab.tui.jump",
+        *(entry.module for entry in PANES),  # every pane, the first one as it is built
+        "dns",
+        "uvloop",
+    ]
+    code = f"import sys, netlab.tui.app; print([name for name in {later!r} if name in sys.modules])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout

@@ -1,10 +1,10 @@
 """The app's own lab: its servers in an engine process of their own (__main__.py).
 
 The app draws while the engine serves, each in its own interpreter: a flood on a lab
-server does not take the app's keys' time, nor the app's frames the server's. The
-engine is started in the background as the app starts (never on the way to its first
-frame); a command waits for it to be ready. It ends with the app however the app
-ends: it watches a pipe that only the app holds open.
+server does not take the app's keys' time, nor the app's frames the server's. The app
+starts the engine in the background once its first frame is made (start=False, then
+start_in_background()); a command that comes first waits for it to be ready. It ends
+with the app however the app ends: it watches a pipe that only the app holds open.
 
 If the engine dies, `lost` says so in its last words (what it wrote to stderr, kept
 in its log file), and the next start starts a fresh engine.
@@ -37,7 +37,7 @@ POLL = 0.02
 class EngineLab(RemoteLab):
     """A Lab whose servers run in an engine process started for it, ended with it."""
 
-    def __init__(self, bus: EventBus | None = None) -> None:
+    def __init__(self, bus: EventBus | None = None, *, start: bool = True) -> None:
         self._dir = tempfile.mkdtemp(prefix="netlab-engine-")  # the owner's alone (0700)
         super().__init__(os.path.join(self._dir, "engine.sock"), bus, attach=False)
         self._log = os.path.join(self._dir, "engine.log")
@@ -45,9 +45,17 @@ class EngineLab(RemoteLab):
         self._parent_end: int | None = None
         """Our end of the pipe the engine watches: closing it (or dying) ends the engine."""
         self._starting = threading.Lock()
-        threading.Thread(
-            target=self._start_quietly, name="netlab engine start", daemon=True
-        ).start()
+        self._started = False
+        if start:
+            self.start_in_background()
+
+    def start_in_background(self) -> None:
+        """Start the engine in a thread of its own, once; a command waits for it."""
+        if self._started:
+            return
+        self._started = True
+        starter = threading.Thread(target=self._start_quietly, name="netlab engine", daemon=True)
+        starter.start()
 
     def _ask(self, op: str, **fields: Any) -> Any:
         self._start()  # at once when it is up; else it comes up, or a fresh one does

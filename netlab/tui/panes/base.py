@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 from textual.containers import Vertical
 
-from netlab.core.events import Event
 from netlab.tui.panes import pane_entry
+
+if TYPE_CHECKING:
+    from netlab.core.events import Event
 
 
 class PaneCommand(NamedTuple):
