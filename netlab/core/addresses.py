@@ -15,7 +15,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from netlab.core.errors import InputError
 from netlab.core.plural import plural
@@ -707,6 +707,71 @@ def host_range(network: IPNetwork) -> tuple[str, str, int]:
     return canonical(network[1]), canonical(network[-1]), size - 1
 
 
+def _host_span(start: int, size: int, version: int) -> tuple[int, int, int]:
+    """host_range's answer as integers, for a block of `size` addresses from `start`."""
+    if size <= 2:
+        return start, start + size - 1, size
+    if version == 4:
+        return start + 1, start + size - 2, size - 2
+    return start + 1, start + size - 1, size - 1
+
+
+def _ipv4_text(value: int) -> str:
+    """str(IPv4Address(value)), without making the address."""
+    return f"{value >> 24}.{value >> 16 & 0xFF}.{value >> 8 & 0xFF}.{value & 0xFF}"
+
+
+def _ipv6_text(value: int) -> str:
+    """str(IPv6Address(value)) (RFC 5952: the longest run of zero groups, the first of
+    equal runs, as ::), a third of the time the standard library takes."""
+    # %-formatting: twice as fast as an f-string with eight format specs.
+    groups = "%x:%x:%x:%x:%x:%x:%x:%x" % (  # noqa: UP031
+        value >> 112,
+        value >> 96 & 0xFFFF,
+        value >> 80 & 0xFFFF,
+        value >> 64 & 0xFFFF,
+        value >> 48 & 0xFFFF,
+        value >> 32 & 0xFFFF,
+        value >> 16 & 0xFFFF,
+        value & 0xFFFF,
+    )
+    parts = groups.split(":")
+    longest = run = 0
+    longest_at = run_at = 0
+    for index, part in enumerate(parts):
+        if part != "0":
+            run = 0
+            continue
+        if not run:
+            run_at = index
+        run += 1
+        if run > longest:
+            longest, longest_at = run, run_at
+    if longest < 2:
+        return groups
+    head = ":".join(parts[:longest_at])
+    tail = ":".join(parts[longest_at + longest :])
+    return f"{head}::{tail}"
+
+
+def _str_text(value: int, version: int) -> str:
+    """str() of the address `value`: an IPv4-mapped one as this Python writes it."""
+    if version == 4:
+        return _ipv4_text(value)
+    if value >> 32 == 0xFFFF:
+        return str(ipaddress.IPv6Address(value))
+    return _ipv6_text(value)
+
+
+def _canonical_text(value: int, version: int) -> str:
+    """canonical() of the address `value` (no scope: it is made from an integer)."""
+    if version == 4:
+        return _ipv4_text(value)
+    if value >> 32 == 0xFFFF:
+        return f"::ffff:{_ipv4_text(value & 0xFFFFFFFF)}"
+    return _ipv6_text(value)
+
+
 def _default_mask(address: ipaddress.IPv4Address) -> Mask | None:
     """The mask of the address's class; classes D and E have none."""
     default = classful_prefix(address)
@@ -873,6 +938,40 @@ class SubnetSplit:
         offset = max(0, offset)
         stop = min(self.count, offset + max(0, limit))
         return [self.subnet(i) for i in range(offset, stop)]
+
+    def page_text(self, offset: int, limit: int) -> list[SubnetText]:
+        """The same page as text: str(subnet) and host_range(subnet) for each, made from
+        the integers, not from an object per subnet and address (a third of the time)."""
+        offset = max(0, offset)
+        stop = min(self.count, offset + max(0, limit))
+        version = self.network.version
+        size = self.block_size
+        start = int(self.network.network_address) + offset * size
+        rows = []
+        for _ in range(offset, stop):
+            first, last, hosts = _host_span(start, size, version)
+            rows.append(
+                SubnetText(
+                    f"{_str_text(start, version)}/{self.new_prefix}",
+                    _canonical_text(first, version),
+                    _canonical_text(last, version),
+                    hosts,
+                )
+            )
+            start += size
+        return rows
+
+
+class SubnetText(NamedTuple):
+    """One subnet of a split as shown: str(subnet) and what host_range(subnet) says.
+
+    A NamedTuple, not a frozen dataclass: a seventh of the cost as the module is imported
+    (at every start), and less per row."""
+
+    network: str
+    first_host: str
+    last_host: str
+    hosts: int
 
 
 def split(network: IPNetwork | str, new_prefix: int) -> SubnetSplit:

@@ -20,6 +20,7 @@ from netlab.core.addresses import (
     AddressError,
     Mask,
     SubnetSplit,
+    SubnetText,
     bits_at_prefix,
     describe,
     grouped_bits,
@@ -1206,6 +1207,53 @@ def test_huge_splits_index_by_arithmetic(address: V6, prefix: int, data: st.Data
     assert subnets.page(index, 1) == [expected]
     assert expected in subnets
     assert expected.subnet_of(network)  # type: ignore[arg-type]
+
+
+def _page_as_objects(subnets: SubnetSplit, offset: int, limit: int) -> list[SubnetText]:
+    return [SubnetText(str(s), *host_range(s)) for s in subnets.page(offset, limit)]
+
+
+@pytest.mark.parametrize(
+    ("network", "new_prefix"),
+    [
+        ("10.0.0.0/8", 24),
+        ("10.0.0.0/30", 31),
+        ("10.0.0.0/30", 32),
+        ("0.0.0.0/0", 32),
+        ("2001:db8::/32", 64),
+        ("::/0", 128),
+        ("::/126", 127),
+        ("::ffff:0:0/96", 120),  # IPv4-mapped: dotted as canonical() writes it
+        ("::ffff:0:0/96", 128),
+        ("::fffe:ffff:ff00/120", 128),  # the last block before the mapped ones
+        ("1:0:0:1::/64", 96),  # two equal runs of zeros: the first becomes ::
+    ],
+)
+def test_page_text_is_str_and_host_range_of_each_subnet(network: str, new_prefix: int) -> None:
+    subnets = split(network, new_prefix)
+    for offset in (0, subnets.count // 2, subnets.count - 3):
+        assert subnets.page_text(offset, 50) == _page_as_objects(subnets, offset, 50)
+    assert subnets.page_text(subnets.count, 5) == []
+    assert subnets.page_text(-5, 1) == _page_as_objects(subnets, 0, 1)
+
+
+@MODEST
+@given(
+    st.one_of(
+        st.tuples(st.ip_addresses(v=4), st.integers(0, 32)),
+        st.tuples(st.ip_addresses(v=6), st.integers(0, 128)),
+    ),
+    st.integers(0, 8),
+    st.data(),
+)
+def test_page_text_matches_the_subnets(
+    pair: tuple[V4 | V6, int], extra: int, data: st.DataObject
+) -> None:
+    address, prefix = pair
+    network = ipaddress.ip_interface(f"{address}/{prefix}").network
+    subnets = split(network, min(prefix + extra, network.max_prefixlen))
+    offset = data.draw(st.integers(0, subnets.count - 1), label="offset")
+    assert subnets.page_text(offset, 4) == _page_as_objects(subnets, offset, 4)
 
 
 def usable(size: int, version: int) -> int:

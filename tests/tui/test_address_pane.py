@@ -6,12 +6,14 @@ import time
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Input, Static
 
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.address import DASH, PAGE_SIZE, AddressPane
 from netlab.tui.widgets.bitgrid import BitGrid
+from netlab.tui.widgets.subnettable import Column, SubnetTable
 from tests.tui.running import running
+from tests.waits import until
 
 SIZE = (100, 40)
 
@@ -195,7 +197,7 @@ async def test_split_10_8_into_32_pages_without_building_the_list() -> None:
         pane.read_split("/32")  # what each key in the split box does: one page, not 2**24
         assert time.perf_counter() - started < 0.5
         await pilot.pause()
-        table = pane.query_one("#split-table", DataTable)
+        table = pane.query_one("#split-table", SubnetTable)
         assert table.row_count == PAGE_SIZE
         label = _message(app, "#split-message")
         assert "16,777,216" in label
@@ -237,12 +239,94 @@ async def test_split_ipv6_32_into_64_and_buttons_turn_pages() -> None:
         pane = await _type(pilot, "2001:db8::/32")
         pane.query_one("#split-input", Input).value = "/64"
         await pilot.pause()
-        table = pane.query_one("#split-table", DataTable)
+        table = pane.query_one("#split-table", SubnetTable)
         assert table.row_count == PAGE_SIZE
         assert "of 4,294,967,296" in _message(app, "#split-message")
         pane.query_one("#split-next", Button).press()
         await pilot.pause()
         assert str(table.get_row_at(0)[1]) == "2001:db8:0:32::/64"
+
+
+async def test_the_split_key_draws_the_table_with_the_split_row_on_top_in_one_frame() -> None:
+    """The first frame after the key is the final one (issue #12): at 120 columns an IPv6
+    network's details stack, so its table lands below what is shown and the body must
+    scroll; the scroll comes with the layout that places the table, not a frame later."""
+    app = NetlabApp()
+    async with running(app, size=(120, 40)) as pilot:
+        pane = await _type(pilot, "2001:db8::/32")
+        await pilot.press("enter")  # to the split box
+        await pilot.press(*"/6")  # not a split of a /32: no table yet
+        await pilot.pause()
+        table = pane.query_one("#split-table", SubnetTable)
+        body = pane.query_one("#address-body")
+        split_row = pane.query_one("#split-row")
+        assert not table.display
+        placed: list[tuple[int, int, int]] = []  # each frame: table rows, split row, body top
+
+        def frame(*_: object) -> None:
+            if table.display and table.region:
+                placed.append((table.region.height, split_row.region.y, body.region.y))
+
+        pilot.app.screen.screen_layout_refresh_signal.subscribe(pilot.app.screen, frame)
+        await pilot.press("4")
+        await until(pilot, lambda: placed, "a frame with the table")
+        rows, split_y, body_y = placed[0]
+        assert rows == table.styles.max_height.cells  # type: ignore[union-attr]
+        assert split_y == body_y + 1  # on top, below its one-line margin
+        await until(pilot, lambda: not body.is_anchored, "the body to let go of its end")
+        # A person may scroll the body again: it no longer returns to its end.
+        body.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        assert body.scroll_y == 0
+
+
+async def test_an_address_error_hides_the_split_table_too() -> None:
+    app = NetlabApp()
+    async with running(app, size=SIZE) as pilot:
+        pane = await _type(pilot, "10.0.0.0/8")
+        pane.query_one("#split-input", Input).value = "/24"
+        await pilot.pause()
+        table = pane.query_one("#split-table", SubnetTable)
+        assert table.region and table.row_count == PAGE_SIZE
+        pane = await _type(pilot, "10.0.0.0/33")
+        assert pane.has_class("-stale") and not table.region
+        pane = await _type(pilot, "10.0.0.0/8")
+        assert table.region and table.row_count == PAGE_SIZE
+
+
+class _TableApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield SubnetTable()
+
+    def on_subnet_table_selected(self, event: SubnetTable.Selected) -> None:
+        self.selected.append(event.row)
+
+
+async def test_subnet_table_sizes_columns_to_their_widest_cell_and_moves_its_cursor() -> None:
+    app = _TableApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(SubnetTable)
+        rows = [(str(n), f"10.0.{n}.0/24") for n in range(1, 21)]
+        table.show((Column("#", right=True), Column("network")), rows)
+        await pilot.pause()
+        assert table.virtual_size.width == (2 + 2) + (len("10.0.10.0/24") + 2)
+        assert table.row_count == 20 and table.get_row_at(9) == ["10", "10.0.10.0/24"]
+        table.focus()
+        await pilot.press("down", "down")
+        assert table.cursor_row == 2
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert table.cursor_row == 19 and table.scroll_y == table.max_scroll_y
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == [19]
+        table.show((Column("#", right=True),), [("1",)], cursor_at_end=True)
+        await pilot.pause()
+        assert table.cursor_row == 0 and table.scroll_y == 0
 
 
 async def test_host_counts_and_split_errors() -> None:
@@ -252,7 +336,7 @@ async def test_host_counts_and_split_errors() -> None:
         split = pane.query_one("#split-input", Input)
         split.value = "hosts: 100,50,10"
         await pilot.pause()
-        table = pane.query_one("#split-table", DataTable)
+        table = pane.query_one("#split-table", SubnetTable)
         assert [str(table.get_row_at(i)[2]) for i in range(table.row_count)] == [
             "192.168.1.0/25",
             "192.168.1.128/26",
@@ -273,7 +357,7 @@ async def test_a_range_shows_its_cidr_blocks() -> None:
     async with running(app, size=SIZE) as pilot:
         pane = await _type(pilot, "10.0.0.5 - 10.0.0.20")
         assert pane.error is None and pane.has_class("-range")
-        table = pane.query_one("#split-table", DataTable)
+        table = pane.query_one("#split-table", SubnetTable)
         blocks = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert blocks == [
             "10.0.0.5/32",
@@ -306,7 +390,7 @@ async def test_small_terminal_still_works() -> None:
         assert pane.error is None
         pane.query_one("#split-input", Input).value = "/64"
         await pilot.pause()
-        assert pane.query_one("#split-table", DataTable).row_count == PAGE_SIZE
+        assert pane.query_one("#split-table", SubnetTable).row_count == PAGE_SIZE
 
 
 async def test_registry_labels_and_embedded_ipv4_are_shown() -> None:

@@ -4,11 +4,12 @@ This is the one list of them. The app builds its tab bar, its Alt+digit keys, th
 header's sub-title, the palette's view commands and the panes it mounts from `PANES`
 and `VIEWS`, in their order; a pane's class takes its title and palette line from its
 entry here (see `Pane.__init_subclass__`), and its rules live in its own stylesheet
-beside its module (`<module>.tcss`, loaded by the app). Adding a pane is its module,
-its stylesheet, its tests and a line in `PANES`.
+beside its module (`<module>.tcss`, read by the app as the pane is built). Adding a
+pane is its module, its stylesheet, its tests and a line in `PANES`.
 
-Nothing here imports a pane: only the first pane's module is needed for the first
-frame, and the others are imported just after it (`PaneEntry.load`).
+Nothing here imports a pane: only the first pane's module and stylesheet are needed for
+the first frame, and the others are imported and read just after it (`PaneEntry.load`,
+`netlab.tui.app.LATER_CSS`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
 
@@ -19,11 +19,9 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from netlab.core import addresses
@@ -32,6 +30,7 @@ from netlab.core.errors import InputError
 from netlab.tui.panes.base import Pane, PaneCommand
 from netlab.tui.widgets.bitgrid import BitGrid
 from netlab.tui.widgets.field import Field
+from netlab.tui.widgets.subnettable import Column, SubnetTable
 
 DASH = "\u2013"
 """An en dash, between the ends of a range."""
@@ -69,39 +68,43 @@ class Listing:
     heading: str
     noun: str
     count: int
-    columns: tuple[str | Text, ...]
-    fetch: Callable[[int, int], list[tuple[Text, ...]]]
+    columns: tuple[Column, ...]
+    fetch: Callable[[int, int], list[tuple[str, ...]]]
 
 
-def _number(value: int) -> Text:
-    return Text(f"{value:,}", justify="right")
+def _number(value: int) -> str:
+    return f"{value:,}"
 
 
-def _right(label: str) -> Text:
-    """A column heading over numbers, aligned with them."""
-    return Text(label, justify="right")
-
-
-def _span(first: str, last: str) -> Text:
-    return Text(f"{first} {DASH} {last}")
+def _span(first: str, last: str) -> str:
+    return f"{first} {DASH} {last}"
 
 
 def split_listing(network: IPNetwork, new_prefix: int) -> Listing:
     """Equal subnets of `network`; nothing is computed until a page is fetched."""
     plan = addresses.split(network, new_prefix)
 
-    def fetch(offset: int, limit: int) -> list[tuple[Text, ...]]:
-        rows: list[tuple[Text, ...]] = []
-        for number, subnet in enumerate(plan.page(offset, limit), start=offset + 1):
-            first, last, hosts = addresses.host_range(subnet)
-            rows.append((_number(number), Text(str(subnet)), _span(first, last), _number(hosts)))
-        return rows
+    def fetch(offset: int, limit: int) -> list[tuple[str, ...]]:
+        return [
+            (
+                _number(number),
+                row.network,
+                _span(row.first_host, row.last_host),
+                _number(row.hosts),
+            )
+            for number, row in enumerate(plan.page_text(offset, limit), start=offset + 1)
+        ]
 
     return Listing(
         heading=f"{network} into /{new_prefix}",
         noun="subnet" if plan.count == 1 else "subnets",
         count=plan.count,
-        columns=(_right("#"), "network", f"hosts first {DASH} last", _right("hosts")),
+        columns=(
+            Column("#", right=True),
+            Column("network"),
+            Column(f"hosts first {DASH} last"),
+            Column("hosts", right=True),
+        ),
         fetch=fetch,
     )
 
@@ -110,15 +113,15 @@ def hosts_listing(network: IPNetwork, counts: Sequence[int]) -> Listing:
     """Subnets sized for host counts, largest first (the plan itself is at most 4,096 long)."""
     plan = addresses.plan_for_hosts(network, counts)
 
-    def fetch(offset: int, limit: int) -> list[tuple[Text, ...]]:
-        rows: list[tuple[Text, ...]] = []
+    def fetch(offset: int, limit: int) -> list[tuple[str, ...]]:
+        rows: list[tuple[str, ...]] = []
         for allocation in plan[offset : offset + limit]:
             first, last, _ = addresses.host_range(allocation.network)
             rows.append(
                 (
                     _number(allocation.index + 1),
                     _number(allocation.hosts_wanted),
-                    Text(str(allocation.network)),
+                    str(allocation.network),
                     _span(first, last),
                     _number(allocation.hosts_usable),
                 )
@@ -131,11 +134,11 @@ def hosts_listing(network: IPNetwork, counts: Sequence[int]) -> Listing:
         noun="subnet" if len(plan) == 1 else "subnets",
         count=len(plan),
         columns=(
-            _right("#"),
-            _right("wanted"),
-            "network",
-            f"hosts first {DASH} last",
-            _right("usable"),
+            Column("#", right=True),
+            Column("wanted", right=True),
+            Column("network"),
+            Column(f"hosts first {DASH} last"),
+            Column("usable", right=True),
         ),
         fetch=fetch,
     )
@@ -146,13 +149,13 @@ def range_listing(text: str) -> Listing:
     blocks = addresses.range_to_networks(text)
     first, last = addresses.parse_range(text)
 
-    def fetch(offset: int, limit: int) -> list[tuple[Text, ...]]:
-        rows: list[tuple[Text, ...]] = []
+    def fetch(offset: int, limit: int) -> list[tuple[str, ...]]:
+        rows: list[tuple[str, ...]] = []
         for number, block in enumerate(blocks[offset : offset + limit], start=offset + 1):
             rows.append(
                 (
                     _number(number),
-                    Text(str(block)),
+                    str(block),
                     _span(
                         addresses.canonical(block.network_address),
                         addresses.canonical(block.broadcast_address),
@@ -166,7 +169,12 @@ def range_listing(text: str) -> Listing:
         heading=f"{addresses.canonical(first)} {DASH} {addresses.canonical(last)}",
         noun="CIDR block" if len(blocks) == 1 else "CIDR blocks",
         count=len(blocks),
-        columns=(_right("#"), "block", f"first {DASH} last", _right("addresses")),
+        columns=(
+            Column("#", right=True),
+            Column("block"),
+            Column(f"first {DASH} last"),
+            Column("addresses", right=True),
+        ),
         fetch=fetch,
     )
 
@@ -262,39 +270,6 @@ class InfoTable(Widget):
                 table.add_row(Text(label), shown)
             parts.append(table)
         return Group(*parts)
-
-
-class SubnetTable(DataTable[Text]):
-    """A page of subnets; [ and ] (or PageUp/PageDown at either end) turn the page."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left_square_bracket", "turn('previous')", "Prev page", id="address-prev-page"),
-        Binding("right_square_bracket", "turn('next')", "Next page", id="address-next-page"),
-        Binding("left_curly_bracket", "turn('first')", "First page", show=False),
-        Binding("right_curly_bracket", "turn('last')", "Last page", show=False),
-    ]
-
-    @dataclass
-    class Turn(Message):
-        """Show another page: "previous", "next", "first" or "last"."""
-
-        where: str
-        cursor_at_end: bool = field(default=False, kw_only=True)
-
-    def action_turn(self, where: str) -> None:
-        self.post_message(self.Turn(where))
-
-    def action_page_down(self) -> None:
-        if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.Turn("next"))
-        else:
-            super().action_page_down()
-
-    def action_page_up(self) -> None:
-        if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.Turn("previous", cursor_at_end=True))
-        else:
-            super().action_page_up()
 
 
 class _Body(VerticalScroll):
@@ -396,7 +371,7 @@ def network_sections(info: AddressInfo) -> list[tuple[str, list[tuple[str, Text,
     ]
     if info.broadcast:
         rows.append(("Broadcast", Text(info.broadcast), ""))
-    rows.append(("Hosts", _span(info.first_host, info.last_host), ""))
+    rows.append(("Hosts", Text(_span(info.first_host, info.last_host)), ""))
     count = f"{info.host_count:,}"
     if info.point_to_point:
         count += " (point-to-point)"
@@ -500,11 +475,16 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
                 yield Button("\u2039 Prev", id="split-prev", compact=True, disabled=True)
                 yield Button("Next \u203a", id="split-next", compact=True, disabled=True)
             yield Static(Text(SPLIT_HINT), id="split-message", classes="hint")
-            yield SubnetTable(id="split-table", cursor_type="row", zebra_stripes=True)
+            yield SubnetTable(id="split-table")
 
     def on_mount(self) -> None:
         examples = self.query_one("#address-examples", OptionList)
         examples.border_title = "Examples: Tab, then Enter to try one"
+        # The split box is read as its value changes, within the key's own handling: its
+        # Changed message comes up through three containers, and Textual drew a frame for
+        # the key alone meanwhile, which put the listing off until the frame after.
+        split_input = self.query_one("#split-input", Input)
+        self.watch(split_input, "value", self._split_typed, init=False)
 
     # -- reading the address ---------------------------------------------------------------
 
@@ -560,6 +540,8 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
     def _fail(self, message: str) -> None:
         self._message(message, error=True)
         self.set_class(True, "-stale")
+        # The table's display is its own (set as it is shown): the class would not hide it.
+        self.query_one(SubnetTable).display = False
 
     def _message(self, text: str, *, error: bool) -> None:
         message = self.query_one("#address-message", Static)
@@ -578,10 +560,16 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
 
     @on(Input.Changed, "#split-input")
     def _split_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.read_split(event.value)
+        event.stop()  # read already, as the value changed: _split_typed
 
-    def read_split(self, text: str) -> None:
+    def _split_typed(self, value: str) -> None:
+        self.read_split(value, typed=True)
+
+    def read_split(self, text: str, *, typed: bool = False) -> None:
+        """Show the split `text` asks for, or one line saying what is wrong with it.
+
+        `typed`: only the split box changed, so nothing above the table has moved.
+        """
         if self.info is None:
             return
         message = self.query_one("#split-message", Static)
@@ -590,7 +578,8 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
         except InputError as error:
             message.update(Text(str(error), no_wrap=True, overflow="ellipsis"))
             message.set_classes("error")
-            self.query_one(SubnetTable).set_class(True, "-stale")
+            # Its own display, not a class: a class change styles the widget anew.
+            self.query_one(SubnetTable).display = False
             return
         except Exception as error:  # never a traceback on screen
             self.log.error("split failed", text, error)
@@ -599,27 +588,73 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
             return
         self._show_listing(listing)
         if listing is not None:
+            if typed:
+                self._scroll_in_the_coming_layout()
             # After the table's rows are laid out, or there is nothing yet to scroll to.
             self.call_after_refresh(self._scroll_to_split)
 
-    def _scroll_to_split(self) -> None:
-        body = self.query_one("#address-body", VerticalScroll)
-        body.scroll_to_widget(self.query_one("#split-row"), top=True, animate=False)
+    def _scroll_in_the_coming_layout(self) -> None:
+        """Have the layout that places the new table scroll the body to its end.
+
+        That is where _scroll_to_split puts it, one frame sooner: the table is the body's
+        last widget and at most as tall as the body less the split row and its message
+        (fit_layout), so at the end the split row is on top, or as near it as a short
+        table lets it be. Textual's anchoring scrolls to the end as it lays the body out.
+        Only when the places of the split row and the message, from the last layout,
+        still hold (nothing above them changed) and the end is neither above the top nor
+        past the split row.
+        """
+        body = self.query_one("#address-body", _Body)
+        heights = self._table_heights()
+        split_top = self.query_one("#split-row").virtual_region_with_margin.y
+        table_top = self.query_one("#split-message").virtual_region_with_margin.bottom
+        window = body.scrollable_content_region.height
+        if heights is None or not table_top or not window:
+            return
+        shortest, tallest = heights
+        if table_top + shortest >= window and table_top + tallest <= split_top + window:
+            body.anchor()
+
+    def _table_heights(self) -> tuple[int, int] | None:
+        """The least and the most lines the table will take, if its height is capped."""
+        table = self.query_one(SubnetTable)
+        cap = table.styles.max_height
+        tallest = cap.cells if cap is not None else None
+        if not tallest:
+            return None
+        return min(table.row_count + 1, tallest), tallest  # the heading and the rows
+
+    def _scroll_to_split(self, tries: int = 3) -> None:
+        table = self.query_one(SubnetTable)
+        heights = self._table_heights()
+        shortest = heights[0] if heights else 1
+        if table.display and table.region.height < shortest and tries:
+            # Called back before the refresh that lays the table out at its new size:
+            # Textual runs these callbacks once the screen is idle, which it can be
+            # before the table's layout request reaches it. The anchor stays until then.
+            self.call_after_refresh(self._scroll_to_split, tries - 1)
+            return
+        body = self.query_one("#address-body", _Body)
+        body.anchor(False)
+        split_row = self.query_one("#split-row")
+        body.scroll_to_widget(split_row, top=True, animate=False, immediate=True)
 
     def _show_listing(self, listing: Listing | None) -> None:
         self.listing = listing
         table = self.query_one(SubnetTable)
-        table.set_class(False, "-stale")
-        table.clear(columns=True)
-        table.display = listing is not None
         if listing is None:
+            table.display = False
+            table.clear()
             message = self.query_one("#split-message", Static)
             message.update(Text(SPLIT_HINT))
             message.set_classes("hint")
             self._update_buttons()
             return
-        table.add_columns(*listing.columns)
         self._show_page(0)
+        # Shown only once it holds the page: showing it can make Textual arrange the body
+        # there and then (to answer a region lookup), and the next frame may reuse that
+        # arrangement, with the empty table one line high.
+        table.display = True
 
     def _show_page(self, offset: int, *, cursor_at_end: bool = False) -> None:
         listing = self.listing
@@ -627,12 +662,8 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
             return
         last_page = (listing.count - 1) // PAGE_SIZE * PAGE_SIZE
         self.page_offset = max(0, min(offset, last_page))
-        table = self.query_one(SubnetTable)
-        table.clear()
         rows = listing.fetch(self.page_offset, PAGE_SIZE)
-        table.add_rows(rows)
-        if rows:
-            table.move_cursor(row=len(rows) - 1 if cursor_at_end else 0, animate=False)
+        self.query_one(SubnetTable).show(listing.columns, rows, cursor_at_end=cursor_at_end)
         message = self.query_one("#split-message", Static)
         message.update(Text(self.page_label, no_wrap=True, overflow="ellipsis"))
         message.set_classes("hint")
