@@ -27,6 +27,7 @@ from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
 from netlab.tui.widgets.eventlog import EventLog
 from tests.tui.running import running
+from tests.tui.test_servers_pane import cells
 from tests.waits import until, wait_until
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -137,15 +138,6 @@ def pane(app: NetlabApp) -> ServersPane:
 def rows(app: NetlabApp) -> list[str]:
     table = app.query_one("#servers-table", DataTable)
     return [str(key.value) for key in table.rows]
-
-
-def cells(app: NetlabApp, name: str) -> dict[str, str]:
-    table = app.query_one("#servers-table", DataTable)
-    row = table.get_row(name)
-    return {
-        str(column.key.value): str(cell)
-        for column, cell in zip(table.columns.values(), row, strict=True)
-    }
 
 
 def log_text(app: NetlabApp) -> str:
