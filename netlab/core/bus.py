@@ -74,5 +74,10 @@ class EventBus:
         """Block until an event is waiting or `timeout` passes; say whether one is."""
         return self._waiting.wait(timeout)
 
+    def behind(self) -> bool:
+        """Whether the reader has fallen behind: a client session stops reading its
+        socket until it catches up, and TCP holds the peer back (see ClientSession)."""
+        return len(self._events) * 2 >= self.capacity
+
     def __len__(self) -> int:
         return len(self._events)

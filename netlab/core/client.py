@@ -10,8 +10,9 @@ included; then one receiver thread reads whatever arrives and reports it twice:
   `take_text()` and `wait_for()` read it.
 
 Nothing received is dropped. When whoever reads falls behind (INBOX_LIMIT unread
-bytes in the inbox, or with no inbox a bus half full), the receiver stops reading
-the socket until they catch up, and TCP's flow control slows the peer down.
+bytes in the inbox, or with no inbox when its bus says so: EventBus.behind), the
+receiver stops reading the socket until they catch up, and TCP's flow control slows
+the peer down.
 
 Counters (`bytes_in`, `messages_in`, ...) are plain attributes the UI reads on its
 tick. `head()` and `send_once()` are the one-shot commands (GetHeadInfo.go, the UDP
@@ -293,20 +294,22 @@ class ClientSession:
             sock = self._sock
             if self._state != "connected" or sock is None:
                 return
+            # Told before the FIN goes, as a send is: a server that answers end of input
+            # by closing is read by the other thread, and its close must come after.
+            self._publish(
+                Event(
+                    Kind.HALF_CLOSED,
+                    self.name,
+                    self.peer,
+                    detail="we sent FIN: nothing more from us, still reading",
+                    side=CLIENT,
+                )
+            )
             try:
                 sock.shutdown(socket.SHUT_WR)
             except OSError:
                 return  # the peer is gone already: the receiver reports how
             self.write_shut = True
-        self._publish(
-            Event(
-                Kind.HALF_CLOSED,
-                self.name,
-                self.peer,
-                detail="we sent FIN: nothing more from us, still reading",
-                side=CLIENT,
-            )
-        )
 
     def _not_connected(self) -> str:
         if self._state == "closed":
@@ -465,8 +468,7 @@ class ClientSession:
         """Whether the reader has fallen behind: time to stop reading the socket."""
         if self.uses_inbox:
             return len(self._inbox) >= INBOX_LIMIT
-        bus = self.bus
-        return bus is not None and len(bus) * 2 >= bus.capacity
+        return self.bus is not None and self.bus.behind()
 
     def _wait_for_reader(self) -> None:
         """Leave the socket unread while the reader is behind: TCP then holds the peer

@@ -44,6 +44,8 @@ class CloseReason(enum.StrEnum):
     NOT_READING = "peer not reading"
     """A server's write made no progress for its write timeout, or (chat) too much
     waited for the peer: it stopped reading what we send."""
+    LAB_GONE = "lab gone"
+    """The process that held a client session (the lab's engine) ended under it."""
 
 
 class Side(enum.StrEnum):

@@ -10,10 +10,12 @@ import dataclasses
 import itertools
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from netlab.core.bus import EventBus
-from netlab.core.client import ClientSession
+from netlab.core.client import ClientSession, State
+from netlab.core.endpoints import Endpoint
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.framing import Framing
 from netlab.core.servers import (
@@ -76,6 +78,49 @@ def _in_lab(server: TcpServer | UdpServer) -> Server:
     return cast(Server, surface)
 
 
+class Saving(Protocol):
+    """A session's spool as its users use it: every byte received, saved whole or let go."""
+
+    @property
+    def not_kept(self) -> int:
+        """Bytes received past the spool's limit: counted, not kept."""
+        ...
+
+    def save(self, path: Path) -> int: ...
+    def discard(self) -> None: ...
+
+
+class Session(Protocol):
+    """What the lab's users use of a client session: a ClientSession here, or one in
+    the lab's engine process (engine.remote.RemoteSession), checked as one.
+
+    Sending, half-closing and closing block (call them from a worker); the rest is
+    read without a lock, from any thread: a value a moment stale is fine.
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def transport(self) -> Transport: ...
+    @property
+    def endpoint(self) -> Endpoint: ...
+    @property
+    def state(self) -> State: ...
+    @property
+    def peer(self) -> str:
+        """The address connected to, e.g. "127.0.0.1:7"; empty until connected."""
+        ...
+
+    @property
+    def write_shut(self) -> bool: ...
+    @property
+    def spool(self) -> Saving | None: ...
+
+    def send_bytes(self, data: bytes) -> None: ...
+    def shutdown_write(self) -> None: ...
+    def close(self) -> None: ...
+
+
 class SessionOptions(TypedDict, total=False):
     """A lab session's options, as ClientSession takes them; the lab gives it its bus."""
 
@@ -99,7 +144,7 @@ class Lab:
         self.servers: dict[str, Server] = {}
         self._launches: dict[str, tuple[ServerSpec, ServerOptions]] = {}
         """How each server was started, by name: what restart_server starts again."""
-        self.sessions: dict[str, ClientSession] = {}
+        self.sessions: dict[str, Session] = {}
         self._connecting: dict[str, ClientSession] = {}
         """Sessions still connecting (in a worker): close() abandons their connects."""
         self._session_numbers = itertools.count(1)
@@ -161,7 +206,7 @@ class Lab:
         self.stop_server(name)
         return self.start_server(spec, **options)
 
-    def open_session(self, endpoint: str, **options: Unpack[SessionOptions]) -> ClientSession:
+    def open_session(self, endpoint: str, **options: Unpack[SessionOptions]) -> Session:
         """Connect a client session (blocking: call it from a worker).
 
         Its received bytes reach whoever reads the lab's bus, as events; there is no
@@ -190,25 +235,16 @@ class Lab:
         Each stop takes up to a second with clients attached; doing them in parallel
         keeps quitting the app under two seconds however many are running.
         """
-        closers = self._session_closers()
-        closers += [server.stop for server in self.servers.values()]
-        self.servers.clear()
-        self._launches.clear()
-        _side_by_side(closers)
-
-    def close_sessions(self) -> None:
-        """Close every session, connected or still connecting, side by side."""
-        _side_by_side(self._session_closers())
-
-    def _session_closers(self) -> list[Callable[[], None]]:
-        """How to close every session, connected or still connecting; forgets them."""
         closers = [session.close for session in self.sessions.values()]
         closers += [session.close for session in list(self._connecting.values())]
+        closers += [server.stop for server in self.servers.values()]
         self.sessions.clear()
-        return closers
+        self.servers.clear()
+        self._launches.clear()
+        side_by_side(closers)
 
 
-def _side_by_side(closers: list[Callable[[], None]]) -> None:
+def side_by_side(closers: list[Callable[[], None]]) -> None:
     """Run each closer in a thread of its own; wait for each up to 2 s."""
     threads = [threading.Thread(target=close, name="netlab lab close") for close in closers]
     for thread in threads:

@@ -7,7 +7,6 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,44 +19,8 @@ from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import CloseReason, Closing, Event, Kind, Side, closed_event
 from netlab.core.lab import Lab
 from netlab.core.servers import parse_spec
+from tests.core.conftest import Served
 from tests.waits import wait_until
-
-
-class Served:
-    """A lab served at a path, its bus drained into the control server as serve does."""
-
-    def __init__(self, path: Path) -> None:
-        self.lab = Lab()
-        self.path = str(path)
-        self.control = ControlServer(self.lab, self.path).start()
-        self._stop = threading.Event()
-        self._drain = threading.Thread(target=self._pump, daemon=True)
-        self._drain.start()
-
-    def _pump(self) -> None:
-        while not self._stop.is_set():
-            self.lab.bus.wait(0.05)
-            self.control.publish(self.lab.bus.drain())
-
-    def close(self, last_words: str = "the lab closed") -> None:
-        self._stop.set()
-        self._drain.join(2)
-        self.control.close(last_words)
-        self.lab.close()
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    lab = Served(tmp_path / "lab.sock")
-    yield lab
-    lab.close()
-
-
-@pytest.fixture
-def remote(served: Served) -> Iterator[RemoteLab]:
-    lab = RemoteLab(served.path)
-    yield lab
-    lab.close()
 
 
 def echo(address: tuple[str, int], data: bytes) -> bytes:
@@ -156,7 +119,10 @@ def test_a_line_that_is_not_a_command_gets_one_error_and_the_peer_stays(served: 
     assert str(bad_json["error"]).startswith("Not a line of the control protocol")
     assert bad_op == {
         "id": 7,
-        "error": "Unknown command 'launch': use start, stop, restart or servers.",
+        "error": (
+            "Unknown command 'launch': use start, stop, restart or servers for the lab's "
+            "servers; connect, send, half_close, close, save or forget for sessions."
+        ),
         "input": True,
     }
     assert str(bad_option["error"]).startswith("Unknown server option 'bus'")

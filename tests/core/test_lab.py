@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from netlab.core.client import ClientSession
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab
@@ -22,6 +23,7 @@ def test_the_key_scenario_on_one_bus() -> None:
         server = lab.start_server("echo:0")
         host, port = server.address
         session = lab.open_session(f"{host}:{port}")
+        assert isinstance(session, ClientSession)  # a lab here holds its sessions itself
         session.send_text("hello")
         events: list[Event] = []
 

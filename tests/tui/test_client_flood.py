@@ -4,6 +4,7 @@ saves every byte received, and half-closes when asked."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from netlab.tui.widgets import transcript as transcript_module
 from tests.peers import Peer, answers_at_end_of_input, flood_then_half_close, numbered
 from tests.tui.running import running
 from tests.tui.test_client_pane import (
+    EITHER_LAB,
     SIZE,
     connect,
     connect_soon,
@@ -35,12 +37,13 @@ async def run_command(app: NetlabApp, title: str) -> None:
     command.run()
 
 
+@EITHER_LAB
 async def test_a_flood_is_counted_on_screen_and_saved_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: Callable[[], NetlabApp]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(transcript_module, "MAX_ENTRIES", KEPT)
-    app = NetlabApp()
+    app = make_app()
     with Peer(flood_then_half_close(LINES)) as peer:
         async with running(app, size=SIZE) as pilot:
             await pilot.press("alt+3")
@@ -60,8 +63,11 @@ async def test_a_flood_is_counted_on_screen_and_saved_whole(
     assert (tmp_path / saved).read_bytes() == b"".join(numbered(n) for n in range(LINES))
 
 
-async def test_half_close_lets_the_server_answer_at_end_of_input() -> None:
-    app = NetlabApp()
+@EITHER_LAB
+async def test_half_close_lets_the_server_answer_at_end_of_input(
+    make_app: Callable[[], NetlabApp],
+) -> None:
+    app = make_app()
     with Peer(answers_at_end_of_input) as peer:
         async with running(app, size=SIZE) as pilot:
             await pilot.press("alt+3")
@@ -74,8 +80,11 @@ async def test_half_close_lets_the_server_answer_at_end_of_input() -> None:
             await until(pilot, lambda: "closed by the peer" in shown(app), "the close")
 
 
-async def test_the_time_servers_four_bytes_are_read_as_the_date() -> None:
-    app = NetlabApp()
+@EITHER_LAB
+async def test_the_time_servers_four_bytes_are_read_as_the_date(
+    make_app: Callable[[], NetlabApp],
+) -> None:
+    app = make_app()
     async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("time:0")
         await pilot.press("alt+3")

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TabbedContent
 from textual.worker import Worker
 
+from netlab.core.engine.process import EngineLab
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.client import ClientPane, HistoryInput
 from netlab.tui.widgets.transcript import Transcript
@@ -25,6 +26,17 @@ from tests.tui.running import running
 
 SIZE = (120, 40)
 WAIT = 5.0
+
+
+def app_with_an_engine() -> NetlabApp:
+    """The app as `netlab` runs it: its servers and sessions in an engine process."""
+    return NetlabApp(lab=EngineLab())
+
+
+EITHER_LAB = pytest.mark.parametrize(
+    "make_app", [NetlabApp, app_with_an_engine], ids=["lab-here", "lab-engine"]
+)
+"""For what must work the same whether the sessions run in the app or in its engine."""
 
 
 async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:
@@ -143,8 +155,11 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_echo_server_answers_hello_in_the_transcript() -> None:
-    app = NetlabApp()
+@EITHER_LAB
+async def test_echo_server_answers_hello_in_the_transcript(
+    make_app: Callable[[], NetlabApp],
+) -> None:
+    app = make_app()
     async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+3")
@@ -272,8 +287,11 @@ async def test_history_recalls_earlier_lines() -> None:
         await until(pilot, lambda: received(app, "second"), "the echoes")
 
 
-async def test_two_sessions_in_two_tabs_and_closing_one_leaves_the_other() -> None:
-    app = NetlabApp()
+@EITHER_LAB
+async def test_two_sessions_in_two_tabs_and_closing_one_leaves_the_other(
+    make_app: Callable[[], NetlabApp],
+) -> None:
+    app = make_app()
     async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         endpoint = f"127.0.0.1:{server.address[1]}"
@@ -386,8 +404,9 @@ async def test_many_sessions_keep_the_one_in_front_in_view() -> None:
         await until(pilot, newest_in_view, "the bar to scroll client-6's tab into view")
 
 
-async def test_quitting_with_a_session_open_is_prompt() -> None:
-    app = NetlabApp()
+@EITHER_LAB
+async def test_quitting_with_a_session_open_is_prompt(make_app: Callable[[], NetlabApp]) -> None:
+    app = make_app()
     async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+3")

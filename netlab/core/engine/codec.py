@@ -1,6 +1,6 @@
 """How a lab's facts travel between processes: JSON lines, one object a line.
 
-Events, server states and server options become plain JSON values and back again,
+Events, server and session states and their options become plain JSON values and back,
 losslessly: bytes as Latin-1 text (one character a byte), enums by value, times as
 time.monotonic() stamps, which every process on the machine shares. JSON rather than
 pickle: a control socket's peer gets to send data, never code, and a person can read
@@ -18,8 +18,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
+from netlab.core.client import ClientSession
 from netlab.core.errors import NetlabError
 from netlab.core.events import CloseReason, Closing, Event, Kind, Side
+from netlab.core.framing import Framing
+from netlab.core.lab import SessionOptions
 from netlab.core.servers import ServerOptions
 from netlab.core.servers.base import ConnectionInfo
 
@@ -199,3 +202,92 @@ def read_lines(sock: socket.socket, closed: threading.Event) -> Iterator[bytes]:
             end = buffer.find(b"\n")
         if len(buffer) > MAX_LINE:
             raise WireError("A line longer than the control protocol allows.")
+
+
+SESSION_OPTION_NAMES = frozenset(
+    {"transport", "framing", "connect_timeout", "read_timeout", "keepalive", "name", "keep_all"}
+)
+"""A session's options from another process: its bus and inbox are the engine's affair."""
+SESSION_COUNTERS = ("bytes_in", "bytes_out", "messages_in", "messages_out")
+
+
+def session_options_out(options: SessionOptions) -> dict[str, Any]:
+    return {name: value for name, value in options.items() if name in SESSION_OPTION_NAMES}
+
+
+def session_options_in(value: Any) -> SessionOptions:
+    if not isinstance(value, dict):
+        raise WireError("Session options must be one JSON object.")
+    unknown = sorted(set(value) - SESSION_OPTION_NAMES)
+    if unknown:
+        names = ", ".join(sorted(SESSION_OPTION_NAMES))
+        raise WireError(f"Unknown session option {unknown[0]!r}: use {names}.")
+    options: SessionOptions = {}
+    options.update(value)  # type: ignore[typeddict-item]
+    if "framing" in options:
+        options["framing"] = Framing.parse(str(options["framing"]))
+    return options
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """A client session as its engine last saw it: what a Session offers, but acting."""
+
+    name: str
+    transport: str
+    endpoint: str
+    peer: str
+    state: str
+    write_shut: bool
+    close_reason: CloseReason | None
+    counters: dict[str, int]
+    spool: tuple[int, int] | None
+    """Bytes kept and bytes not kept, for a session that keeps all it receives."""
+
+
+def session_state(session: ClientSession) -> SessionState:
+    spool = session.spool
+    return SessionState(
+        session.name,
+        session.transport,
+        str(session.endpoint),
+        session.peer,
+        session.state,
+        session.write_shut,
+        session.close_reason,
+        {name: getattr(session, name) for name in SESSION_COUNTERS},
+        None if spool is None else (spool.size, spool.not_kept),
+    )
+
+
+def session_state_out(state: SessionState) -> dict[str, Any]:
+    return {
+        "name": state.name,
+        "transport": state.transport,
+        "endpoint": state.endpoint,
+        "peer": state.peer,
+        "state": state.state,
+        "write_shut": state.write_shut,
+        "close_reason": None if state.close_reason is None else state.close_reason.value,
+        "counters": state.counters,
+        "spool": None if state.spool is None else list(state.spool),
+    }
+
+
+def session_state_in(value: Any) -> SessionState:
+    try:
+        reason = value["close_reason"]
+        spool = value["spool"]
+        return SessionState(
+            str(value["name"]),
+            str(value["transport"]),
+            str(value["endpoint"]),
+            str(value["peer"]),
+            str(value["state"]),
+            bool(value["write_shut"]),
+            None if reason is None else CloseReason(reason),
+            {name: int(value["counters"][name]) for name in SESSION_COUNTERS},
+            None if spool is None else (int(spool[0]), int(spool[1])),
+        )
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise WireError(f"A session's state that does not decode: {error!r}.") from None

@@ -2,17 +2,26 @@
 
 Whoever connects (the app, `netlab --attach PATH`) sends commands, one JSON object a
 line: {"id": 1, "op": "start", "spec": "echo:0", "options": {…}}, "stop" and
-"restart" with a "name", "servers". Each gets one reply: {"id": 1, "ok": STATE} or
-{"id": 1, "error": "one sentence", "input": true}. Unasked, every TICK seconds, each
-connected peer also gets {"tick": {"events": […], "servers": […], "dropped": N}}: what
-happened since the last tick, every server's counters and connections, and how many
-events it was not sent. On connecting it gets {"hello": {…}} first, and when the lab
-closes, {"bye": "why"}.
+"restart" with a "name", "servers"; and for client sessions of its own, "connect"
+(a "name", an "endpoint", "options"), "send" ("data", bytes as Latin-1), "half_close",
+"close", "save" (a "path"), "forget". Each gets one reply: {"id": 1, "ok": …} or
+{"id": 1, "error": "one sentence", "input": true}; a command without an id gets none.
+Commands run beside the reader (lanes.py), a session's in order: a send blocked on a
+server that does not read holds that session alone.
+
+Unasked, every TICK seconds, each connected peer also gets {"tick": {"events": […],
+"servers": […], "dropped": N}}: what the servers did since the last tick, every
+server's counters and connections, and how many of their events it was not sent. Its
+sessions' events come as they happen, with their states: {"sessions": {"events": […],
+"states": […]}}, never dropped but paced (sessions.py): the peer grants what it can
+take with {"ack": [EVENTS, BYTES]}, counted from its start. On connecting it gets
+{"hello": {…}} first, and when the lab closes, {"bye": "why"}.
 
 The socket is the owner's alone (mode 0600, made so before it is bound). A peer that
-does not read is sent no more than MAX_PENDING events: the rest are counted, never
-held, and a peer whose socket stays full for SEND_TIMEOUT is dropped, so no peer slows
-the lab's sockets. A command that does not parse is one error reply; the peer stays.
+does not read is sent no more than MAX_PENDING server events a tick: the rest are
+counted, never held, and a peer whose socket stays full for SEND_TIMEOUT is dropped,
+so no peer slows the lab's sockets. A command that does not parse is one error reply;
+the peer stays.
 """
 
 from __future__ import annotations
@@ -22,10 +31,14 @@ import os
 import socket
 import stat
 import threading
+import time
 from typing import Any
 
 from netlab import __version__
 from netlab.core.engine import codec
+from netlab.core.engine.lanes import Lanes
+from netlab.core.engine.sessions import OPS as SESSION_OPS
+from netlab.core.engine.sessions import SessionDesk
 from netlab.core.errors import InputError, NetlabError, OperationFailed
 from netlab.core.events import Event
 from netlab.core.lab import Lab, Server
@@ -65,6 +78,7 @@ class ControlServer:
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._accepting: threading.Thread | None = None
+        self._lanes = Lanes("netlab control")
 
     def start(self) -> ControlServer:
         self._listener = _listen(self.path)
@@ -119,19 +133,31 @@ class ControlServer:
         with self._lock:
             self._peers.pop(id(peer), None)
 
-    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
-        """One command's reply (in the peer's reading thread: a start may take a moment)."""
+    def dispatch(self, peer: _Peer, request: dict[str, Any]) -> None:
+        """Run a command in its lane; its reply goes to `peer` when it is done."""
+        op = request.get("op")
+        if op in SESSION_OPS:
+            # A close must not wait behind a send it is there to end.
+            lane: object = (id(peer), "close" if op == "close" else "session", request.get("name"))
+        else:
+            lane = "lab"  # the servers' commands in the order given, as a person gave them
+        self._lanes.run(lane, lambda: peer.reply(request, self.answer(peer, request)))
+
+    def answer(self, peer: _Peer, request: dict[str, Any]) -> dict[str, Any]:
+        """One command's reply."""
         ident = request.get("id")
         try:
-            return {"id": ident, "ok": self._do(request)}
+            return {"id": ident, "ok": self._do(peer, request)}
         except InputError as error:
             return {"id": ident, "error": str(error), "input": True}
         except NetlabError as error:
             return {"id": ident, "error": str(error), "input": False}
 
-    def _do(self, request: dict[str, Any]) -> Any:
+    def _do(self, peer: _Peer, request: dict[str, Any]) -> Any:
         op = request.get("op")
         lab = self.lab
+        if op in SESSION_OPS:
+            return peer.desk.do(str(op), request)
         if op == "servers":
             return [codec.state_out(server_state(s)) for s in list(lab.servers.values())]
         if op == "start":
@@ -149,11 +175,14 @@ class ControlServer:
         if op == "restart":
             server = lab.restart_server(str(name))
             return codec.state_out(server_state(server))
-        raise InputError(f"Unknown command {op!r}: use start, stop, restart or servers.")
+        raise InputError(
+            f"Unknown command {op!r}: use start, stop, restart or servers for the lab's "
+            "servers; connect, send, half_close, close, save or forget for sessions."
+        )
 
 
 class _Peer:
-    """One connected process: a thread reading its commands, one sending its ticks."""
+    """One connected process: a thread reading its commands, one sending to it."""
 
     def __init__(self, control: ControlServer, sock: socket.socket) -> None:
         self.control = control
@@ -167,6 +196,7 @@ class _Peer:
         self._closed = threading.Event()
         self._last_words = ""
         self._send_lock = threading.Lock()
+        self.desk = SessionDesk(wake=self._wake.set)
 
     def start(self) -> None:
         name = f"netlab control peer {self.sock.fileno()}"
@@ -181,6 +211,13 @@ class _Peer:
                 events = events[: max(room, 0)]
             self._pending += events
 
+    def reply(self, request: dict[str, Any], reply: dict[str, Any]) -> None:
+        if "id" not in request:
+            return  # said, not asked: nobody waits for an answer
+        with self._lock:
+            self._replies.append(reply)
+        self._wake.set()
+
     def close(self, last_words: str) -> None:
         self._last_words = last_words
         self._closed.set()
@@ -192,28 +229,42 @@ class _Peer:
                 try:
                     request = codec.decode(line)
                 except codec.WireError as error:
-                    reply: dict[str, Any] = {"id": None, "error": str(error), "input": True}
+                    self.reply({"id": None}, {"id": None, "error": str(error), "input": True})
+                    continue
+                if "ack" in request:
+                    self._acknowledge(request["ack"])
                 else:
-                    reply = self.control.answer(request)
-                with self._lock:
-                    self._replies.append(reply)
-                self._wake.set()
+                    self.control.dispatch(self, request)
         except (OSError, codec.WireError):
             pass
         finally:
             self._closed.set()
             self._wake.set()
 
+    def _acknowledge(self, ack: Any) -> None:
+        try:
+            events, size = ack
+            self.desk.bus.grant(int(events), int(size))
+        except (TypeError, ValueError):
+            self.reply(
+                {"id": None}, {"id": None, "error": "An ack is [EVENTS, BYTES].", "input": True}
+            )
+
     def _write(self) -> None:
         try:
             hello = {"version": __version__, "pid": os.getpid(), "servers": self._states()}
             self._send({"hello": hello})
+            next_tick = time.monotonic() + TICK
             while not self._closed.is_set():
-                self._wake.wait(TICK)
+                self._wake.wait(max(0.0, next_tick - time.monotonic()))
                 self._wake.clear()
-                self._send_due()
+                self._send_replies_and_sessions()
+                if time.monotonic() >= next_tick:
+                    self._send_tick()
+                    next_tick = time.monotonic() + TICK
             if self._last_words:
-                self._send_due()
+                self._send_replies_and_sessions()
+                self._send_tick()
                 self._send({"bye": self._last_words})
         except OSError:
             pass  # gone, or not reading for SEND_TIMEOUT: drop it
@@ -223,14 +274,29 @@ class _Peer:
                 self.sock.shutdown(socket.SHUT_RDWR)
             self.sock.close()
             self.control._gone(self)
+            self.desk.close()  # its sessions were its own: they go with it
 
-    def _send_due(self) -> None:
+    def _send_replies_and_sessions(self) -> None:
         with self._lock:
             replies, self._replies = self._replies, []
-            events, self._pending = self._pending, []
-            dropped, self._dropped = self._dropped, 0
         for reply in replies:
             self._send(reply)
+        # After the replies: a connect's reply makes the session known before its
+        # state comes; its events may come first, and wait for their tab meanwhile.
+        events = self.desk.bus.drain()
+        if not events and not replies:
+            return
+        for start in range(0, max(len(events), 1), BATCH):
+            batch = [codec.event_out(e) for e in events[start : start + BATCH]]
+            sessions: dict[str, Any] = {"events": batch}
+            if start + BATCH >= len(events):
+                sessions["states"] = self.desk.states()
+            self._send({"sessions": sessions})
+
+    def _send_tick(self) -> None:
+        with self._lock:
+            events, self._pending = self._pending, []
+            dropped, self._dropped = self._dropped, 0
         states = self._states()
         for start in range(0, max(len(events), 1), BATCH):
             batch = [codec.event_out(e) for e in events[start : start + BATCH]]

@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 from netlab.core.bus import EventBus
+from netlab.core.engine.remote import REPLY_TIMEOUT as REMOTE_REPLY
 from netlab.core.engine.remote import RemoteLab
 from netlab.core.errors import OperationFailed
 
@@ -57,9 +58,9 @@ class EngineLab(RemoteLab):
         starter = threading.Thread(target=self._start_quietly, name="netlab engine", daemon=True)
         starter.start()
 
-    def _ask(self, op: str, **fields: Any) -> Any:
+    def _ask(self, op: str, waits: float = REMOTE_REPLY, **fields: Any) -> Any:
         self._start()  # at once when it is up; else it comes up, or a fresh one does
-        return super()._ask(op, **fields)
+        return super()._ask(op, waits, **fields)
 
     def close(self) -> None:
         """Close the sessions, end the engine (its servers and connections with it)."""

@@ -38,7 +38,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
-from netlab.core.client import HEAD_REQUEST, ClientSession, parse_hex
+from netlab.core.client import HEAD_REQUEST, parse_hex
 from netlab.core.endpoints import address_text
 from netlab.core.errors import NetlabError
 from netlab.core.events import Event, Kind
@@ -49,7 +49,7 @@ from netlab.tui.widgets.field import Field
 from netlab.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
-    from netlab.core.lab import Lab, SessionOptions
+    from netlab.core.lab import Lab, Session, SessionOptions
     from netlab.core.servers.protocols import Transport
 
 NARROW = 100
@@ -183,7 +183,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
     class Connected(Message):
         """A session connected: its tab can be made."""
 
-        session: ClientSession
+        session: Session
 
     @dataclass
     class ConnectFailed(Message):
@@ -207,13 +207,13 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
 
     def __init__(self) -> None:
         super().__init__()
-        self._sessions: dict[str, ClientSession] = {}
+        self._sessions: dict[str, Session] = {}
         self._transcripts: dict[str, Transcript] = {}
         self._pending: dict[str, list[Event]] = {}
         """Events of sessions still connecting, kept until their tab exists."""
         self._last_number = 0
         """The number of the newest session that connected: a failed connect uses none."""
-        self._outbox: deque[tuple[ClientSession, bytes | None]] = deque()
+        self._outbox: deque[tuple[Session, bytes | None]] = deque()
         """What is to be sent, oldest first (None: half-close); one send worker at a time
         takes from it."""
         self._outbox_lock = threading.Lock()
@@ -326,7 +326,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 f"at {where}",
             )
 
-    def _session_commands(self, session: ClientSession) -> Iterator[PaneCommand]:
+    def _session_commands(self, session: Session) -> Iterator[PaneCommand]:
         """What can be done with the session in front: more while it is open."""
         closed = session.state == "closed"
         yield PaneCommand(
@@ -399,13 +399,16 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         self._save(session, Path(f"netlab-{session.name}-{stamp}.bin"))
 
     @_worker("client-save", "Save what a session received")
-    def _save(self, session: ClientSession, path: Path) -> None:
+    def _save(self, session: Session, path: Path) -> None:
         """Copy the session's spool to `path`: up to a gibibyte, so never on the screen's thread."""
         assert session.spool is not None
         try:
             size = session.spool.save(path)
         except OSError as error:
             self._post(self.Saved(f"Cannot save to {path}: {error.strerror or error}.", False))
+            return
+        except NetlabError as error:  # the process holding the session is gone
+            self._post(self.Saved(str(error), False))
             return
         lost = session.spool.not_kept
         more = (
@@ -683,13 +686,13 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             return
         self._send(session, data)
 
-    def _send(self, session: ClientSession, data: bytes) -> None:
+    def _send(self, session: Session, data: bytes) -> None:
         if session.state != "connected":
             self._show_error(f"{session.name} is closed: connect again to send.")
             return
         self._queue(session, data)
 
-    def _queue(self, session: ClientSession, data: bytes | None) -> None:
+    def _queue(self, session: Session, data: bytes | None) -> None:
         """Hand bytes (or None, FIN) to the send worker, starting one if none is under way."""
         with self._outbox_lock:
             self._outbox.append((session, data))
@@ -781,7 +784,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             return
 
     @staticmethod
-    def _tab_title(session: ClientSession) -> Content:
+    def _tab_title(session: Session) -> Content:
         # Short, so several fit beside each other in the split view: where the session
         # goes is on the message line's title and in the transcript.
         udp = " udp" if session.transport == "udp" else ""
@@ -799,7 +802,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         name = active.removeprefix("session-")
         return name if name in self._sessions else None
 
-    def _active_session(self) -> ClientSession | None:
+    def _active_session(self) -> Session | None:
         name = self._active_name()
         return None if name is None else self._sessions[name]
 

@@ -56,6 +56,7 @@ _CLOSED = {
     CloseReason.TOO_BIG: "closed: a message was too big",
     CloseReason.STOPPING: "closed: the server is stopping",
     CloseReason.NOT_READING: "closed: the peer was not reading",
+    CloseReason.LAB_GONE: "closed: the process that held it is gone",
 }
 _TIME_WIDTH = 8
 _SIZE_WIDTH = 8  # "65,507 B"
