@@ -47,6 +47,9 @@ def test_a_session_there_talks_to_an_echo_server_here(remote: RemoteLab, served:
     assert session.state == "connected"
     assert session.peer.startswith("127.0.0.1:")
     assert "client-1" not in served.lab.sessions  # the peer's own, not the served lab's
+    snapshot = remote._ask("snapshot")
+    assert [state["name"] for state in snapshot["sessions"]] == ["client-1"]
+    assert [state["name"] for state in snapshot["servers"]] == [server.name]
     session.send_bytes(b"hello\n")
     seen = heard(remote, "client-1", Kind.RECEIVED)
     kinds = [e.kind for e in seen]

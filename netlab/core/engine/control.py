@@ -2,9 +2,9 @@
 
 Whoever connects (the app, `netlab --attach PATH`) sends commands, one JSON object a
 line: {"id": 1, "op": "start", "spec": "echo:0", "options": {…}}, "stop" and
-"restart" with a "name", "servers"; and for client sessions of its own, "connect"
-(a "name", an "endpoint", "options"), "send" ("data", bytes as Latin-1), "half_close",
-"close", "save" (a "path"), "forget". Each gets one reply: {"id": 1, "ok": …} or
+"restart" with a "name", "servers"; "snapshot" (its servers and its sessions); and
+for client sessions of its own, "connect" (a "name", an "endpoint", "options"),
+"send" ("data", bytes as Latin-1), "half_close", "close", "save" (a "path"), "forget". Each gets one reply: {"id": 1, "ok": …} or
 {"id": 1, "error": "one sentence", "input": true}; a command without an id gets none.
 Commands run beside the reader (lanes.py), a session's in order: a send blocked on a
 server that does not read holds that session alone.
@@ -160,6 +160,9 @@ class ControlServer:
             return peer.desk.do(str(op), request)
         if op == "servers":
             return [codec.state_out(server_state(s)) for s in list(lab.servers.values())]
+        if op == "snapshot":
+            servers = [codec.state_out(server_state(s)) for s in list(lab.servers.values())]
+            return {"servers": servers, "sessions": peer.desk.states()}
         if op == "start":
             spec = request.get("spec")
             if not isinstance(spec, str):
@@ -177,7 +180,8 @@ class ControlServer:
             return codec.state_out(server_state(server))
         raise InputError(
             f"Unknown command {op!r}: use start, stop, restart or servers for the lab's "
-            "servers; connect, send, half_close, close, save or forget for sessions."
+            "servers; connect, send, half_close, close, save or forget for sessions; "
+            "snapshot for both."
         )
 
 
