@@ -4,8 +4,9 @@ Whoever connects (the app, `netlab --attach PATH`) sends commands, one JSON obje
 line: {"id": 1, "op": "start", "spec": "echo:0", "options": {…}}, "stop" and
 "restart" with a "name", "servers"; "snapshot" (its servers and its sessions); and
 for client sessions of its own, "connect" (a "name", an "endpoint", "options"),
-"send" ("data", bytes as Latin-1), "half_close", "close", "save" (a "path"), "forget". Each gets one reply: {"id": 1, "ok": …} or
-{"id": 1, "error": "one sentence", "input": true}; a command without an id gets none.
+"send" ("data", bytes as Latin-1), "half_close", "close", "save" (a "path"), "forget".
+Each gets one reply: {"id": 1, "ok": …} or {"id": 1, "error": "one sentence",
+"input": true}; a command without an id gets none.
 Commands run beside the reader (lanes.py), a session's in order: a send blocked on a
 server that does not read holds that session alone.
 

@@ -19,6 +19,7 @@ client that stops reading is dropped rather than stalling the sender.
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import math
 import select
@@ -28,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError
@@ -45,8 +46,14 @@ from netlab.core.servers.room import Room
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-PROTOCOL_DEFAULT = -1.0
-"""An idle_timeout meaning "whatever the protocol asks for" (timestamp: 120 s)."""
+
+class _Default(enum.Enum):
+    PROTOCOL = "the protocol's own"
+
+
+PROTOCOL_DEFAULT: Final = _Default.PROTOCOL
+"""An idle_timeout meaning "whatever the protocol asks for" (timestamp: 120 s): a value
+of its own, so no number a caller gives (-1, say) is taken for it."""
 RECV_SIZE = 64 * 1024
 STOP_WAIT = 0.8
 """How long stop() waits in all for threads, keeping it under a second."""
@@ -271,7 +278,7 @@ class TcpServer(ServerBase):
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        idle_timeout: float | None = PROTOCOL_DEFAULT,
+        idle_timeout: float | _Default | None = PROTOCOL_DEFAULT,
         max_conns: int = 100,
         max_message: int = 64 * 1024,
         max_outbox: int = MAX_OUTBOX,
@@ -290,7 +297,7 @@ class TcpServer(ServerBase):
             )
         if max_conns < 1 or max_message < 1 or max_outbox < 1:
             raise InputError("max_conns, max_message and max_outbox must each be at least 1.")
-        if idle_timeout == PROTOCOL_DEFAULT:
+        if idle_timeout is PROTOCOL_DEFAULT:
             idle_timeout = self.protocol.idle_timeout
         self.idle_timeout = _seconds("Idle timeout", idle_timeout)
         self.write_timeout = _seconds("Write timeout", write_timeout)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from netlab.core.bus import EventBus
+from netlab.core.errors import InputError
 from netlab.core.events import CloseReason, Kind
 from netlab.core.servers import TcpServer
 from netlab.core.servers.protocols import RFC868_OFFSET
@@ -187,6 +188,13 @@ def test_idle_timeout_closes(
     assert 0.2 < time.monotonic() - started < 2
     seen = Seen(bus)
     assert wait_for(lambda: any(CloseReason.TIMEOUT in e.detail for e in seen.closed()))
+
+
+@pytest.mark.parametrize("seconds", [-1.0, 0, -0.5])
+def test_an_idle_timeout_of_zero_or_less_is_refused_whatever_the_number(seconds: float) -> None:
+    # -1 once meant "the protocol's own": a number must never be taken for that.
+    with pytest.raises(InputError, match=f"Idle timeout {seconds} must be more than 0"):
+        TcpServer("timestamp", idle_timeout=seconds)
 
 
 def test_stop_with_idle_clients_is_prompt_and_clean(
