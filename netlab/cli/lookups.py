@@ -71,20 +71,27 @@ def _add_lookup(
 
 
 def _add_resolve(commands: Commands) -> None:
-    sub = _add_lookup(
-        commands, "resolve", cmd_resolve, "resolve a name to one address (ResolveIP.go)"
+    sub = add_command(
+        commands,
+        "resolve",
+        cmd_resolve,
+        "resolve a name (ResolveIP.go) or host:port (ResolveTCPAddr) to one address",
+        timeout=5,
     )
+    sub.add_argument("name", metavar="NAME|HOST:PORT")
     family = sub.add_mutually_exclusive_group()
-    family.add_argument("-4", dest="ipv4", action="store_true", help="IPv4 only (ip4)")
-    family.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 only (ip6)")
+    family.add_argument("-4", dest="ipv4", action="store_true", help="IPv4 only (ip4, tcp4)")
+    family.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 only (ip6, tcp6)")
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    """ResolveIP.go: one address for a name."""
+    """ResolveIP.go: one address for a name; ResolveTCPAddr: one for host:port."""
     from netlab.core import lookup
 
-    network = "ip4" if args.ipv4 else "ip6" if args.ipv6 else "ip"
-    result = lookup.resolve(args.name, network, timeout=args.timeout)
+    family = "4" if args.ipv4 else "6" if args.ipv6 else ""
+    if lookup.is_endpoint(args.name):
+        return _resolve_endpoint(args, f"tcp{family}")
+    result = lookup.resolve(args.name, f"ip{family}", timeout=args.timeout)
     fields = {
         "name": result.name,
         "address": result.address,
@@ -92,6 +99,22 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         "elapsed_s": result.elapsed,
     }
     return _answer(args, fields, [f"Resolved address is {result.address}"])
+
+
+def _resolve_endpoint(args: argparse.Namespace, network: str) -> int:
+    from netlab.core import lookup
+
+    result = lookup.resolve_endpoint(args.name, network, timeout=args.timeout)
+    anywhere = not result.address  # ":80": no host, so no address (Go prints ":80")
+    fields = {
+        "name": result.text,
+        "endpoint": None if anywhere else str(result),
+        "address": None if anywhere else result.address,
+        "port": result.port,
+        "version": None if anywhere else 6 if ":" in result.address else 4,
+        "elapsed_s": result.elapsed,
+    }
+    return _answer(args, fields, [f"Resolved address is {result}"])
 
 
 def cmd_host(args: argparse.Namespace) -> int:

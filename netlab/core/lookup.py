@@ -39,6 +39,7 @@ DEFAULT_TIMEOUT = 5.0
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV")
 
 NETWORKS = ("ip", "ip4", "ip6")
+TCP_NETWORKS = ("tcp", "tcp4", "tcp6")
 
 _T = TypeVar("_T")
 _IP: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -69,6 +70,24 @@ class Resolved:
     network: str
     address: str
     elapsed: float
+
+
+@dataclass(frozen=True)
+class ResolvedEndpoint:
+    """A host and port as one TCP address, as ResolveTCPAddr gives it."""
+
+    text: str
+    """As given: "localhost:http", "[::1]:23", ":80"."""
+    network: str
+    address: str
+    """The host's address; empty for ":80", which means every address of this machine."""
+    port: int
+    elapsed: float
+
+    def __str__(self) -> str:
+        """As Go's TCPAddr.String(): "127.0.0.1:80", "[::1]:23", ":80"."""
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -166,6 +185,31 @@ def resolve(name: str, network: str = "ip", timeout: float = DEFAULT_TIMEOUT) ->
     # Go's "ip" takes the first IPv4 address when there is one, whatever the system's order.
     chosen = next((ip for ip in candidates if ip.version == 4), candidates[0])
     return Resolved(host, network, str(chosen), elapsed)
+
+
+def resolve_endpoint(
+    text: str, network: str = "tcp", timeout: float = DEFAULT_TIMEOUT
+) -> ResolvedEndpoint:
+    """host:port as one TCP address, as ResolveTCPAddr: the port by number or service
+    name, the host as resolve() takes it ("tcp" prefers IPv4; "tcp4"/"tcp6" only that)."""
+    network = network.strip().lower()
+    if network not in TCP_NETWORKS:
+        raise InputError(f"Unknown network {network!r}: use tcp, tcp4 or tcp6.")
+    start = time.perf_counter()
+    endpoint = parse_endpoint(text, allow_zero_port=True)
+    address = ""
+    if endpoint.host:  # ":80" names no host: Go leaves the address empty
+        address = resolve(endpoint.host, network.replace("tcp", "ip"), timeout).address
+    return ResolvedEndpoint(
+        text.strip(), network, address, endpoint.port, time.perf_counter() - start
+    )
+
+
+def is_endpoint(text: str) -> bool:
+    """Whether `text` is host:port ("[::1]:23", "localhost:http", ":80") rather than a
+    name or an address alone ("::1" has colons, but no port)."""
+    text = text.strip()
+    return text.startswith("[") or text.count(":") == 1
 
 
 def lookup_host(name: str, timeout: float = DEFAULT_TIMEOUT) -> HostAddresses:

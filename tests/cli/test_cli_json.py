@@ -190,6 +190,18 @@ def test_resolve() -> None:
     assert (answer["name"], answer["address"], answer["version"]) == ("localhost", "127.0.0.1", 4)
 
 
+def test_resolve_host_and_port() -> None:
+    answer = one_object(in_process("resolve", "localhost:http", "-4", "--json"))
+    assert set(answer) == {"name", "endpoint", "address", "port", "version", "elapsed_s"}
+    assert (answer["endpoint"], answer["address"], answer["port"]) == (
+        "127.0.0.1:80",
+        "127.0.0.1",
+        80,
+    )
+    anywhere = one_object(in_process("resolve", ":80", "--json"))
+    assert (anywhere["endpoint"], anywhere["address"], anywhere["port"]) == (None, None, 80)
+
+
 def test_host_cname_and_reverse() -> None:
     host = one_object(in_process("host", "localhost", "--json"))
     assert set(host) == {"name", "addresses", "elapsed_s"}
@@ -205,6 +217,7 @@ def test_host_cname_and_reverse() -> None:
     "args",
     [
         ["resolve", "bad name!"],
+        ["resolve", "localhost:nosuchservice"],
         ["host", "bad name!"],
         ["cname", "bad name!"],
         ["reverse", "not-an-address"],

@@ -23,6 +23,28 @@ def test_resolve_an_address_literal() -> None:
     assert netlab("resolve", "0:0:0:0:0:0:0:1").stdout == "Resolved address is ::1\n"
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("localhost:http", "127.0.0.1:80"),  # a service's name is its port
+        ("localhost:7", "127.0.0.1:7"),
+        ("[::1]:23", "[::1]:23"),
+        (":80", ":80"),  # no host: every address of this machine, as Go prints it
+    ],
+)
+def test_resolve_host_and_port_as_resolvetcpaddr_does(given: str, said: str) -> None:
+    result = netlab("resolve", given)
+    assert (result.stdout, result.returncode) == (f"Resolved address is {said}\n", 0)
+
+
+def test_resolve_a_bad_port_says_what_would_be_right() -> None:
+    result = netlab("resolve", "localhost:99999")
+    assert (result.stderr, result.returncode) == (
+        "netlab resolve: Port 99999 is out of range: use 0 to 65535.\n",
+        2,
+    )
+
+
 def test_host_lists_every_address_as_lookuphost_does() -> None:
     result = netlab("host", "localhost")
     assert "127.0.0.1" in result.stdout.splitlines()

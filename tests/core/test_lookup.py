@@ -1108,3 +1108,26 @@ def test_dns_query_only_ever_raises_netlab_errors(
             _check_message(error)
         else:
             assert answer.server == dns_server.address
+
+
+@pytest.mark.parametrize(
+    ("text", "endpoint"),
+    [
+        ("localhost:80", True),
+        ("[::1]:23", True),
+        (":80", True),
+        ("localhost", False),
+        ("::1", False),  # an address with colons, but no port
+        ("127.0.0.1", False),
+    ],
+)
+def test_is_endpoint_tells_host_and_port_from_a_name(text: str, endpoint: bool) -> None:
+    assert lookup.is_endpoint(text) is endpoint
+
+
+def test_resolve_endpoint_takes_a_services_name_and_prefers_ipv4_as_go_does() -> None:
+    resolved = lookup.resolve_endpoint("localhost:echo")
+    assert (str(resolved), resolved.port, resolved.network) == ("127.0.0.1:7", 7, "tcp")
+    assert str(lookup.resolve_endpoint("[0:0::1]:23", "tcp6")) == "[::1]:23"
+    with pytest.raises(InputError, match="use tcp, tcp4 or tcp6"):
+        lookup.resolve_endpoint("localhost:7", "udp")
