@@ -43,11 +43,18 @@ from netlab.core.engine.sessions import SessionDesk
 from netlab.core.errors import InputError, NetlabError, OperationFailed
 from netlab.core.events import Event
 from netlab.core.lab import Lab, Server
+from netlab.core.servers.base import MAX_CLOSED
 
 TICK = 0.1
 """Seconds between a peer's batches of events and states: ten frames a second."""
-MAX_PENDING = 5_000
-"""Events held for one peer between ticks; beyond, they are counted as dropped."""
+MAX_PENDING = 1_000
+"""Server events held for one peer between ticks; beyond, they are counted as dropped.
+The app's log makes lines of 1,000 events a batch at most (eventlog.BATCH_LINES), and
+each sampled server logs 1,000 messages a second one by one: more would cost the app
+decoding for nothing it shows."""
+CONNECTIONS_SENT = MAX_CLOSED
+"""A server's connections in each tick at most, the newest (servers.base.connections):
+as many as the app lists. All of 10,000 would make every tick half a megabyte."""
 BATCH = 500
 """Events a line at most, so a line stays far below codec.MAX_LINE."""
 SEND_TIMEOUT = 5.0
@@ -64,7 +71,7 @@ def server_state(server: Server) -> codec.ServerState:
         server.address,
         server.running,
         {name: getattr(server, name) for name in codec.COUNTERS},
-        tuple(server.connections()),
+        tuple(server.connections(CONNECTIONS_SENT)),
     )
 
 
