@@ -610,7 +610,9 @@ def key_row(
         and p50 < KEY_P50_MS
         and not missing
         and during["load_still_running_at_last_key"],
-        "servers": "in the lab engine (EngineLab, as `netlab` runs them)",
+        "servers": "in the app's own process (--in-process: a plain Lab)"
+        if IN_PROCESS["on"]
+        else "in the lab engine (EngineLab, as `netlab` runs them)",
         "flood": f"synthetic, {KEY_FLOOD_RATE:,} events/s published straight to the app's bus "
         "(the UI's load); the loaded server's own events come through the engine's control "
         "socket",
@@ -983,8 +985,13 @@ def startup() -> dict[str, Any]:
 # -- running and reporting --------------------------------------------------------------------
 
 
-async def in_app(measure: Callable[[Pilot[None], BenchApp], Any]) -> Any:
-    lab = EngineLab(start=False)
+IN_PROCESS = {"on": False}
+"""--in-process: the events, keys and subnet measures with the servers in the app's own
+process (a plain Lab, the design before the engine), for comparison in the same sitting."""
+
+
+async def in_app(measure: Callable[[Pilot[None], BenchApp], Any], *, engine: bool = True) -> Any:
+    lab = EngineLab(start=False) if engine else Lab()
     try:
         app = BenchApp(lab)
         async with app.run_test(size=SIZE) as pilot:
@@ -1013,13 +1020,14 @@ async def app_measures(only: set[str]) -> list[dict[str, Any]]:
         return await key_latency(pilot, app, model)
 
     rows: list[dict[str, Any]] = []
+    engine = not IN_PROCESS["on"]
     if "events" in only:
-        rows += await in_app(floods)
+        rows += await in_app(floods, engine=engine)
     if "keys" in only:
         for model in ("threaded", "async"):
-            rows.append(await in_app(partial(keys, model=model)))
+            rows.append(await in_app(partial(keys, model=model), engine=engine))
     if "subnet" in only:
-        rows += await in_app(subnet_pages)
+        rows += await in_app(subnet_pages, engine=engine)
     if "headless" in only:
         rows.append(await app_vs_headless())
     if "hold" in only:
@@ -1205,7 +1213,14 @@ def main() -> int:
         default=MEASURES,
         help="run only these measures (with --readme, only their rows are replaced)",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="events, keys, subnet: the servers in the app's process, as before the engine "
+        "(for comparison; the README is left alone)",
+    )
     args = parser.parse_args()
+    IN_PROCESS["on"] = args.in_process
     only = set(args.only)
     began = time.perf_counter()
     rows = asyncio.run(app_measures(only))
@@ -1214,7 +1229,7 @@ def main() -> int:
     for row in rows:
         print(json.dumps(row), flush=True)
     seconds = time.perf_counter() - began
-    if args.readme:
+    if args.readme and not args.in_process:
         write_readme(args.readme, rows, seconds, only)
     print(json.dumps({"whole_run_s": round(seconds, 1)}), file=sys.stderr)
     return 0
