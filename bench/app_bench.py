@@ -41,6 +41,7 @@ import os
 import platform
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -54,8 +55,10 @@ from typing import Any
 
 import textual
 from engine_load import (
+    FLOOD_ENGINE,
     bare_server,
     cpu_seconds,
+    flood_engine,
     go_binary,
     headless_serve,
     hold_command,
@@ -64,7 +67,9 @@ from engine_load import (
     pinned_load,
     pinning,
     raise_open_files,
+    started,
 )
+from flood import Producer
 from rich.console import RenderableType
 from textual import events
 from textual.pilot import Pilot
@@ -72,7 +77,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from netlab.core.engine.process import EngineLab
-from netlab.core.events import Event, Kind, message_event
+from netlab.core.engine.remote import RemoteLab
+from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab, Server
 from netlab.core.servers import ServerOptions
 from netlab.tui.app import NetlabApp
@@ -90,7 +96,6 @@ LOADED: ServerOptions = {"host": HOST, "max_conns": 200, "per_source": None, "cp
 once, so the per-source limits (50 at once, 200 a second) are lifted."""
 
 FLOOD_SECONDS = 4.0
-FLOOD_MAX_EVENTS = 20_000_000
 KEY_FLOOD_RATE = 100_000
 """Events a second flooding the log while keys are timed: the rate the log must absorb.
 Unthrottled, the producer is one more Python thread taking the GIL from the UI thread."""
@@ -253,53 +258,6 @@ def run_load(command: list[str], timeout: float = 60) -> dict[str, Any]:
 # -- 1. events absorbed ---------------------------------------------------------------------
 
 
-class Producer(threading.Thread):
-    """Publishes echo traffic's events (received, sent) for one server: as fast as it can,
-    or `rate` a second, in bursts of 1,000."""
-
-    def __init__(
-        self, app: NetlabApp, source: str, seconds: float, rate: float | None = None
-    ) -> None:
-        super().__init__(name="bench producer", daemon=True)
-        self.rate = rate
-        self.bus = app.lab.bus
-        self.source = source
-        self.seconds = seconds
-        self.halt = threading.Event()
-        self.published = 0
-        self.started_at = 0.0
-        self.stopped_at = 0.0
-        # Text lines, each received and then sent back, as an echo server logs them:
-        # 4,096 different ones, so the log's per-batch cache of made-safe data only
-        # spares the second event of each pair.
-        self.payloads = [
-            f"{n:06d} the quick brown fox jumps over the lazy dog 0123456789\r\n".encode()[:64]
-            for n in range(4096)
-        ]
-        self.peers = [f"{HOST}:{50000 + n}" for n in range(100)]
-
-    def run(self) -> None:
-        publish, source, payloads, peers = self.bus.publish, self.source, self.payloads, self.peers
-        received, sent = Kind.RECEIVED, Kind.SENT
-        n = 0
-        self.started_at = time.perf_counter()
-        deadline = self.started_at + self.seconds
-        while n < FLOOD_MAX_EVENTS and not self.halt.is_set():
-            if time.perf_counter() >= deadline:
-                break
-            for i in range(n, n + 1000, 2):
-                peer, data = peers[i % 100], payloads[i % 4096]
-                publish(message_event(received, source, peer, data))
-                publish(message_event(sent, source, peer, data))
-            n += 1000
-            if self.rate:
-                ahead = self.started_at + n / self.rate - time.perf_counter()
-                if ahead > 0:
-                    self.halt.wait(ahead)
-        self.stopped_at = time.perf_counter()
-        self.published = n
-
-
 class Sampler(threading.Thread):
     """Counters and RSS every 0.2 s while a flood runs."""
 
@@ -331,7 +289,7 @@ async def flood_synthetic(pilot: Pilot[None], app: BenchApp) -> dict[str, Any]:
     bus = app.lab.bus
     before = (log.events_seen, bus.dropped, log.lost, bus.published)
     frames_before = app.frames
-    producer = Producer(app, server.name, FLOOD_SECONDS)
+    producer = Producer(app.lab.bus, server.name, FLOOD_SECONDS)
     sampler = Sampler(app, log)
     sampler.start()
     producer.start()
@@ -530,7 +488,55 @@ async def key_servers(pilot: Pilot[None], app: BenchApp, model: str) -> tuple[Se
     return loaded, quiet
 
 
-async def key_latency(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str, Any]:
+class EngineFlood:
+    """The flood in a lab engine of bench/flood.py, cued by SIGUSR1, with a Producer's face:
+    `published` counts what reached the app for it (handed to its bus or counted as dropped
+    on the way: the engine sends at most MAX_PENDING events a tick)."""
+
+    def __init__(self, app: BenchApp, pid: int, seconds: float) -> None:
+        self.bus = app.lab.bus
+        self.pid = pid
+        self.seconds = seconds
+        self.halt = threading.Event()
+        self.published = 0
+        self.started_at = self.stopped_at = 0.0
+        self._before = (0, 0)
+
+    def start(self) -> None:
+        self._before = (self.bus.published, self.bus.dropped)
+        self.started_at = time.perf_counter()
+        os.kill(self.pid, signal.SIGUSR1)
+
+    def is_alive(self) -> bool:
+        return not self.halt.is_set() and time.perf_counter() < self.started_at + self.seconds
+
+    def join(self, timeout: float | None = None) -> None:
+        self.stopped_at = min(time.perf_counter(), self.started_at + self.seconds)
+        published, dropped = self._before
+        self.published = self.bus.published - published + self.bus.dropped - dropped
+
+
+async def keys_engine_flood(model: str) -> dict[str, Any]:
+    """Key latency with the flood in the engine: the app attached (RemoteLab, as
+    `netlab --attach` runs) to a lab engine of bench/flood.py, its servers there."""
+    seconds = KEY_PRESSES * 0.03 + 3
+    command = flood_engine(KEY_FLOOD_RATE, seconds)
+    with started(command, FLOOD_ENGINE) as (pid, path):
+        lab = RemoteLab(path)
+
+        async def keys(pilot: Pilot[None], app: BenchApp) -> dict[str, Any]:
+            await servers_view(pilot, app)
+            return await key_latency(pilot, app, model, flood_pid=pid)
+
+        row: dict[str, Any] = await in_app(keys, lab)
+    return row
+
+
+async def key_latency(
+    pilot: Pilot[None], app: BenchApp, model: str, flood_pid: int | None
+) -> dict[str, Any]:
+    """Keys timed under load; the flood published to the app's bus, or with `flood_pid`,
+    to the bus of that engine (bench/flood.py), whose lab the app is attached to."""
     loaded, quiet = await key_servers(pilot, app, model)
     log = app.query_one(ServersPane).event_log
     typist = Typist(app, "f")
@@ -539,7 +545,11 @@ async def key_latency(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str
     command = load_command(loaded.address[1], KEY_LOAD_CONNS, f"{seconds:.0f}s", engine)
     load_task = asyncio.create_task(asyncio.to_thread(run_load, command))
     open_during: list[int] = []
-    producer = Producer(app, quiet.name, seconds, KEY_FLOOD_RATE)
+    producer: Producer | EngineFlood = (
+        Producer(app.lab.bus, quiet.name, seconds, KEY_FLOOD_RATE)
+        if flood_pid is None
+        else EngineFlood(app, flood_pid, seconds)
+    )
     try:
         await wait_until(
             pilot,
@@ -570,7 +580,17 @@ async def key_latency(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str
     during["open_connections_during"] = (
         [min(open_during), max(open_during)] if open_during else None
     )
+    during["flood"] = FLOOD_TEXT["app" if flood_pid is None else "engine"]
     return key_row(model, typist.planned, times, producer, await load_task, during)
+
+
+FLOOD_TEXT = {
+    "app": f"synthetic, {KEY_FLOOD_RATE:,} events/s published straight to the app's bus "
+    "(the UI's load); the loaded server's own events come through the engine's control socket",
+    "engine": f"synthetic, {KEY_FLOOD_RATE:,} events/s published to the engine's bus "
+    "(bench/flood.py), reaching the app through the control socket as a lab server's events "
+    "do: at most 5,000 a tick, the rest counted as dropped",
+}
 
 
 def key_during(
@@ -591,17 +611,19 @@ def key_row(
     model: str,
     planned: list[float],
     times: KeyTimes,
-    producer: Producer,
+    producer: Producer | EngineFlood,
     load: dict[str, Any],
     during: dict[str, Any],
 ) -> dict[str, Any]:
+    engine = isinstance(producer, EngineFlood)
     ms = [(at - press) * 1000 for at, press in zip(times.handled, planned, strict=False)]
     frames_ms = [(at - press) * 1000 for at, press in zip(times.framed, planned, strict=False)]
     p99 = percentile(ms, 0.99) if ms else float("inf")
     p50 = percentile(ms, 0.5) if ms else float("inf")
     missing = len(planned) - len(ms)
     return {
-        "name": f"key press handled, log flooded, {model} server under 100-connection load",
+        "name": f"key press handled, log flooded{' through the engine' if engine else ''}, "
+        f"{model} server under 100-connection load",
         "figure": round(p99, 1),
         "unit": "ms p99",
         "target": f"p99 < {KEY_TARGET_MS:g} ms, p50 < {KEY_P50_MS:g} ms",
@@ -613,9 +635,6 @@ def key_row(
         "servers": "in the app's own process (--in-process: a plain Lab)"
         if IN_PROCESS["on"]
         else "in the lab engine (EngineLab, as `netlab` runs them)",
-        "flood": f"synthetic, {KEY_FLOOD_RATE:,} events/s published straight to the app's bus "
-        "(the UI's load); the loaded server's own events come through the engine's control "
-        "socket",
         "presses": len(planned),
         "not_handled": missing,
         "p50_ms": round(p50, 1),
@@ -990,8 +1009,11 @@ IN_PROCESS = {"on": False}
 process (a plain Lab, the design before the engine), for comparison in the same sitting."""
 
 
-async def in_app(measure: Callable[[Pilot[None], BenchApp], Any], *, engine: bool = True) -> Any:
-    lab = EngineLab(start=False) if engine else Lab()
+async def in_app(measure: Callable[[Pilot[None], BenchApp], Any], lab: Lab | None = None) -> Any:
+    """`measure` in a fresh app on `lab`: by default a lab engine, as `netlab` starts it;
+    with --in-process, a plain Lab in the app's process."""
+    if lab is None:
+        lab = Lab() if IN_PROCESS["on"] else EngineLab(start=False)
     try:
         app = BenchApp(lab)
         async with app.run_test(size=SIZE) as pilot:
@@ -1017,17 +1039,19 @@ async def app_measures(only: set[str]) -> list[dict[str, Any]]:
 
     async def keys(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str, Any]:
         await servers_view(pilot, app)
-        return await key_latency(pilot, app, model)
+        return await key_latency(pilot, app, model, flood_pid=None)
 
     rows: list[dict[str, Any]] = []
-    engine = not IN_PROCESS["on"]
     if "events" in only:
-        rows += await in_app(floods, engine=engine)
+        rows += await in_app(floods)
     if "keys" in only:
         for model in ("threaded", "async"):
-            rows.append(await in_app(partial(keys, model=model), engine=engine))
+            rows.append(await in_app(partial(keys, model=model)))
+    if "keys-engine-flood" in only:
+        for model in ("threaded", "async"):
+            rows.append(await keys_engine_flood(model))
     if "subnet" in only:
-        rows += await in_app(subnet_pages, engine=engine)
+        rows += await in_app(subnet_pages)
     if "headless" in only:
         rows.append(await app_vs_headless())
     if "hold" in only:
@@ -1041,6 +1065,11 @@ HOW = {
     "dropped by the bus) / s; RSS every 0.2 s",
     "real flood": f"loadgen rr, {REAL_FLOOD_CONNS} conns × 64 B for {REAL_FLOOD} against a lab "
     "server; messages in the log (one by one + `summed`) vs the server's own counters",
+    "key press handled, log flooded through": "as the row above, but the app attached "
+    "(`RemoteLab`, as `netlab --attach`) to a lab engine of `bench/flood.py` holding its servers "
+    f"and publishing the synthetic flood ({KEY_FLOOD_RATE:,} events/s) to its own bus: it "
+    "reaches the app through the control socket, at most 5,000 events a tick (50,000/s), the "
+    "rest counted as dropped",
     "key press": f"lab servers in the engine process (`EngineLab`, as `netlab` runs them): "
     f"{KEY_LOAD_CONNS}-conn loadgen rr (64 B) on one, its events reaching the app through the "
     f"engine's control socket; a synthetic flood of {KEY_FLOOD_RATE:,} events/s for another "
@@ -1200,7 +1229,7 @@ def write_readme(path: Path, rows: list[dict[str, Any]], seconds: float, only: s
     path.write_text(readme)
 
 
-MEASURES = ["events", "keys", "startup", "subnet", "headless", "hold"]
+MEASURES = ["events", "keys", "keys-engine-flood", "startup", "subnet", "headless", "hold"]
 
 
 def main() -> int:

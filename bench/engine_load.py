@@ -28,6 +28,8 @@ STOP_WAIT = 3.0
 LISTENING = re.compile(r"(?:^tcp |listening on )127\.0\.0\.1:(\d+)", re.M)
 """The line a server prints once it listens: bench's servers "tcp 127.0.0.1:PORT",
 `netlab serve` "tcp/echo listening on 127.0.0.1:PORT"."""
+FLOOD_ENGINE = re.compile(r"^control (\S+)$", re.M)
+"""bench/flood.py's line once its control socket listens."""
 
 
 def go_binary(name: str) -> Path | None:
@@ -121,16 +123,21 @@ def raise_open_files(need: int) -> int:
 
 
 @contextlib.contextmanager
-def listening(command: list[str]) -> Iterator[tuple[int, int]]:
-    """Run a server (`command`) until the block ends; yields its pid and TCP port."""
+def started(command: list[str], ready: re.Pattern[str]) -> Iterator[tuple[int, str]]:
+    """Run `command` until the block ends; yields its pid and what its output's first
+    match of `ready` captured (a port, a path), once it has printed it."""
     with tempfile.TemporaryDirectory(prefix="netlab-bench-") as folder:
         out = Path(folder) / "out"
         with open(out, "wb") as sink:
             process = subprocess.Popen(
-                command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT
+                [*command[:-1], command[-1].replace("{folder}", folder)],
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
             )
         try:
-            yield process.pid, _port(process, out)
+            yield process.pid, _ready(process, out, ready)
         finally:
             process.terminate()
             try:
@@ -140,17 +147,31 @@ def listening(command: list[str]) -> Iterator[tuple[int, int]]:
                 process.wait(STOP_WAIT)
 
 
-def _port(process: subprocess.Popen[bytes], out: Path) -> int:
+@contextlib.contextmanager
+def listening(command: list[str]) -> Iterator[tuple[int, int]]:
+    """Run a server (`command`) until the block ends; yields its pid and TCP port."""
+    with started(command, LISTENING) as (pid, port):
+        yield pid, int(port)
+
+
+def _ready(process: subprocess.Popen[bytes], out: Path, ready: re.Pattern[str]) -> str:
     deadline = time.monotonic() + START_WAIT
     while time.monotonic() < deadline:
-        found = LISTENING.search(out.read_text(errors="replace"))
+        found = ready.search(out.read_text(errors="replace"))
         if found:
-            return int(found.group(1))
+            return found.group(1)
         if process.poll() is not None:
             break
         time.sleep(0.05)
     tail = out.read_text(errors="replace").strip()[-300:]
-    raise RuntimeError(f"{process.args!r} did not listen in {START_WAIT:g} s: {tail}")
+    raise RuntimeError(f"{process.args!r} was not ready in {START_WAIT:g} s: {tail}")
+
+
+def flood_engine(rate: float, seconds: float) -> list[str]:
+    """bench/flood.py: a lab engine flooding its bus on SIGUSR1; its socket in the
+    temporary folder `started` makes ("{folder}", the last argument)."""
+    flood = str(ROOT / "bench" / "flood.py")
+    return [sys.executable, flood, str(rate), str(seconds), "{folder}/engine.sock"]
 
 
 def headless_serve(max_conns: int) -> list[str]:
