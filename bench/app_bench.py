@@ -57,6 +57,7 @@ import textual
 from engine_load import (
     FLOOD_ENGINE,
     bare_server,
+    busy_share,
     cpu_seconds,
     flood_engine,
     go_binary,
@@ -245,8 +246,18 @@ def load_command(port: int, conns: int, duration: str, pid: int = 0) -> list[str
 
 
 def run_load(command: list[str], timeout: float = 60) -> dict[str, Any]:
-    """Run a load client to its end (bounded by a timeout) and read its JSON line."""
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    """Run a load client to its end (bounded by a timeout) and read its JSON line.
+
+    In a session of its own, as a client run from another terminal is: where the kernel
+    groups CPU time by session (autogroup), it then takes no share of the app's."""
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        start_new_session=True,
+    )
     lines = done.stdout.strip().splitlines()
     result: dict[str, Any] = json.loads(lines[-1]) if lines else {}
     result["exit"] = done.returncode
@@ -604,6 +615,7 @@ def key_during(
         "bus_dropped_during_keys": app.lab.bus.dropped - dropped,
         "engine_cpu_cores": round((cpu_seconds(engine) - engine_cpu) / wall, 2),
         "app_cpu_cores": round((time.process_time() - app_cpu) / wall, 2),
+        "machine_loadavg_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -718,6 +730,7 @@ async def app_vs_headless() -> dict[str, Any]:
         "target": f"≥ {RATIO_TARGET:g}×",
         "met": ratio >= RATIO_TARGET and not failed,
         "rounds": RATIO_ROUNDS,
+        "machine_loadavg_1m": round(os.getloadavg()[0], 2),
         "app_rt_per_s": spread(rates["app"]),
         "headless_rt_per_s": spread(rates["headless"]),
         "pinned": pinning(),
@@ -785,6 +798,7 @@ async def held_connections() -> dict[str, Any]:
         "target": f"all echo; RSS ≤ {HOLD_RATIO:g}× the reference",
         "met": all_echo and ratio <= HOLD_RATIO,
         "all_echoed": all_echo,
+        "machine_loadavg_1m": round(os.getloadavg()[0], 2),
         "reference": "Go refserver (bench/refserver)"
         if refserver
         else "netlab's async echo server alone in a process (bench/netlab_server.py): no Go",
@@ -1044,12 +1058,12 @@ async def app_measures(only: set[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     if "events" in only:
         rows += await in_app(floods)
-    if "keys" in only:
-        for model in ("threaded", "async"):
-            rows.append(await in_app(partial(keys, model=model)))
-    if "keys-engine-flood" in only:
-        for model in ("threaded", "async"):
-            rows.append(await keys_engine_flood(model))
+    for model in ("threaded", "async") if "keys" in only else ():
+        share = await asyncio.to_thread(busy_share)
+        rows.append(await in_app(partial(keys, model=model)) | {"busy_thread_share": share})
+    for model in ("threaded", "async") if "keys-engine-flood" in only else ():
+        share = await asyncio.to_thread(busy_share)
+        rows.append(await keys_engine_flood(model) | {"busy_thread_share": share})
     if "subnet" in only:
         rows += await in_app(subnet_pages)
     if "headless" in only:
@@ -1124,7 +1138,10 @@ def figure_text(row: dict[str, Any]) -> str:
             f"({row['presses'] - row['not_handled']} of {row['presses']} keys handled over "
             f"{row['over_seconds']} s); "
             f"to next frame p50 {frame.get('p50')} / p99 {frame.get('p99')} ms; CPU: engine "
-            f"{row['engine_cpu_cores']}, app {row['app_cpu_cores']} cores"
+            f"{row['engine_cpu_cores']}, app {row['app_cpu_cores']} cores; flood "
+            f"{row['flood_events_per_s']:,}/s; machine: load average "
+            f"{row['machine_loadavg_1m']}, a busy thread got {row['busy_thread_share']} of a core "
+            "just before"
         )
     if name.startswith("a lab server's round trips"):
         app, headless = row["app_rt_per_s"], row["headless_rt_per_s"]
@@ -1168,7 +1185,8 @@ def heading(seconds: float, only: set[str]) -> str:
         f"Measured by `bench/app_bench.py` ({which}) on {os.cpu_count()} CPUs, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}, Textual "
         f"{textual.__version__}, {when}; {seconds:.0f} s. App at {SIZE[0]}×{SIZE[1]}, "
-        f"headless (`run_test`), its servers in the lab engine; load from {client}."
+        f"headless (`run_test`), its servers in the lab engine; load from {client}; the "
+        f"machine's load average (1 min) {os.getloadavg()[0]:.1f} at the end (2 cores, shared)."
     )
 
 

@@ -87,6 +87,32 @@ def pin_server(pid: int) -> int:
     return done
 
 
+BUSY = """
+import time
+wall, cpu, n = time.perf_counter(), time.process_time(), 0
+while time.perf_counter() - wall < float(__import__("sys").argv[1]) and n < 10**9:
+    n += 1
+print((time.process_time() - cpu) / (time.perf_counter() - wall))
+"""
+
+
+def busy_share(seconds: float = 0.5) -> float:
+    """The share of a core a busy thread gets now, in a process and session of its own:
+    how much the machine's other work leaves (1.0 on an idle core)."""
+    done = subprocess.run(
+        [sys.executable, "-c", BUSY, str(seconds)],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=False,
+        start_new_session=True,
+    )
+    try:
+        return round(float(done.stdout.strip()), 2)
+    except ValueError:
+        return 0.0
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of process `pid` so far, in seconds (0.0 if it is gone)."""
     try:
@@ -135,6 +161,7 @@ def started(command: list[str], ready: re.Pattern[str]) -> Iterator[tuple[int, s
                 stdin=subprocess.DEVNULL,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # as the app's engine is: its own CPU share
             )
         try:
             yield process.pid, _ready(process, out, ready)
