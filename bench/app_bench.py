@@ -710,6 +710,11 @@ def round_trips_headless() -> dict[str, Any]:
         return run_load(pinned_load(load_command(port, RATIO_CONNS, RATIO_DURATION, pid)))
 
 
+def cpu_per_rt(runs: list[dict[str, Any]]) -> list[float]:
+    """Each run's server CPU time per round trip, in µs (Go load generator only)."""
+    return [r["server_cpu"] / r["rt_per_s"] * 1e6 for r in runs if r.get("server_cpu")] or [0.0]
+
+
 async def app_vs_headless() -> dict[str, Any]:
     runs: dict[str, list[dict[str, Any]]] = {"app": [], "headless": []}
     for _ in range(RATIO_ROUNDS):  # A B A B …, each on a fresh process
@@ -733,6 +738,8 @@ async def app_vs_headless() -> dict[str, Any]:
         "machine_loadavg_1m": round(os.getloadavg()[0], 2),
         "app_rt_per_s": spread(rates["app"]),
         "headless_rt_per_s": spread(rates["headless"]),
+        # The server's CPU time per round trip: what the machine's noise moves least.
+        "server_cpu_us_per_rt": {side: spread(cpu_per_rt(runs[side])) for side in runs},
         "pinned": pinning(),
         "runs": {side: [{k: r[k] for k in keep if k in r} for r in runs[side]] for side in runs},
     }
@@ -1145,10 +1152,13 @@ def figure_text(row: dict[str, Any]) -> str:
         )
     if name.startswith("a lab server's round trips"):
         app, headless = row["app_rt_per_s"], row["headless_rt_per_s"]
+        cpu = row["server_cpu_us_per_rt"]
         return (
             f"{figure}×: app open {app['median']:,.0f} rt/s ({app['min']:,.0f}–"
             f"{app['max']:,.0f}), headless {headless['median']:,.0f} rt/s "
-            f"({headless['min']:,.0f}–{headless['max']:,.0f})"
+            f"({headless['min']:,.0f}–{headless['max']:,.0f}); server CPU per round trip "
+            f"{cpu['app']['median']:.1f} µs app open, {cpu['headless']['median']:.1f} µs "
+            f"headless; machine load average {row['machine_loadavg_1m']}"
         )
     if name.startswith(f"{HOLD_CONNS:,} idle"):
         engine, ref = row["engine_rss_mib"], row["reference_rss_mib"]
