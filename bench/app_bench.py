@@ -1211,7 +1211,7 @@ TABLE_HEAD = ["| measure | figure | target | verdict | how measured |", "|---|--
 
 def table(old: str, rows: list[dict[str, Any]], seconds: float, only: set[str]) -> str:
     """The app table: this run's rows in place of the same measures' old ones, the other
-    rows kept, with a heading line for this run (a run of the same measures replaces its)."""
+    rows kept, with a heading line for this run (replacing those of runs of fewer)."""
     new = {row["name"]: table_line(row) for row in rows}
     notes: list[str] = []
     lines: list[str] = []
@@ -1220,8 +1220,10 @@ def table(old: str, rows: list[dict[str, Any]], seconds: float, only: set[str]) 
             name = line[2:].split(" | ", 1)[0]
             lines.append(new.pop(name, line))
         elif line.startswith("Measured by") and only != set(MEASURES):
-            which = re.search(r"\((`--only [^`]*`|whole run)\)", line)
-            if which is None or which.group(1) != f"`--only {' '.join(sorted(only))}`":
+            # A heading stays while some of its rows do: not one of a run whose measures
+            # this one has all measured again.
+            which = re.search(r"\(`--only ([^`]*)`\)", line)
+            if which is None or not set(which.group(1).split()) <= only:
                 notes.append(line)
     lines += new.values()
     return "\n\n".join([*notes, heading(seconds, only)]) + "\n\n" + "\n".join(TABLE_HEAD + lines)
