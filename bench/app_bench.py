@@ -710,9 +710,11 @@ def round_trips_headless() -> dict[str, Any]:
         return run_load(pinned_load(load_command(port, RATIO_CONNS, RATIO_DURATION, pid)))
 
 
-def cpu_per_rt(runs: list[dict[str, Any]]) -> list[float]:
-    """Each run's server CPU time per round trip, in µs (Go load generator only)."""
-    return [r["server_cpu"] / r["rt_per_s"] * 1e6 for r in runs if r.get("server_cpu")] or [0.0]
+def cpu_per_rt(runs: list[dict[str, Any]]) -> dict[str, float] | None:
+    """The server's CPU time per round trip over the runs, in µs (the Go load generator
+    reads it; None with the Python client)."""
+    each = [r["server_cpu"] / r["rt_per_s"] * 1e6 for r in runs if r.get("server_cpu")]
+    return spread(each) if each else None
 
 
 async def app_vs_headless() -> dict[str, Any]:
@@ -739,7 +741,7 @@ async def app_vs_headless() -> dict[str, Any]:
         "app_rt_per_s": spread(rates["app"]),
         "headless_rt_per_s": spread(rates["headless"]),
         # The server's CPU time per round trip: what the machine's noise moves least.
-        "server_cpu_us_per_rt": {side: spread(cpu_per_rt(runs[side])) for side in runs},
+        "server_cpu_us_per_rt": {side: cpu_per_rt(runs[side]) for side in runs},
         "pinned": pinning(),
         "runs": {side: [{k: r[k] for k in keep if k in r} for r in runs[side]] for side in runs},
     }
@@ -1156,9 +1158,14 @@ def figure_text(row: dict[str, Any]) -> str:
         return (
             f"{figure}×: app open {app['median']:,.0f} rt/s ({app['min']:,.0f}–"
             f"{app['max']:,.0f}), headless {headless['median']:,.0f} rt/s "
-            f"({headless['min']:,.0f}–{headless['max']:,.0f}); server CPU per round trip "
-            f"{cpu['app']['median']:.1f} µs app open, {cpu['headless']['median']:.1f} µs "
-            f"headless; machine load average {row['machine_loadavg_1m']}"
+            f"({headless['min']:,.0f}–{headless['max']:,.0f}); "
+            + (
+                f"server CPU per round trip {cpu['app']['median']:.1f} µs app open, "
+                f"{cpu['headless']['median']:.1f} µs headless; "
+                if cpu["app"] and cpu["headless"]
+                else ""
+            )
+            + f"machine load average {row['machine_loadavg_1m']}"
         )
     if name.startswith(f"{HOLD_CONNS:,} idle"):
         engine, ref = row["engine_rss_mib"], row["reference_rss_mib"]
@@ -1189,7 +1196,7 @@ def figure_text(row: dict[str, Any]) -> str:
 
 def heading(seconds: float, only: set[str]) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    client = "Go `loadgen`" if LOADGEN.exists() else "the Python client (no Go here)"
+    client = "Go `loadgen`" if ensure_loadgen() else "the Python clients (no Go here)"
     which = "whole run" if only == set(MEASURES) else f"`--only {' '.join(sorted(only))}`"
     return (
         f"Measured by `bench/app_bench.py` ({which}) on {os.cpu_count()} CPUs, "

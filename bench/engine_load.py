@@ -33,7 +33,10 @@ FLOOD_ENGINE = re.compile(r"^control (\S+)$", re.M)
 
 
 def go_binary(name: str) -> Path | None:
-    """bench/.build/NAME, built from bench/NAME if Go is here and it is not; else None."""
+    """bench/.build/NAME, built from bench/NAME if Go is here and it is not; else None
+    (and None with BENCH_NO_GO=1: the Python clients, as on a machine without Go)."""
+    if os.environ.get("BENCH_NO_GO") == "1":
+        return None
     path = BUILD / name
     if path.exists():
         return path
