@@ -269,6 +269,10 @@ def run_load(command: list[str], timeout: float = 60) -> dict[str, Any]:
 # -- 1. events absorbed ---------------------------------------------------------------------
 
 
+Sample = tuple[float, int, int, int, float]
+"""(when, events handed to the pane, dropped by the bus, cut by the log cap, RSS MiB)."""
+
+
 class Sampler(threading.Thread):
     """Counters and RSS every 0.2 s while a flood runs."""
 
@@ -277,7 +281,7 @@ class Sampler(threading.Thread):
         self.bus = app.lab.bus
         self.log = log
         self.halt = threading.Event()
-        self.samples: list[tuple[float, int, int, int, float]] = []
+        self.samples: list[Sample] = []
 
     def take(self) -> None:
         sample = (time.perf_counter(), self.log.events_seen, self.bus.dropped, self.log.lost)
@@ -289,6 +293,40 @@ class Sampler(threading.Thread):
             if self.halt.wait(0.2):
                 break
         self.take()
+
+
+def per_second(samples: list[Sample], start: float, seconds: float) -> list[int]:
+    """Events absorbed (handed to the pane + dropped) in each whole second of the flood."""
+    rates = []
+    for second in range(int(seconds)):
+        inside = [s for s in samples if start + second <= s[0] <= start + second + 1]
+        if len(inside) >= 2:
+            first, last = inside[0], inside[-1]
+            span = last[0] - first[0]
+            count = (last[1] - first[1]) + (last[2] - first[2])
+            rates.append(round(count / span))
+    return rates
+
+
+def memory(samples: list[Sample], start: float) -> dict[str, Any]:
+    """RSS over the flood, and its growth per event absorbed after the first second."""
+    rss = [s[4] for s in samples]
+    # The bus (50,000 events) and the log (5,000 lines) fill in the first moments; after
+    # that memory must not grow with the events. Keeping even one event in twenty would
+    # cost over 10 bytes an event (an Event and its data are over 200), so growth below
+    # that is the allocator's steps, not events kept.
+    settled = [s for s in samples if s[0] >= start + 1.0]
+    growth = (settled[-1][4] - settled[0][4]) if len(settled) >= 2 else 0.0
+    later = (settled[-1][1] + settled[-1][2]) - (settled[0][1] + settled[0][2]) if settled else 0
+    per_event = growth * 2**20 / later if later else float("inf")
+    return {
+        "start": round(rss[0], 1),
+        "after_1s": round(settled[0][4], 1) if settled else None,
+        "end": round(rss[-1], 1),
+        "max": round(max(rss), 1),
+        "growth_after_1s": round(growth, 1),
+        "growth_bytes_per_event_after_1s": round(per_event, 2),
+    }
 
 
 async def flood_synthetic(pilot: Pilot[None], app: BenchApp) -> dict[str, Any]:
@@ -311,32 +349,11 @@ async def flood_synthetic(pilot: Pilot[None], app: BenchApp) -> dict[str, Any]:
     sampler.halt.set()
     sampler.join(WAIT)
     seconds = producer.stopped_at - producer.started_at
-    seen = log.events_seen - before[0]
-    dropped = bus.dropped - before[1]
-    lost = log.lost - before[2]
-    published = bus.published - before[3]
+    seen, dropped = log.events_seen - before[0], bus.dropped - before[1]
+    lost, published = log.lost - before[2], bus.published - before[3]
     absorbed = seen + dropped
-    samples = sampler.samples
-    # Absorbed per whole second of the flood, from the 0.2 s samples.
-    per_second = []
-    start = producer.started_at
-    for second in range(int(seconds)):
-        inside = [s for s in samples if start + second <= s[0] <= start + second + 1]
-        if len(inside) >= 2:
-            first, last = inside[0], inside[-1]
-            span = last[0] - first[0]
-            count = (last[1] - first[1]) + (last[2] - first[2])
-            per_second.append(round(count / span))
-    rss = [s[4] for s in samples]
-    # The bus (50,000 events) and the log (5,000 lines) fill in the first moments; after
-    # that memory must not grow with the events. Keeping even one event in twenty would
-    # cost over 10 bytes an event (an Event and its data are over 200), so growth below
-    # that is the allocator's steps, not events kept.
-    settled = [s for s in samples if s[0] >= start + 1.0]
-    growth = (settled[-1][4] - settled[0][4]) if len(settled) >= 2 else 0.0
-    later = (settled[-1][1] + settled[-1][2]) - (settled[0][1] + settled[0][2]) if settled else 0
-    per_event = growth * 2**20 / later if later else float("inf")
-    flat = per_event < FLAT_BYTES_PER_EVENT
+    rss = memory(sampler.samples, producer.started_at)
+    flat = rss["growth_bytes_per_event_after_1s"] < FLAT_BYTES_PER_EVENT
     rate = absorbed / seconds
     return {
         "name": "events absorbed by the Servers pane (synthetic flood)",
@@ -351,47 +368,55 @@ async def flood_synthetic(pilot: Pilot[None], app: BenchApp) -> dict[str, Any]:
         "lost_by_log_cap": lost,
         "dropped_by_bus": dropped,
         "unaccounted": published - absorbed,
-        "per_second": per_second,
+        "per_second": per_second(sampler.samples, producer.started_at, seconds),
         "frames": app.frames - frames_before,
-        "rss_mib": {
-            "start": round(rss[0], 1),
-            "after_1s": round(settled[0][4], 1) if settled else None,
-            "end": round(rss[-1], 1),
-            "max": round(max(rss), 1),
-            "growth_after_1s": round(growth, 1),
-            "growth_bytes_per_event_after_1s": round(per_event, 2),
-        },
+        "rss_mib": rss,
         "memory_flat": flat,
     }
+
+
+class Tally:
+    """While in effect, counts one server's messages, bytes and closings as the log is
+    handed them (one by one, or `summed`), then shows them as the log would."""
+
+    def __init__(self, log: EventLog, source: str) -> None:
+        self.log = log
+        self.source = source
+        self.show = log.show_events
+        self.counts = {"messages": 0, "bytes": 0, "single": 0, "summaries": 0, "closed": 0}
+
+    def counting(self, batch: list[Event]) -> None:
+        counts = self.counts
+        for event in batch:
+            if event.source != self.source:
+                continue
+            if event.kind is Kind.RECEIVED or event.kind is Kind.SENT:
+                counts["messages"] += event.summed or 1
+                counts["bytes"] += event.size
+                counts["summaries" if event.summed else "single"] += 1
+            elif event.kind is Kind.CLOSED:
+                counts["closed"] += 1
+        self.show(batch)
+
+    def __enter__(self) -> dict[str, int]:
+        self.log.show_events = self.counting  # type: ignore[method-assign,assignment]
+        return self.counts
+
+    def __exit__(self, *_: object) -> None:
+        self.log.show_events = self.show  # type: ignore[method-assign]
 
 
 async def flood_real(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str, Any]:
     """A load generator against a lab server: every message it counts must be in the log."""
     server = await asyncio.to_thread(app.lab.start_server, f"tcp:echo:0@{model}", **LOADED)
     pane = app.query_one(ServersPane)
-    log = pane.event_log
     await wait_until(pilot, lambda: server.name in pane._server_names, "the server's row")
-    tally = {"messages": 0, "bytes": 0, "single": 0, "summaries": 0, "closed": 0}
-    show = log.show_events
-
-    def counting(batch: list[Event]) -> None:
-        for event in batch:
-            if event.source != server.name:
-                continue
-            if event.kind is Kind.RECEIVED or event.kind is Kind.SENT:
-                tally["messages"] += event.summed or 1
-                tally["bytes"] += event.size
-                tally["summaries" if event.summed else "single"] += 1
-            elif event.kind is Kind.CLOSED:
-                tally["closed"] += 1
-        show(batch)
 
     def counted() -> tuple[int, int]:
         return (server.messages_in + server.messages_out, server.bytes_in + server.bytes_out)
 
-    log.show_events = counting  # type: ignore[method-assign,assignment]
     dropped_before = app.lab.bus.dropped
-    try:
+    with Tally(pane.event_log, server.name) as tally:
         command = load_command(server.address[1], REAL_FLOOD_CONNS, REAL_FLOOD)
         load = await asyncio.to_thread(run_load, command)
         # Each connection's last counts come with its closing event.
@@ -404,8 +429,6 @@ async def flood_real(pilot: Pilot[None], app: BenchApp, model: str) -> dict[str,
                 ),
                 "every message in the log",
             )
-    finally:
-        log.show_events = show  # type: ignore[method-assign]
     messages, size = counted()
     share = 100.0 * tally["messages"] / messages if messages else 0.0
     return {
@@ -821,59 +844,61 @@ async def held_connections() -> dict[str, Any]:
 # -- 4. subnet split, first page --------------------------------------------------------------
 
 
+async def one_split(
+    pilot: Pilot[None], app: BenchApp, network: str, split: str, count: int
+) -> tuple[float, float]:
+    """One trial: ms from the key to the frame with the listing, and the UI thread's CPU."""
+    pane = app.query_one(AddressPane)
+    split_box = app.query_one("#split-input", Input)
+    table = app.query_one(SubnetTable)
+    split_box.value = ""
+    app.query_one("#address-input", Input).value = network
+    await pilot.pause()
+    # One digit short: "/2" or "/6", which cannot split this network, so nothing of
+    # the listing to come is on screen before the key.
+    split_box.value = split[:-1]
+    split_box.focus()
+    await pilot.pause()
+    await pilot.press("end")  # focusing selects the text, which a key would replace
+    assert pane.listing is None and not table.display
+    shown = asyncio.Event()
+    at: list[float] = []
+
+    def probe(now: float) -> None:
+        listing = pane.listing
+        if at or listing is None or listing.count != count or table.row_count == 0:
+            return
+        # The compositor's map of what is on screen, as of this frame.
+        placed = app.screen._compositor.visible_widgets.get(table)
+        if placed is not None and placed[0].intersection(placed[1]).height >= 2:
+            at.extend((now, time.thread_time()))
+            shown.set()
+
+    app.frame_probe = probe
+    key = events.Key(split[-1], split[-1])
+    key.set_sender(app)
+    typed, typed_cpu = time.perf_counter(), time.thread_time()
+    app.post_message(key)
+    try:
+        await asyncio.wait_for(shown.wait(), WAIT)
+    finally:
+        app.frame_probe = None
+    # CPU: the UI thread's, the work, not the waits.
+    return (at[0] - typed) * 1000, (at[1] - typed_cpu) * 1000
+
+
 async def first_page(
     pilot: Pilot[None], app: BenchApp, network: str, split: str, count: int
 ) -> dict[str, Any]:
     """Type the split's last digit as a key; time until a frame shows the new listing's rows."""
-    pane = app.query_one(AddressPane)
-    address = app.query_one("#address-input", Input)
-    split_box = app.query_one("#split-input", Input)
-    table = app.query_one(SubnetTable)
-    times: list[float] = []
-    cpu: list[float] = []
-    for _ in range(SUBNET_TRIALS):
-        split_box.value = ""
-        address.value = network
-        await pilot.pause()
-        # One digit short: "/2" or "/6", which cannot split this network, so nothing of
-        # the listing to come is on screen before the key.
-        split_box.value = split[:-1]
-        split_box.focus()
-        await pilot.pause()
-        await pilot.press("end")  # focusing selects the text, which a key would replace
-        assert pane.listing is None and not table.display
-        shown = asyncio.Event()
-        at: list[float] = []
-
-        def probe(now: float, shown: asyncio.Event = shown, at: list[float] = at) -> None:
-            listing = pane.listing
-            if at or listing is None or listing.count != count or table.row_count == 0:
-                return
-            # The compositor's map of what is on screen, as of this frame.
-            placed = app.screen._compositor.visible_widgets.get(table)
-            if placed is not None and placed[0].intersection(placed[1]).height >= 2:
-                at.extend((now, time.thread_time()))
-                shown.set()
-
-        app.frame_probe = probe
-        digit = split[-1]
-        key = events.Key(digit, digit)
-        key.set_sender(app)
-        typed, typed_cpu = time.perf_counter(), time.thread_time()
-        app.post_message(key)
-        try:
-            await asyncio.wait_for(shown.wait(), WAIT)
-        finally:
-            app.frame_probe = None
-        times.append((at[0] - typed) * 1000)
-        cpu.append((at[1] - typed_cpu) * 1000)  # the UI thread's: the work, not the waits
+    trials = [await one_split(pilot, app, network, split, count) for _ in range(SUBNET_TRIALS)]
     return {
         "network": network,
         "split": split,
         "subnets": count,
-        "ms": spread(times),
-        "cpu_ms": spread(cpu),
-        "trials": len(times),
+        "ms": spread([ms for ms, _ in trials]),
+        "cpu_ms": spread([cpu for _, cpu in trials]),
+        "trials": len(trials),
     }
 
 
@@ -1122,76 +1147,102 @@ def how(name: str) -> str:
     return next((text for key, text in HOW.items() if name.startswith(key)), "")
 
 
-def figure_text(row: dict[str, Any]) -> str:
-    name, figure = row["name"], row["figure"]
-    if name.startswith("events absorbed"):
-        rss = row["rss_mib"]
-        per = ", ".join(f"{n:,}" for n in row["per_second"])
-        return (
-            f"{figure:,} events/s (per second: {per}); shown {row['shown_as_lines']:,}, "
-            f"cut by the log cap {row['lost_by_log_cap']:,}, dropped by the bus "
-            f"{row['dropped_by_bus']:,}, unaccounted {row['unaccounted']:,}; RSS "
-            f"{rss['start']}→{rss['end']} MiB, {rss['growth_after_1s']:+} MiB after the first "
-            f"second ({rss['growth_bytes_per_event_after_1s']:g} B/event)"
+def events_text(row: dict[str, Any]) -> str:
+    rss = row["rss_mib"]
+    per = ", ".join(f"{n:,}" for n in row["per_second"])
+    return (
+        f"{row['figure']:,} events/s (per second: {per}); shown {row['shown_as_lines']:,}, "
+        f"cut by the log cap {row['lost_by_log_cap']:,}, dropped by the bus "
+        f"{row['dropped_by_bus']:,}, unaccounted {row['unaccounted']:,}; RSS "
+        f"{rss['start']}→{rss['end']} MiB, {rss['growth_after_1s']:+} MiB after the first "
+        f"second ({rss['growth_bytes_per_event_after_1s']:g} B/event)"
+    )
+
+
+def real_flood_text(row: dict[str, Any]) -> str:
+    return (
+        f"{row['log_messages']:,} of {row['server_messages']:,} messages ({row['figure']:g} %): "
+        f"{row['events_one_by_one']:,} events + {row['summary_events']:,} summaries; "
+        f"bytes {row['log_bytes']:,} of {row['server_bytes']:,}"
+    )
+
+
+def keys_text(row: dict[str, Any]) -> str:
+    frame = row["to_next_frame_ms"] or {}
+    return (
+        f"p99 {row['figure']} ms, p50 {row['p50_ms']}, max {row['max_ms']} "
+        f"({row['presses'] - row['not_handled']} of {row['presses']} keys handled over "
+        f"{row['over_seconds']} s); "
+        f"to next frame p50 {frame.get('p50')} / p99 {frame.get('p99')} ms; CPU: engine "
+        f"{row['engine_cpu_cores']}, app {row['app_cpu_cores']} cores; flood "
+        f"{row['flood_events_per_s']:,}/s; machine: load average "
+        f"{row['machine_loadavg_1m']}, a busy thread got {row['busy_thread_share']} of a core "
+        "just before"
+    )
+
+
+def headless_text(row: dict[str, Any]) -> str:
+    app, headless = row["app_rt_per_s"], row["headless_rt_per_s"]
+    cpu = row["server_cpu_us_per_rt"]
+    text = (
+        f"{row['figure']}×: app open {app['median']:,.0f} rt/s ({app['min']:,.0f}–"
+        f"{app['max']:,.0f}), headless {headless['median']:,.0f} rt/s "
+        f"({headless['min']:,.0f}–{headless['max']:,.0f}); "
+    )
+    if cpu["app"] and cpu["headless"]:
+        text += (
+            f"server CPU per round trip {cpu['app']['median']:.1f} µs app open, "
+            f"{cpu['headless']['median']:.1f} µs headless; "
         )
-    if name.startswith("real flood"):
-        return (
-            f"{row['log_messages']:,} of {row['server_messages']:,} messages ({figure:g} %): "
-            f"{row['events_one_by_one']:,} events + {row['summary_events']:,} summaries; "
-            f"bytes {row['log_bytes']:,} of {row['server_bytes']:,}"
-        )
-    if name.startswith("key press"):
-        frame = row["to_next_frame_ms"] or {}
-        return (
-            f"p99 {figure} ms, p50 {row['p50_ms']}, max {row['max_ms']} "
-            f"({row['presses'] - row['not_handled']} of {row['presses']} keys handled over "
-            f"{row['over_seconds']} s); "
-            f"to next frame p50 {frame.get('p50')} / p99 {frame.get('p99')} ms; CPU: engine "
-            f"{row['engine_cpu_cores']}, app {row['app_cpu_cores']} cores; flood "
-            f"{row['flood_events_per_s']:,}/s; machine: load average "
-            f"{row['machine_loadavg_1m']}, a busy thread got {row['busy_thread_share']} of a core "
-            "just before"
-        )
-    if name.startswith("a lab server's round trips"):
-        app, headless = row["app_rt_per_s"], row["headless_rt_per_s"]
-        cpu = row["server_cpu_us_per_rt"]
-        return (
-            f"{figure}×: app open {app['median']:,.0f} rt/s ({app['min']:,.0f}–"
-            f"{app['max']:,.0f}), headless {headless['median']:,.0f} rt/s "
-            f"({headless['min']:,.0f}–{headless['max']:,.0f}); "
-            + (
-                f"server CPU per round trip {cpu['app']['median']:.1f} µs app open, "
-                f"{cpu['headless']['median']:.1f} µs headless; "
-                if cpu["app"] and cpu["headless"]
-                else ""
-            )
-            + f"machine load average {row['machine_loadavg_1m']}"
-        )
-    if name.startswith(f"{HOLD_CONNS:,} idle"):
-        engine, ref = row["engine_rss_mib"], row["reference_rss_mib"]
-        bare = row["bare_netlab_server_rss_mib"]
-        text = (
-            f"{figure}×: engine {engine['median']:.1f} MiB ({engine['min']:.1f}–"
-            f"{engine['max']:.1f}), reference {ref['median']:.1f} MiB ({row['reference']})"
-        )
-        if bare:
-            text += f"; netlab's server alone {bare['median']:.1f} MiB"
-        return text + ("; all echoed in every run" if row["all_echoed"] else "; NOT all echoed")
-    if name.startswith("netlab start"):
-        net, hello = row["netlab_ms"], row["hello_ms"]
-        cpu_net, cpu_hello = row["cpu_ms"]["netlab"], row["cpu_ms"]["hello"]
-        return (
-            f"{figure}×: netlab {net['median']:.0f} ms ({net['min']:.0f}–{net['max']:.0f}), "
-            f"hello {hello['median']:.0f} ms ({hello['min']:.0f}–{hello['max']:.0f}); "
-            f"CPU {row['cpu_ratio']}×: netlab {cpu_net['median']:.0f} ms, "
-            f"hello {cpu_hello['median']:.0f} ms"
-        )
+    return text + f"machine load average {row['machine_loadavg_1m']}"
+
+
+def hold_text(row: dict[str, Any]) -> str:
+    engine, ref = row["engine_rss_mib"], row["reference_rss_mib"]
+    bare = row["bare_netlab_server_rss_mib"]
+    text = (
+        f"{row['figure']}×: engine {engine['median']:.1f} MiB ({engine['min']:.1f}–"
+        f"{engine['max']:.1f}), reference {ref['median']:.1f} MiB ({row['reference']})"
+    )
+    if bare:
+        text += f"; netlab's server alone {bare['median']:.1f} MiB"
+    return text + ("; all echoed in every run" if row["all_echoed"] else "; NOT all echoed")
+
+
+def startup_text(row: dict[str, Any]) -> str:
+    net, hello = row["netlab_ms"], row["hello_ms"]
+    cpu_net, cpu_hello = row["cpu_ms"]["netlab"], row["cpu_ms"]["hello"]
+    return (
+        f"{row['figure']}×: netlab {net['median']:.0f} ms ({net['min']:.0f}–{net['max']:.0f}), "
+        f"hello {hello['median']:.0f} ms ({hello['min']:.0f}–{hello['max']:.0f}); "
+        f"CPU {row['cpu_ratio']}×: netlab {cpu_net['median']:.0f} ms, "
+        f"hello {cpu_hello['median']:.0f} ms"
+    )
+
+
+def subnet_text(row: dict[str, Any]) -> str:
     ms, cpu = row["ms"], row["cpu_ms"]
     text = f"{ms['median']:.1f} ms ({ms['min']:.1f}–{ms['max']:.1f})"
     text += f"; CPU {cpu['median']:.1f} ms ({cpu['min']:.1f}–{cpu['max']:.1f})"
     if "compared_with" in row:
         text += f"; {row['vs_small_split_ms']:+.1f} ms vs {row['compared_with']}"
     return text
+
+
+TEXTS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+    ("events absorbed", events_text),
+    ("real flood", real_flood_text),
+    ("key press", keys_text),
+    ("a lab server's round trips", headless_text),
+    (f"{HOLD_CONNS:,} idle", hold_text),
+    ("netlab start", startup_text),
+    ("subnet split", subnet_text),
+]
+"""Each measure's figure as the table says it, by how its row's name begins."""
+
+
+def figure_text(row: dict[str, Any]) -> str:
+    return next(text(row) for start, text in TEXTS if row["name"].startswith(start))
 
 
 def heading(seconds: float, only: set[str]) -> str:
