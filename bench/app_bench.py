@@ -1,28 +1,36 @@
-"""App benchmarks of issue #5: the netlab app, headless, with real servers under load.
+"""App benchmarks of issues #5 and #12: the netlab app, headless, with real servers under
+load, the servers in a lab engine process as `netlab` runs them (`--in-process`: in the
+app's own process, as before the engine, for comparison).
 
     .venv/bin/python bench/app_bench.py                            # JSON lines on stdout
     .venv/bin/python bench/app_bench.py --readme bench/README.md   # and the README table
     .venv/bin/python bench/app_bench.py --only keys startup        # some measures only
 
-Four measures, each printed as one JSON object per line (name, figure, unit, target, met
-and details):
+Each measure prints one JSON object per line (name, figure, unit, target, met and
+details); with --readme, its rows replace the same measures' rows in the app table.
 
-1. Events absorbed by the Servers pane: a thread publishes real `Event`s for a running
-   lab server to the app's bus as fast as it can, while the pane shows them; absorbed =
-   handed to the pane + dropped by the bus. Then real floods (a load generator against
-   lab servers): every message the server counted must be in the log, one by one or
-   summed in a summary event.
-2. Key latency: while that synthetic flood runs (held to 100,000 events a second, the
-   rate the log must absorb) and a lab server (threaded, then async)
-   serves 100 connections of round trips, a thread playing the terminal's input thread
-   posts keys (`f`, the log's "follow newest") on a schedule, not waiting for the app;
-   latency is from each planned moment to the binding's action starting, so waiting for
-   the GIL and for keys queued in a stall counts.
-3. Startup: fresh processes, netlab (`netlab.cli.main([])`, as the `netlab` command) and
-   a bare Textual app alternating, from spawn to the first frame made.
-4. Subnet split first page: in the Address view, the last digit of the split typed as a
-   key, until a frame shows the first rows of the new listing (and the UI thread's CPU
-   time over that span, which a shared machine's load moves less).
+- events: Events absorbed by the Servers pane: a thread publishes real `Event`s for a
+  running lab server to the app's bus as fast as it can, while the pane shows them;
+  absorbed = handed to the pane + dropped by the bus. Then real floods (a load generator
+  against lab servers): every message the server counted must be in the log, one by one
+  or summed in a summary event.
+- keys: Key latency: while that synthetic flood runs (held to 100,000 events a second,
+  published to the app's bus) and a lab server (threaded, then async) serves 100
+  connections of round trips, a thread playing the terminal's input thread posts keys
+  (`f`, the log's "follow newest") on a schedule, not waiting for the app; latency is
+  from each planned moment to the binding's action starting, so waiting for the GIL and
+  for keys queued in a stall counts.
+- keys-engine-flood: the same, the flood published in the engine (bench/flood.py), so it
+  reaches the app through the control socket as server events do, capped.
+- headless: a lab server's round trips with the app open on its log, against the same
+  server run by `netlab serve`, A B A B.
+- hold: 10,000 idle connections held by an async echo server in the engine, then each
+  echoes; the engine's RSS against the Go reference server's.
+- startup: fresh processes, netlab (`netlab.cli.main([])`, as the `netlab` command) and
+  a bare Textual app alternating, from spawn to the first frame made.
+- subnet: Subnet split first page: in the Address view, the last digit of the split
+  typed as a key, until a frame shows the first rows of the new listing (and the UI
+  thread's CPU time over that span, which a shared machine's load moves less).
 
 Frames: headless apps skip turning a frame into terminal output; here it is still built
 (not written) as a terminal driver would, so the time to make a frame is counted.
@@ -1290,7 +1298,7 @@ def table(old: str, rows: list[dict[str, Any]], seconds: float, only: set[str]) 
 APP_SECTION = """## App results
 
 `bench/app_bench.py` measures the app itself (issue #5's app targets), headless, with real
-lab servers under load; about a minute on 2 cores:
+lab servers under load; a few minutes on 2 cores:
 
     .venv/bin/python bench/app_bench.py --readme bench/README.md
 
