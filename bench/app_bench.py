@@ -562,7 +562,8 @@ async def keys_engine_flood(model: str) -> dict[str, Any]:
     """Key latency with the flood in the engine: the app attached (RemoteLab, as
     `netlab --attach` runs) to a lab engine of bench/flood.py, its servers there."""
     seconds = KEY_PRESSES * 0.03 + 3
-    command = flood_engine(KEY_FLOOD_RATE, seconds)
+    rate = FLOOD_RATE["now"]
+    command = flood_engine(rate, seconds if rate else 0.0)
     with started(command, FLOOD_ENGINE) as (pid, path):
         lab = RemoteLab(path)
 
@@ -572,6 +573,16 @@ async def keys_engine_flood(model: str) -> dict[str, Any]:
 
         row: dict[str, Any] = await in_app(keys, lab)
     return row
+
+
+def make_flood(
+    app: BenchApp, source: str, seconds: float, flood_pid: int | None
+) -> Producer | EngineFlood:
+    """The keys' flood: a Producer on the app's bus, or the cue of an engine's."""
+    if flood_pid is not None:
+        return EngineFlood(app, flood_pid, seconds)
+    rate = FLOOD_RATE["now"]
+    return Producer(app.lab.bus, source, seconds if rate else 0.0, rate)
 
 
 async def key_latency(
@@ -587,11 +598,7 @@ async def key_latency(
     command = load_command(loaded.address[1], KEY_LOAD_CONNS, f"{seconds:.0f}s", engine)
     load_task = asyncio.create_task(asyncio.to_thread(run_load, command))
     open_during: list[int] = []
-    producer: Producer | EngineFlood = (
-        Producer(app.lab.bus, quiet.name, seconds, KEY_FLOOD_RATE)
-        if flood_pid is None
-        else EngineFlood(app, flood_pid, seconds)
-    )
+    producer = make_flood(app, quiet.name, seconds, flood_pid)
     try:
         await wait_until(
             pilot,
@@ -613,7 +620,9 @@ async def key_latency(
                 lambda: open_during.append(loaded.open_connections),
             )
             during = key_during(app, loaded, engine, at_start)
-            during["load_still_running_at_last_key"] = not load_task.done() and producer.is_alive()
+            during["load_still_running_at_last_key"] = not load_task.done() and (
+                producer.is_alive() or not FLOOD_RATE["now"]
+            )
             with contextlib.suppress(TimeoutError):
                 await wait_until(pilot, lambda: len(times.framed) >= KEY_PRESSES, "every key")
     finally:
@@ -622,17 +631,28 @@ async def key_latency(
     during["open_connections_during"] = (
         [min(open_during), max(open_during)] if open_during else None
     )
-    during["flood"] = FLOOD_TEXT["app" if flood_pid is None else "engine"]
+    during["flood"] = flood_text("app" if flood_pid is None else "engine")
     return key_row(model, typist.planned, times, producer, await load_task, during)
 
 
-FLOOD_TEXT = {
-    "app": f"synthetic, {KEY_FLOOD_RATE:,} events/s published straight to the app's bus "
-    "(the UI's load); the loaded server's own events come through the engine's control socket",
-    "engine": f"synthetic, {KEY_FLOOD_RATE:,} events/s published to the engine's bus "
-    "(bench/flood.py), reaching the app through the control socket as a lab server's events "
-    "do: at most 5,000 a tick, the rest counted as dropped",
-}
+FLOOD_RATE = {"now": KEY_FLOOD_RATE}
+"""--flood-rate: the keys' flood at another rate (0: none), to see what it adds."""
+
+
+def flood_text(where: str) -> str:
+    rate = FLOOD_RATE["now"]
+    if not rate:
+        return "none (--flood-rate 0): the loaded server's own events only"
+    if where == "app":
+        return (
+            f"synthetic, {rate:,} events/s published straight to the app's bus (the UI's "
+            "load); the loaded server's own events come through the engine's control socket"
+        )
+    return (
+        f"synthetic, {rate:,} events/s published to the engine's bus (bench/flood.py), "
+        "reaching the app through the control socket as a lab server's events do: at most "
+        "5,000 a tick, the rest counted as dropped"
+    )
 
 
 def key_during(
@@ -1344,8 +1364,16 @@ def main() -> int:
         help="events, keys, subnet: the servers in the app's process, as before the engine "
         "(for comparison; the README is left alone)",
     )
+    parser.add_argument(
+        "--flood-rate",
+        type=int,
+        default=KEY_FLOOD_RATE,
+        help=f"keys: the synthetic flood's events a second (default {KEY_FLOOD_RATE:,}; 0: "
+        "none), to see what it adds (the README is left alone unless it is the default)",
+    )
     args = parser.parse_args()
     IN_PROCESS["on"] = args.in_process
+    FLOOD_RATE["now"] = max(0, args.flood_rate)
     only = set(args.only)
     began = time.perf_counter()
     rows = asyncio.run(app_measures(only))
@@ -1354,7 +1382,7 @@ def main() -> int:
     for row in rows:
         print(json.dumps(row), flush=True)
     seconds = time.perf_counter() - began
-    if args.readme and not args.in_process:
+    if args.readme and not args.in_process and args.flood_rate == KEY_FLOOD_RATE:
         write_readme(args.readme, rows, seconds, only)
     print(json.dumps({"whole_run_s": round(seconds, 1)}), file=sys.stderr)
     return 0
