@@ -26,6 +26,7 @@ from netlab.cli.output import (
     positive_float,
 )
 from netlab.core.endpoints import Endpoint, address_text, parse_endpoint
+from netlab.core.errors import NetlabError
 from netlab.core.events import format_event
 from netlab.core.sampling import MESSAGE_RATE
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     import queue
 
     from netlab.core.bus import EventBus
-    from netlab.core.client import ClientSession
+    from netlab.core.client import ClientSession, Keepalive
     from netlab.core.events import CloseReason, Event
     from netlab.core.framing import Framing
     from netlab.core.lab import Lab
@@ -191,7 +192,9 @@ class _ReplyPrinter:
         self._offset = 0
         self._held_cr = False
         self._mid_line = False
-        self._thread = threading.Thread(target=self._run, name="netlab connect printer")
+        self.reader_gone = False
+        """Whoever read our output (`head`, say) stopped: nothing more can be shown."""
+        self._thread = threading.Thread(target=self._print, name="netlab connect printer")
         self._thread.daemon = True
 
     @property
@@ -210,8 +213,15 @@ class _ReplyPrinter:
         if not self.started:
             return
         self._thread.join(2.0)
-        if self.as_json and not self.alive:
+        if self.as_json and not self.alive and not self.reader_gone:
             self.drain_json()  # events after its last look: a send as the peer closed
+
+    def _print(self) -> None:
+        try:
+            self._run()
+        except BrokenPipeError:
+            self.reader_gone = True
+            self.session.close()  # so the input loop ends too
 
     def _run(self) -> None:
         from netlab.core.events import Kind
@@ -369,7 +379,14 @@ def _add_connect(commands: Commands) -> None:
         help="how each line ends on the wire (default: lf for TCP, raw for UDP)",
     )
     sub.add_argument(
-        "--keepalive", action="store_true", help="send TCP keepalive probes while idle"
+        "--keepalive",
+        nargs="?",
+        const=True,
+        default=False,
+        type=core_type(_keepalive),
+        metavar="IDLE,INTERVAL,COUNT",
+        help="send TCP keepalive probes while idle: after IDLE s, every INTERVAL s, "
+        "giving up after COUNT (default 10,5,3)",
     )
     sub.add_argument("--hex", action="store_true", help="show what arrives as a hex dump")
     sub.add_argument(
@@ -388,6 +405,12 @@ def _add_connect(commands: Commands) -> None:
     )
 
 
+def _keepalive(text: str) -> Keepalive:
+    from netlab.core.client import Keepalive
+
+    return Keepalive.parse(text)
+
+
 def cmd_connect(args: argparse.Namespace) -> int:
     """An interactive client, like nc or telnet: lines out, replies printed as they come."""
     from netlab.core.bus import EventBus
@@ -404,9 +427,14 @@ def cmd_connect(args: argparse.Namespace) -> int:
         _send_input(session, framing, args, ending)
     except KeyboardInterrupt:
         ending.why = "interrupted"
+    except NetlabError:
+        if not printer.reader_gone:
+            raise  # else it failed as the printer closed the session: see below
     finally:
         session.close()
         printer.finish()
+    if printer.reader_gone:
+        raise BrokenPipeError  # main() ends quietly, as for any output piped into `head`
     return _report_close(args, session, printer, ending)
 
 

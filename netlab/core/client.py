@@ -31,6 +31,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
@@ -49,6 +50,7 @@ from netlab.core.events import (
 )
 from netlab.core.framing import Framing, Splitter
 from netlab.core.lookup import addresses_for
+from netlab.core.plural import plural
 from netlab.core.safetext import StreamDecoder
 from netlab.core.spool import Spool
 
@@ -57,6 +59,9 @@ State = Literal["connecting", "connected", "closed"]
 
 INBOX_LIMIT = 1024 * 1024
 """Unread bytes in the inbox past which the receiver stops reading the socket."""
+MAX_KEEPALIVE_SECONDS = 32767
+MAX_KEEPALIVE_PROBES = 127
+"""What Linux takes for TCP_KEEPIDLE/TCP_KEEPINTVL and TCP_KEEPCNT."""
 REPLY_LIMIT = 1024 * 1024
 """Bytes `head()` and `send_once()` read before they stop."""
 HEAD_REQUEST = b"HEAD / HTTP/1.0\r\n\r\n"
@@ -77,6 +82,51 @@ CLIENT = Side.CLIENT
 """The side of every event a session emits."""
 
 
+@dataclass(frozen=True, slots=True)
+class Keepalive:
+    """TCP keepalive as a lab wants it: probes after `idle` quiet seconds, then every
+    `interval` seconds, the connection given up after `count` unanswered, so a dead peer
+    is found in seconds rather than after the kernel's default two hours and more."""
+
+    idle: int = 10
+    interval: int = 5
+    count: int = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Keepalive:
+        """"IDLE,INTERVAL,COUNT", such as "10,5,3": whole seconds, and probes."""
+        parts = text.replace(" ", "").split(",")
+        if len(parts) != 3 or not all(part.isdigit() and int(part) > 0 for part in parts):
+            raise InputError(
+                f"Keepalive {text!r} is not IDLE,INTERVAL,COUNT: give whole seconds "
+                "idle, seconds between probes and how many, each at least 1, such as 10,5,3."
+            )
+        idle, interval, count = (int(part) for part in parts)
+        if max(idle, interval) > MAX_KEEPALIVE_SECONDS or count > MAX_KEEPALIVE_PROBES:
+            raise InputError(
+                f"Keepalive {text!r} is out of range: at most {MAX_KEEPALIVE_SECONDS} s "
+                f"and {MAX_KEEPALIVE_PROBES} probes."
+            )
+        return cls(idle, interval, count)
+
+    def text(self) -> str:
+        return (
+            f"keepalive after {self.idle} s idle, every {self.interval} s, "
+            f"{plural(self.count, 'probe')}"
+        )
+
+    def apply(self, sock: socket.socket) -> None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        # Linux's names; elsewhere the system's own timing applies.
+        for option, value in (
+            ("TCP_KEEPIDLE", self.idle),
+            ("TCP_KEEPINTVL", self.interval),
+            ("TCP_KEEPCNT", self.count),
+        ):
+            if hasattr(socket, option):
+                sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
+
+
 class ClientSession:
     """One connection to a server: connect, send, and a receiver thread that reports.
 
@@ -92,7 +142,7 @@ class ClientSession:
         framing: Framing = Framing.LF,
         connect_timeout: float = 5.0,
         read_timeout: float | None = None,
-        keepalive: bool = False,
+        keepalive: bool | Keepalive = False,
         bus: EventBus | None = None,
         name: str | None = None,
         inbox: bool = True,
@@ -106,7 +156,8 @@ class ClientSession:
             None if read_timeout is None else positive_seconds(read_timeout, "read timeout")
         )
         """Close with CloseReason.TIMEOUT after this long with nothing received."""
-        self.keepalive = keepalive
+        self.keepalive = Keepalive() if keepalive is True else keepalive or None
+        """TCP keepalive's timing, or None for none; True is the lab's (Keepalive())."""
         self.bus = bus
         self.name = name or f"{self.transport}/{self.endpoint}"
         self.peer = ""
@@ -191,9 +242,10 @@ class ClientSession:
             self._thread = threading.Thread(
                 target=self._receive, args=(reader,), name=f"netlab client {self.name}", daemon=True
             )
-        self._publish(
-            Event(Kind.CONNECTED, self.name, self.peer, detail=f"from {self.local}", side=CLIENT)
-        )
+        detail = f"from {self.local}"
+        if self.keepalive is not None and self.transport == "tcp":
+            detail += f"; {self.keepalive.text()}"
+        self._publish(Event(Kind.CONNECTED, self.name, self.peer, detail=detail, side=CLIENT))
         self._thread.start()
 
     def close(self) -> None:
@@ -519,7 +571,7 @@ def head(endpoint: str | Endpoint, timeout: float = 5.0) -> bytes:
     """
     where = _endpoint(endpoint, "tcp", default_port=80)
     timeout = positive_seconds(timeout, "timeout")
-    with _open(where, "tcp", timeout, keepalive=False) as sock:
+    with _open(where, "tcp", timeout, keepalive=None) as sock:
         sock.settimeout(timeout)
         _sendall(sock, HEAD_REQUEST, where)
         return _read_to_end(sock, where, timeout, idle_ends=False)
@@ -545,7 +597,7 @@ def send_once(
     where = _endpoint(endpoint, transport)
     timeout = positive_seconds(timeout, "timeout")
     data = framing.frame(bytes(message))
-    with _open(where, transport, timeout, keepalive=False) as sock:
+    with _open(where, transport, timeout, keepalive=None) as sock:
         sock.settimeout(timeout)
         if transport == "tcp":
             _sendall(sock, data, where)
@@ -589,7 +641,7 @@ def _open(
     endpoint: Endpoint,
     transport: Transport,
     timeout: float,
-    keepalive: bool,
+    keepalive: Keepalive | None,
     stop: threading.Event | None = None,
 ) -> socket.socket:
     """A connected socket to endpoint, name lookup and connect within `timeout` seconds.
@@ -606,8 +658,8 @@ def _open(
             break
         sock = socket.socket(family, kind, proto)
         try:
-            if keepalive and transport == "tcp":
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            if keepalive is not None and transport == "tcp":
+                keepalive.apply(sock)
             _connect(sock, sockaddr, deadline, stop)
         except OSError as error:
             sock.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from netlab.core.bus import EventBus
-from netlab.core.client import ClientSession, State
+from netlab.core.client import ClientSession, Keepalive, State
 from netlab.core.endpoints import Endpoint
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.framing import Framing
@@ -128,7 +128,7 @@ class SessionOptions(TypedDict, total=False):
     framing: Framing
     connect_timeout: float
     read_timeout: float | None
-    keepalive: bool
+    keepalive: bool | Keepalive
     name: str | None
     """None, or left out: "client-N", numbered in the lab."""
     inbox: bool

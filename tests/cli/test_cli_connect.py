@@ -194,6 +194,38 @@ def test_json_lines_of_what_arrived(lab: Serve) -> None:
     assert sum(data["size"] for data in received) == 3
 
 
+def test_keepalive_timing_is_said_when_connected(lab: Serve) -> None:
+    result = connect("--json", "--keepalive", "20,4,2", lab.addresses["tcp/echo"], stdin=b"")
+    assert result.returncode == 0, result.stderr
+    [connected] = [json.loads(line) for line in result.stdout.splitlines()][:1]
+    assert connected["detail"].endswith("; keepalive after 20 s idle, every 4 s, 2 probes")
+    bad = connect("--keepalive", "10,5", lab.addresses["tcp/echo"])
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("netlab connect: Keepalive '10,5' is not IDLE,INTERVAL,COUNT")
+
+
+def test_a_reader_that_stops_reading_ends_it_quietly(lab: Serve) -> None:
+    """`netlab connect ... | head -1`: when head has its line, netlab ends, no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "netlab", "connect", "--json", lab.addresses["tcp/echo"]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdout.readline()  # the connected event: then, like head -1, go
+        process.stdout.close()
+        process.stdin.write(b"one\ntwo\n")
+        process.stdin.flush()
+        _, error = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert b"Traceback" not in error
+
+
 def test_udp_datagrams_to_daytime(lab: Serve) -> None:
     result = connect("--udp", lab.addresses["udp/daytime"], stdin=b"what time is it\n")
     assert result.returncode == 0, result.stderr

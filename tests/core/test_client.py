@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from netlab.core.bus import EventBus
-from netlab.core.client import ClientSession, head, parse_hex, send_once
+from netlab.core.client import ClientSession, Keepalive, head, parse_hex, send_once
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import CloseReason, Event, Kind
 from netlab.core.framing import Framing
@@ -368,6 +368,28 @@ def test_keepalive_is_set_when_asked(serve: Callable[..., TcpServer]) -> None:
             sock = session._sock
             assert sock is not None
             assert bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)) is keepalive
+
+
+def test_keepalive_timing_is_set_and_said_when_connected(serve: Callable[..., TcpServer]) -> None:
+    server = serve(silent)
+    bus = EventBus()
+    timing = Keepalive.parse("20, 4, 2")
+    with ClientSession(server.endpoint, keepalive=timing, bus=bus) as session:
+        sock = session._sock
+        assert sock is not None
+        tcp = socket.IPPROTO_TCP
+        assert sock.getsockopt(tcp, socket.TCP_KEEPIDLE) == 20
+        assert sock.getsockopt(tcp, socket.TCP_KEEPINTVL) == 4
+        assert sock.getsockopt(tcp, socket.TCP_KEEPCNT) == 2
+    [connected] = [e for e in bus.drain() if e.kind is Kind.CONNECTED]
+    assert connected.detail.endswith("; keepalive after 20 s idle, every 4 s, 2 probes")
+    assert ClientSession(server.endpoint, keepalive=True).keepalive == Keepalive(10, 5, 3)
+
+
+@pytest.mark.parametrize("text", ["10,5", "0,5,3", "a,b,c", "10,5,3,1", "99999,1,1", "1,1,500"])
+def test_a_keepalive_that_is_not_three_counts_in_range_is_one_clear_error(text: str) -> None:
+    with pytest.raises(InputError, match="Keepalive"):
+        Keepalive.parse(text)
 
 
 def test_close_from_another_thread(serve: Callable[..., TcpServer]) -> None:

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from netlab.core.bus import EventBus
+from netlab.core.client import Keepalive
 from netlab.core.engine import sessions as sessions_module
 from netlab.core.engine.remote import RemoteLab
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import CloseReason, Event, Kind, Side
+from netlab.core.framing import Framing
 from tests.core.conftest import Served
 from tests.peers import Peer, answers_at_end_of_input, never_reads, sends_then_closes
 from tests.waits import wait_until
@@ -59,6 +61,24 @@ def test_a_session_there_talks_to_an_echo_server_here(remote: RemoteLab, served:
     assert session.state == "closed"  # as the answer said, before any tick
     closed = heard(remote, "client-1", Kind.CLOSED)[-1]
     assert closed.closing is not None and closed.closing.reason is CloseReason.BY_US
+
+
+def test_a_sessions_options_reach_the_engine_as_given(remote: RemoteLab, served: Served) -> None:
+    server = remote.start_server("echo:0")
+    remote.open_session(
+        f"127.0.0.1:{server.address[1]}",
+        name="client-1",
+        framing=Framing.CRLF,
+        keepalive=Keepalive(20, 4, 2),
+        read_timeout=30,
+    )
+    [there] = [peer.desk for peer in served.control._each_peer()]
+    session = there._sessions["client-1"]
+    assert (session.framing, session.keepalive, session.read_timeout) == (
+        Framing.CRLF,
+        Keepalive(20, 4, 2),
+        30,
+    )
 
 
 def test_half_close_gets_the_answer_a_server_gives_at_end_of_input(remote: RemoteLab) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from netlab.core.client import ClientSession
+from netlab.core.client import ClientSession, Keepalive
 from netlab.core.errors import NetlabError
 from netlab.core.events import CloseReason, Closing, Event, Kind, Side
 from netlab.core.framing import Framing
@@ -212,7 +212,11 @@ SESSION_COUNTERS = ("bytes_in", "bytes_out", "messages_in", "messages_out")
 
 
 def session_options_out(options: SessionOptions) -> dict[str, Any]:
-    return {name: value for name, value in options.items() if name in SESSION_OPTION_NAMES}
+    wire = {name: value for name, value in options.items() if name in SESSION_OPTION_NAMES}
+    keepalive = wire.get("keepalive")
+    if isinstance(keepalive, Keepalive):  # its timing, as IDLE,INTERVAL,COUNT
+        wire["keepalive"] = f"{keepalive.idle},{keepalive.interval},{keepalive.count}"
+    return wire
 
 
 def session_options_in(value: Any) -> SessionOptions:
@@ -226,6 +230,8 @@ def session_options_in(value: Any) -> SessionOptions:
     options.update(value)  # type: ignore[typeddict-item]
     if "framing" in options:
         options["framing"] = Framing.parse(str(options["framing"]))
+    if isinstance(options.get("keepalive"), str):
+        options["keepalive"] = Keepalive.parse(str(options["keepalive"]))
     return options
 
 
