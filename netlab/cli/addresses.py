@@ -134,9 +134,18 @@ def _print_description(info: addresses.AddressInfo) -> None:
     rows.append(("Bits", f"{network_bits or '-'} | {device_bits or '-'}  (network | device)"))
     if info.ipv6_split:
         split = info.ipv6_split
-        rows.append(
-            ("IPv6 split", f"network {split.network}  subnet {split.subnet}  device {split.device}")
-        )
+        rows += [
+            (
+                "IPv6 split",
+                f"network {split.network}  subnet {split.subnet}  device {split.device}"
+                "  (RFC 4291: 48/16/64)",
+            ),
+            (
+                "Seed split",
+                f"network {split.seed_network}  subnet {split.seed_subnet}  "
+                f"device {split.seed_device}  ({addresses.SEED_SPLIT_NOTE})",
+            ),
+        ]
     rows.append(("Reverse", info.reverse_pointer))
     _rows(rows)
 

@@ -4,9 +4,10 @@ One call, `describe`, takes "192.168.1.3", "192.168.1.3/16", "192.168.1.3 255.25
 "10.0.0.0/0.0.0.255", "2001:db8::1/64" or Mask.go's "ADDRESS ONES BITS" and returns
 every form, mask, part and range of it. The arithmetic is the standard library's
 `ipaddress`; this module adds the reading of human input, the seeds' views (Go's hex
-mask, the classful default mask of IPv4Mask.go, the IPv6 64/16/48 split), what IANA's
-special-purpose registries say about the address (with the IPv4 addresses inside 6to4,
-Teredo and NAT64 ones) and subnetting that never builds more than the page asked for.
+mask, the classful default mask of IPv4Mask.go, RFC 4291's IPv6 48/16/64 split and the
+seed's 64/16/48 beside it), what IANA's special-purpose registries say about the
+address (with the IPv4 addresses inside 6to4, Teredo and NAT64 ones) and subnetting
+that never builds more than the page asked for.
 """
 
 from __future__ import annotations
@@ -52,13 +53,25 @@ class Mask:
     binary: str
 
 
+SEED_SPLIT_NOTE = (
+    "the seed's prose cuts 64/16/48; RFC 4291, and the seed's own Mask.go example, "
+    "give the device (the interface ID) the low 64 bits"
+)
+"""Why netlab's IPv6 split is not the seed's, said wherever the seed's is shown."""
+
+
 @dataclass(frozen=True)
 class Ipv6Split:
-    """The seed's reading of an IPv6 address: 64 bits network, 16 subnet, 48 device."""
+    """An IPv6 address in RFC 4291's three parts: the 48-bit routing prefix (network),
+    the 16-bit subnet ID and the 64-bit interface ID (device); and as the seed's prose
+    cuts it, 64/16/48, which its own Mask.go example and the RFC do not."""
 
     network: str
     subnet: str
     device: str
+    seed_network: str
+    seed_subnet: str
+    seed_device: str
 
 
 @dataclass(frozen=True)
@@ -364,7 +377,14 @@ def make_mask(prefix: int, version: int) -> Mask:
 
 def _ipv6_split(address: ipaddress.IPv6Address) -> Ipv6Split:
     hextets = address.exploded.split(":")
-    return Ipv6Split(network=":".join(hextets[:4]), subnet=hextets[4], device=":".join(hextets[5:]))
+    return Ipv6Split(
+        network=":".join(hextets[:3]),
+        subnet=hextets[3],
+        device=":".join(hextets[4:]),
+        seed_network=":".join(hextets[:4]),
+        seed_subnet=hextets[4],
+        seed_device=":".join(hextets[5:]),
+    )
 
 
 # -- what the registries say ---------------------------------------------------------------
@@ -839,7 +859,7 @@ def describe(text: str) -> AddressInfo:
     if reading.given:
         source = "given"
     elif interface.version == 6:
-        source = "none given: the seed's split puts the network in the first 64 bits"
+        source = "none given: a /64, RFC 4291's routing prefix and subnet ID"
     elif interface.network.prefixlen == 32:
         source = f"none given: class {ipv4_class(interface.ip)} has no default mask"
     else:

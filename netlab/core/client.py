@@ -94,7 +94,7 @@ class Keepalive:
 
     @classmethod
     def parse(cls, text: str) -> Keepalive:
-        """"IDLE,INTERVAL,COUNT", such as "10,5,3": whole seconds, and probes."""
+        """ "IDLE,INTERVAL,COUNT", such as "10,5,3": whole seconds, and probes."""
         parts = text.replace(" ", "").split(",")
         if len(parts) != 3 or not all(part.isdigit() and int(part) > 0 for part in parts):
             raise InputError(

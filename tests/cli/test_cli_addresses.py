@@ -95,9 +95,12 @@ def test_calc_reads_every_way_of_writing_a_mask(spelling: str) -> None:
     assert json.loads(result.stdout)["network"] == "192.168.0.0/16"
 
 
-def test_calc_ipv6_split_as_in_the_seed() -> None:
+def test_calc_ipv6_split_as_the_rfc_has_it_and_the_seeds_beside_it() -> None:
     result = netlab("calc", "FE80:CD00:0000:0CDE:1257:0000:211E:729C")
-    assert "network fe80:cd00:0000:0cde  subnet 1257  device 0000:211e:729c" in result.stdout
+    rfc = "network fe80:cd00:0000  subnet 0cde  device 1257:0000:211e:729c  (RFC 4291: 48/16/64)"
+    assert f"IPv6 split   {rfc}" in result.stdout
+    seed = "network fe80:cd00:0000:0cde  subnet 1257  device 0000:211e:729c  (the seed's prose"
+    assert f"Seed split   {seed}" in result.stdout
 
 
 def test_calc_splits_a_slash_8_into_slash_32s_a_page_at_a_time() -> None:

@@ -248,13 +248,22 @@ def test_prefix_for_hosts_ipv6(hosts: int, prefix: int) -> None:
 # -- the seed: IPv6 addresses ----------------------------------------------------------------
 
 
-def test_seed_ipv6_split_64_16_48() -> None:
+def test_ipv6_split_is_rfc_4291s_48_16_64_with_the_seeds_64_16_48_beside_it() -> None:
     info = describe("FE80:CD00:0000:0CDE:1257:0000:211E:729C")
     assert info.ipv6_split is not None
-    assert info.ipv6_split.network.casefold() == "FE80:CD00:0000:0CDE".casefold()
-    assert info.ipv6_split.subnet.casefold() == "1257"
-    assert info.ipv6_split.device.casefold() == "0000:211E:729C".casefold()
-    # With no prefix typed, the network is the split's first 64 bits.
+    split = info.ipv6_split
+    assert (split.network, split.subnet, split.device) == (
+        "fe80:cd00:0000",
+        "0cde",
+        "1257:0000:211e:729c",
+    )
+    # The seed's prose, as it reads this very address.
+    assert (split.seed_network, split.seed_subnet, split.seed_device) == (
+        "fe80:cd00:0000:0cde",
+        "1257",
+        "0000:211e:729c",
+    )
+    # With no prefix typed, the network is the first 64 bits: prefix and subnet ID.
     assert info.network == "fe80:cd00:0:cde::/64"
     assert info.mask_source.startswith("none given")
 

@@ -84,9 +84,11 @@ async def test_device_part_and_ipv6_split() -> None:
         pane = await _type(pilot, "FE80:CD00:0000:0CDE:1257:0000:211E:729C")
         details = pane.details_text()
         assert "Address: fe80:cd00:0:cde:1257:0:211e:729c" in details  # IP.go's String()
-        assert "Network: fe80:cd00:0000:0cde" in details
-        assert "Subnet: 1257" in details
-        assert "Device: 0000:211e:729c" in details
+        assert "Network: fe80:cd00:0000\n" in details
+        assert "Subnet: 0cde" in details
+        assert "Device: 1257:0000:211e:729c" in details
+        assert "Seed's split: fe80:cd00:0000:0cde | 1257 | 0000:211e:729c" in details
+        assert "the seed's prose cuts 64/16/48" in details
 
 
 async def test_invalid_input_shows_one_line_error_and_the_app_goes_on() -> None:

@@ -47,7 +47,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ("192.168.1.3", "IPv4Mask.go: class C and its default mask"),
     ("103.232.159.187 24 32", "Mask.go: 24 ones of 32 bits, mask ffffff00"),
     ("fda3:97c:1eb:fff0:5444:903a:33f0:3a6b 52 128", "Mask.go with IPv6"),
-    ("FE80:CD00:0000:0CDE:1257:0000:211E:729C", "IP.go: the short form and the 64/16/48 split"),
+    ("FE80:CD00:0000:0CDE:1257:0000:211E:729C", "IP.go: the short form and the 48/16/64 split"),
     ("192.168.1.3/16", "the network and device parts"),
     ("10.0.0.0 255.0.0.0", "a dotted mask, or a wildcard: 0.0.0.255"),
     ("10.0.0.5 - 10.0.0.20", "a range as the fewest CIDR blocks"),
@@ -382,13 +382,16 @@ def network_sections(info: AddressInfo) -> list[tuple[str, list[tuple[str, Text,
         sections.append(embedded_section(info.embedded))
     if info.ipv6_split:
         split = info.ipv6_split
+        seed = f"{split.seed_network} | {split.seed_subnet} | {split.seed_device}"
         sections.append(
             (
-                "IPv6 split (64/16/48)",
+                "IPv6 split (RFC 4291: 48/16/64)",
                 [
                     ("Network", Text(split.network), "network"),
                     ("Subnet", Text(split.subnet), ""),
                     ("Device", Text(split.device), "device"),
+                    ("Seed's split", Text(seed), ""),
+                    ("Why", Text(addresses.SEED_SPLIT_NOTE), "note"),
                 ],
             )
         )
