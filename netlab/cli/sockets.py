@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from netlab.core.servers.admission import Networks
 
 FRAMINGS = ["raw", "lf", "crlf", "tab"]
+READ_AS = ["time", "daytime", "timestamp", "http"]
+"""netlab.core.readings.PROTOCOLS, named here so building the parser imports no core."""
 """Framing's names, written out: importing netlab.core.framing would slow every start."""
 
 
@@ -53,23 +55,25 @@ def register(commands: Commands) -> None:
     _add_connect(commands)
 
 
-def _print_reply(data: bytes, *, as_hex: bool = False, port: int | None = None) -> None:
+def _print_reply(
+    data: bytes, *, as_hex: bool = False, port: int | None = None, protocol: str | None = None
+) -> None:
     """Network bytes as safe lines: escapes visible, never interpreted by the terminal.
 
-    A binary reply (RFC 868's four bytes, say) is a hex dump whether or not --hex asked,
-    with netlab's reading of it after, where it has one.
+    A binary reply (RFC 868's four bytes, say) is a hex dump whether or not --hex asked.
+    netlab's reading of it follows, where it has one (`protocol`, else the port's).
     """
     from netlab.core.readings import is_binary, reading
     from netlab.core.safetext import hex_lines, safe_bytes
 
-    meaning = reading(data, port)
-    if as_hex or meaning or is_binary(data):
+    meaning = reading(data, port, protocol=protocol)
+    if as_hex or is_binary(data) or meaning.startswith("RFC 868"):
         print("\n".join(hex_lines(data)))
-        if meaning:
-            print(f"netlab reads it as {meaning}")
-        return
-    for chunk in data.removesuffix(b"\n").split(b"\n"):
-        print(safe_bytes(chunk.removesuffix(b"\r")))
+    else:
+        for chunk in data.removesuffix(b"\n").split(b"\n"):
+            print(safe_bytes(chunk.removesuffix(b"\r")))
+    if meaning:
+        print(f"netlab reads it as {meaning}")
 
 
 def _add_head(commands: Commands) -> None:
@@ -98,7 +102,7 @@ def cmd_head(args: argparse.Namespace) -> int:
             }
         )
     else:
-        _print_reply(reply.rstrip(b"\r\n"))
+        _print_reply(reply.rstrip(b"\r\n"), protocol="http")
     return EXIT_OK
 
 
@@ -113,6 +117,13 @@ def _add_send(commands: Commands) -> None:
         help="how the message ends on the wire (default: lf for TCP, raw for UDP)",
     )
     sub.add_argument("--hex", action="store_true", help="show the reply as a hex dump")
+    sub.add_argument(
+        "--as",
+        dest="read_as",
+        choices=READ_AS,
+        help="read the reply as this protocol says (default: the port's own: 13 daytime, "
+        "37 time, 80 http)",
+    )
     sub.add_argument(
         "--half-close",
         action="store_true",
@@ -147,7 +158,7 @@ def cmd_send(args: argparse.Namespace) -> int:
             }
         )
     else:
-        _print_reply(reply, as_hex=args.hex, port=endpoint.port)
+        _print_reply(reply, as_hex=args.hex, port=endpoint.port, protocol=args.read_as)
     return EXIT_OK
 
 

@@ -6,6 +6,8 @@ line of its own.
 
 from __future__ import annotations
 
+import email.utils
+import re
 from datetime import UTC, datetime, timedelta
 
 from netlab.core.servers.protocols import RFC868_OFFSET
@@ -35,22 +37,104 @@ def rfc868_time(data: bytes) -> datetime | None:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
 
 
-def reading(data: bytes, port: int | None = None, now: datetime | None = None) -> str:
+PROTOCOLS = ("time", "daytime", "timestamp", "http")
+"""What a person can ask a reply to be read as (`--as`)."""
+WELL_KNOWN = {TIME_PORT: "time", 13: "daytime", 80: "http"}
+"""The protocol a port names when nobody says otherwise."""
+_GO_TIME = re.compile(
+    rb"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(\.\d+)? ([+-]\d{4})(?: [A-Za-z0-9+-]+)?\s*"
+)
+_HTTP_CLASSES = {
+    "1": "informational: more is to come",
+    "2": "success: the request was understood and done",
+    "3": "redirection: the thing asked for is elsewhere",
+    "4": "client error: the request was wrong or not allowed",
+    "5": "server error: the server failed at a request that may be fine",
+}
+
+
+def reading(
+    data: bytes, port: int | None = None, now: datetime | None = None, protocol: str | None = None
+) -> str:
     """netlab's reading of a reply, or "" when it has none.
 
-    Four binary bytes from port 37 are RFC 868's time; from another port, only when
-    they read within a year of the local clock (an RFC 868 server elsewhere, such as
-    netlab's own on a port of its choosing).
+    `protocol` (one of PROTOCOLS) is what the person said the reply is; else the port's
+    well-known protocol; else four binary bytes that read within a year of the local
+    clock are taken for RFC 868's time (netlab's own time server on a port of its
+    choosing, say).
     """
-    moment = rfc868_time(data)
-    if moment is None:
-        return ""
     now = now or datetime.now(UTC)
-    if port != TIME_PORT and abs(moment - now) > PLAUSIBLE:
+    protocol = protocol or WELL_KNOWN.get(port or 0)
+    if protocol == "daytime":
+        return _clock(data, now, "daytime (RFC 867)")
+    if protocol == "timestamp":
+        return _timestamp(data) or _clock(data, now, "the time")
+    if protocol == "http":
+        return _http(data)
+    moment = rfc868_time(data)
+    if moment is None or (protocol != "time" and abs(moment - now) > PLAUSIBLE):
         return ""
     seconds = int.from_bytes(data, "big")
-    local = moment.astimezone()
+    return f"RFC 868 time: {seconds:,} s since 1900-01-01 UTC = {_when(moment)}"
+
+
+def _when(moment: datetime) -> str:
+    utc, local = moment.astimezone(UTC), moment.astimezone()
+    return f"{utc:%Y-%m-%d %H:%M:%S} UTC ({local:%Y-%m-%d %H:%M:%S %Z} here)"
+
+
+def _clock(data: bytes, now: datetime, what: str) -> str:
+    """A line telling the time (daytime's: RFC 867 fixes no format): Go's time.String()
+    (the seeds' and netlab's) and RFC 822's are read, and how far that clock is from ours."""
+    line = data.strip()
+    found = _GO_TIME.fullmatch(line)
+    try:
+        if found:
+            stamp, fraction, offset = (part.decode() if part else "" for part in found.groups())
+            moment = datetime.strptime(f"{stamp} {offset}", "%Y-%m-%d %H:%M:%S %z")
+            moment += timedelta(seconds=float(f"0{fraction}" if fraction else 0))
+        else:
+            moment = email.utils.parsedate_to_datetime(line.decode("ascii"))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return ""
+    if moment.tzinfo is None:
+        return ""
+    apart = (moment - now).total_seconds()
+    return f"{what}: {_when(moment)}, {abs(apart):.1f} s {_side(apart)} this clock"
+
+
+def _side(apart: float) -> str:
+    return "ahead of" if apart > 0 else "behind"
+
+
+def _timestamp(data: bytes) -> str:
+    """The timestamp server's answer to "timestamp": Unix seconds."""
+    text = data.strip()
+    if not text.isdigit() or len(text) > 12:
+        return ""
+    seconds = int(text)
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    return f"Unix time: {seconds:,} s since 1970-01-01 UTC = {_when(moment)}"
+
+
+def _http(data: bytes) -> str:
+    """An HTTP reply's status line and headers, in one line."""
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    lines = head.decode("latin-1").splitlines()
+    status = lines[0].split(" ", 2) if lines else []
+    if len(status) < 2 or not status[0].startswith("HTTP/") or not status[1].isdigit():
+        return ""
+    code = status[1]
+    reason = status[2].strip() if len(status) > 2 else ""
+    meaning = _HTTP_CLASSES.get(code[0], "a status HTTP does not define")
+    headers = [line.split(":", 1) for line in lines[1:] if ":" in line]
+    said = {name.strip().lower(): value.strip() for name, value in headers}
+    known = [f"{name} {said[name.lower()]}" for name in _SHOWN_HEADERS if name.lower() in said]
+    shown = f"; {', '.join(known)}" if known else ""
     return (
-        f"RFC 868 time: {seconds:,} s since 1900-01-01 UTC = "
-        f"{moment:%Y-%m-%d %H:%M:%S} UTC ({local:%Y-%m-%d %H:%M:%S %Z} here)"
+        f"{status[0]} status {code} {reason} ({meaning}); "
+        f"{len(headers)} header{'' if len(headers) == 1 else 's'}{shown}"
     )
+
+
+_SHOWN_HEADERS = ("Server", "Content-Type", "Content-Length", "Location")

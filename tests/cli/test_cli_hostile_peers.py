@@ -9,6 +9,8 @@ import sys
 import tempfile
 import time
 
+import pytest
+
 from tests.cli.run import netlab
 from tests.cli.test_cli_sockets import Serve
 from tests.peers import (
@@ -132,4 +134,29 @@ def test_the_time_servers_four_bytes_show_as_hex_and_as_the_date() -> None:
     dump, reading = result.stdout.splitlines()
     assert dump.startswith("00000000  ") and len(dump.split("  ")[1].split()) == 4
     assert reading.startswith("netlab reads it as RFC 868 time: ")
+    assert time.strftime("%Y-%m-%d", time.gmtime()) in reading
+
+
+@pytest.mark.parametrize(
+    ("server", "message", "said"),
+    [
+        ("udp:time:0", "x", "netlab reads it as RFC 868 time: "),
+        ("daytime:0", "", "netlab reads it as daytime (RFC 867): "),
+        ("timestamp:0", "timestamp", "netlab reads it as Unix time: "),
+    ],
+)
+def test_send_as_reads_the_reply_as_the_protocol_named(
+    server: str, message: str, said: str
+) -> None:
+    serve = Serve(server)
+    try:
+        [(kind, where)] = serve.addresses.items()
+        protocol = kind.split("/")[1]
+        udp = ["--udp"] if kind.startswith("udp") else []
+        result = netlab("send", "--as", protocol, where, message, *udp)
+    finally:
+        serve.stop()
+    assert result.returncode == 0, result.stderr
+    *shown, reading = result.stdout.splitlines()
+    assert shown and reading.startswith(said)
     assert time.strftime("%Y-%m-%d", time.gmtime()) in reading

@@ -160,7 +160,7 @@ class Transcript(RichLog):
         if event.kind is Kind.RECEIVED:
             text = self._decoder.feed(event.data)
             entries = [Entry("received", event.time, text, event.data, event.size)]
-            if event.size == 4 and (meaning := reading(event.data, self.port)):
+            if meaning := reading(event.data, self.port):
                 entries.append(Entry("note", event.time, f"netlab reads it as {meaning}"))
             return entries
         if event.kind is Kind.SENT:
