@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from netlab import __version__
 from netlab.cli.output import (
@@ -30,6 +30,9 @@ from netlab.cli.output import (
     raise_held_error,
 )
 from netlab.core.errors import InputError, NetlabError
+
+if TYPE_CHECKING:
+    from netlab.core.lab import Lab
 
 
 class UsageError(Exception):
@@ -85,23 +88,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_app(attach: str | None = None) -> int:
     """The app; with `attach`, on the lab served at that path, else on a lab of its own."""
-    from netlab.core.engine.process import EngineLab
-    from netlab.core.engine.remote import RemoteLab
-    from netlab.core.lab import Lab
     from netlab.tui.app import NetlabApp
 
-    lab: Lab
     if attach is None:
-        # The servers in a process of their own, started once the first frame is made.
-        lab = EngineLab(start=False)
-    else:
-        try:
-            lab = RemoteLab(attach)
-        except NetlabError as error:
-            print(f"netlab: {error}", file=sys.stderr)
-            return EXIT_FAILED
+        # Its servers in a process of their own: the lab (and the engine's modules) made
+        # when the app first asks for it, just after its first frame, which starts it.
+        NetlabApp(make_lab=_engine_lab).run()
+        return EXIT_OK
+    from netlab.core.engine.remote import RemoteLab
+
+    try:
+        lab = RemoteLab(attach)
+    except NetlabError as error:
+        print(f"netlab: {error}", file=sys.stderr)
+        return EXIT_FAILED
     NetlabApp(lab=lab).run()
     return EXIT_OK
+
+
+def _engine_lab() -> Lab:
+    """The app's lab: an engine process of its own, started once the app asks."""
+    from netlab.core.engine.process import EngineLab
+
+    return EngineLab(start=False)
 
 
 def _fail(args: argparse.Namespace, kind: str, message: str, status: int) -> int:
