@@ -194,6 +194,8 @@ class NetlabApp(App[None]):
         panes = self.query_one("#panes")
         if not panes.is_attached:
             return  # quitting before they were needed
+        # The first pane's own hidden parts first: an address typed now needs them.
+        await self.query_one(f"#{FIRST}", Pane).finish_building()
         # Imported only now: their modules (and what they use) are not needed for the first frame.
         hidden: list[Widget] = []
         for entry in PANES[1:]:
