@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -24,13 +24,17 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from netlab.core import addresses
-from netlab.core.addresses import AddressInfo, IPNetwork
 from netlab.core.errors import InputError
 from netlab.tui.panes.base import Pane, PaneCommand
 from netlab.tui.widgets.bitgrid import BitGrid
 from netlab.tui.widgets.field import Field
 from netlab.tui.widgets.subnettable import Column, SubnetTable
+
+if TYPE_CHECKING:
+    # Imported as the pane finishes building (finish_building), after the first frame:
+    # making its tables and classes was a twentieth of netlab's start.
+    from netlab.core import addresses
+    from netlab.core.addresses import AddressInfo, IPNetwork
 
 DASH = "\u2013"
 """An en dash, between the ends of a range."""
@@ -82,6 +86,8 @@ def _span(first: str, last: str) -> str:
 
 def split_listing(network: IPNetwork, new_prefix: int) -> Listing:
     """Equal subnets of `network`; nothing is computed until a page is fetched."""
+    from netlab.core import addresses
+
     plan = addresses.split(network, new_prefix)
 
     def fetch(offset: int, limit: int) -> list[tuple[str, ...]]:
@@ -111,6 +117,8 @@ def split_listing(network: IPNetwork, new_prefix: int) -> Listing:
 
 def hosts_listing(network: IPNetwork, counts: Sequence[int]) -> Listing:
     """Subnets sized for host counts, largest first (the plan itself is at most 4,096 long)."""
+    from netlab.core import addresses
+
     plan = addresses.plan_for_hosts(network, counts)
 
     def fetch(offset: int, limit: int) -> list[tuple[str, ...]]:
@@ -146,6 +154,8 @@ def hosts_listing(network: IPNetwork, counts: Sequence[int]) -> Listing:
 
 def range_listing(text: str) -> Listing:
     """The fewest CIDR blocks that cover "FIRST - LAST" (at most 254 of them)."""
+    from netlab.core import addresses
+
     blocks = addresses.range_to_networks(text)
     first, last = addresses.parse_range(text)
 
@@ -497,6 +507,8 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
         """Mount the bit grid, the details and the split row and table, below the examples."""
         if self._built:
             return
+        import netlab.core.addresses  # noqa: F401  # now, rather than on the first key
+
         await self.query_one("#address-body").mount(*_hidden_parts())
         self._built = True
         # The split box is read as its value changes, within the key's own handling: its
@@ -520,6 +532,8 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
         """Show what `text` is, or one line saying what is wrong with it."""
         if not self._built:
             return  # finish_building reads the field once the parts showing it are there
+        from netlab.core import addresses
+
         text = text.strip()
         self.set_class(not text, "-empty")
         if not text:
