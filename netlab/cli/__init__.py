@@ -5,7 +5,8 @@ prints (IP.go, Mask.go, ResolveIP.go, LookupHost.go, LookupPort.go, Ping.go), or
 JSON with --json, in the one schema output.py describes. Exit status: 0 done, 1 the
 network said no, 2 bad input; with --json a failure also prints its error object.
 
-This module holds the top-level parser and main(). The commands are grouped by what
+This module holds main() and the app's start; the top-level parser is in parser.py,
+imported only when there are arguments to read. The commands are grouped by what
 they touch, each group in a module with its own helpers: addresses, lookups and
 sockets. Each module's register() adds its subcommands, and each subcommand's
 arguments are declared next to its handler (output.add_command). An argument a core
@@ -14,102 +15,16 @@ parser reads (output.core_type) fails in the core's words, as from the handler.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
-from netlab import __version__
-from netlab.cli.output import (
-    EXIT_BAD_INPUT,
-    EXIT_FAILED,
-    EXIT_OK,
-    Handler,
-    emit_error,
-    raise_held_error,
-)
-from netlab.core.errors import InputError, NetlabError
+from netlab.cli.status import EXIT_FAILED, EXIT_OK
 
+if TYPE_CHECKING:
+    import argparse
 
-class UsageError(Exception):
-    """A command line argparse cannot read, held until main() knows whether to add JSON."""
-
-    def __init__(self, parser: Parser, message: str) -> None:
-        super().__init__(message)
-        self.parser = parser
-        self.message = message
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, except that a usage error is raised for main() to report."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(self, message)
-
-    def usage_exit(self, message: str) -> NoReturn:
-        """argparse's own report: the usage and the error on stderr, exit status 2."""
-        super().error(message)
-
-
-def _wants_json(argv: Sequence[str]) -> bool:
-    """Whether --json (or an abbreviation argparse accepts) is among the options."""
-    for arg in argv:
-        if arg == "--":
-            break
-        if arg.startswith("--j") and "--json".startswith(arg):
-            return True
-    return False
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """`netlab` and its options; each command module adds its own subcommands."""
-    parser = Parser(
-        prog="netlab",
-        description="A terminal network lab. Run with no arguments to open the app.",
-    )
-    parser.add_argument("--version", action="version", version=f"netlab {__version__}")
-    parser.add_argument(
-        "--attach",
-        metavar="PATH",
-        help="open the app on the lab that `netlab serve SPEC --control PATH` runs",
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    # Imported here: the app, `netlab` alone, needs none of the commands (main()).
-    from netlab.cli import addresses, lookups, sockets
-
-    for module in (addresses, lookups, sockets):
-        module.register(commands)
-    return parser
-
-
-def run_app(attach: str | None = None) -> int:
-    """The app; with `attach`, on the lab served at that path, else on a lab of its own."""
-    from netlab.core.engine.process import EngineLab
-    from netlab.core.engine.remote import RemoteLab
     from netlab.core.lab import Lab
-    from netlab.tui.app import NetlabApp
-
-    lab: Lab
-    if attach is None:
-        # The servers in a process of their own, started once the first frame is made.
-        lab = EngineLab(start=False)
-    else:
-        try:
-            lab = RemoteLab(attach)
-        except NetlabError as error:
-            print(f"netlab: {error}", file=sys.stderr)
-            return EXIT_FAILED
-    NetlabApp(lab=lab).run()
-    return EXIT_OK
-
-
-def _fail(args: argparse.Namespace, kind: str, message: str, status: int) -> int:
-    """One line on stderr; with --json, the error object on stdout as well."""
-    if args.json:
-        emit_error(kind, message)
-    print(f"netlab {args.command}: {message}", file=sys.stderr)
-    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,35 +32,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return run_app()  # the app at once: no parser, no commands' modules to import
-    try:
-        args = build_parser().parse_args(argv)
-    except UsageError as usage:
-        if _wants_json(argv):
-            emit_error("bad-input", usage.message)
-        usage.parser.usage_exit(usage.message)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        return run_app(args.attach)
-    try:
-        raise_held_error(args)  # where the handler, parsing it itself, would have met it
-        return handler(args)
-    except InputError as error:
-        return _fail(args, "bad-input", str(error), EXIT_BAD_INPUT)
-    except NetlabError as error:
-        return _fail(args, "network", str(error), EXIT_FAILED)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # Output piped into `head`: the reader has all it wants.
-        sys.stderr.close()
+    from netlab.cli.parser import run_command
+
+    return run_command(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """`netlab` and its options; each command module adds its own subcommands."""
+    from netlab.cli import parser
+
+    return parser.build_parser()
+
+
+def run_app(attach: str | None = None) -> int:
+    """The app; with `attach`, on the lab served at that path, else on a lab of its own."""
+    from netlab.tui.app import NetlabApp
+
+    if attach is None:
+        # Its servers in a process of their own: the lab (and the engine's modules) made
+        # when the app first asks for it, just after its first frame, which starts it.
+        NetlabApp(make_lab=_engine_lab).run()
         return EXIT_OK
-    except Exception as error:  # a bug of ours: still one line, with the way to the details
-        if os.environ.get("NETLAB_DEBUG"):
-            raise
-        return _fail(
-            args,
-            "internal",
-            f"internal error ({type(error).__name__}: {error}); "
-            "run again with NETLAB_DEBUG=1 to see where.",
-            EXIT_FAILED,
-        )
+    from netlab.core.engine.remote import RemoteLab
+    from netlab.core.errors import NetlabError
+
+    try:
+        lab = RemoteLab(attach)
+    except NetlabError as error:
+        print(f"netlab: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    NetlabApp(lab=lab).run()
+    return EXIT_OK
+
+
+def _engine_lab() -> Lab:
+    """The app's lab: an engine process of its own, started once the app asks."""
+    from netlab.core.engine.process import EngineLab
+
+    return EngineLab(start=False)

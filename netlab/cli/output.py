@@ -31,13 +31,15 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
+from netlab.cli.status import EXIT_BAD_INPUT as EXIT_BAD_INPUT
+from netlab.cli.status import EXIT_FAILED as EXIT_FAILED
+from netlab.cli.status import EXIT_OK as EXIT_OK
 from netlab.core.events import wall_time
 from netlab.core.safetext import safe_bytes
 
 if TYPE_CHECKING:
     from netlab.core.events import Event
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 Handler = Callable[[argparse.Namespace], int]
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"

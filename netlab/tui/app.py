@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
@@ -142,10 +143,14 @@ class NetlabApp(App[None]):
     DRAIN_INTERVAL = 0.1
     """Seconds between taking the lab's events off the bus and showing them in one batch."""
 
-    def __init__(self, *, lab: Lab | None = None) -> None:
+    def __init__(
+        self, *, lab: Lab | None = None, make_lab: Callable[[], Lab] | None = None
+    ) -> None:
+        """`lab`, or the one `make_lab` makes when first asked for, or a Lab here."""
         super().__init__()
         read_escape_digit_as_alt()
         self._lab = lab
+        self._make_lab = make_lab
         self._enter_view: str | None = None
         """A view to put the cursor in once its pane is built (Alt+digit at start-up)."""
         self.panes_built = False
@@ -158,12 +163,11 @@ class NetlabApp(App[None]):
         """Every server and client session started from the app; all stop when it quits.
 
         Made when first asked for (by the panes built after the first frame): the core's
-        servers and sessions are not imported before the first frame.
+        servers and sessions (or an engine lab's modules) are not imported before the
+        first frame.
         """
         if self._lab is None:
-            from netlab.core.lab import Lab
-
-            self._lab = Lab()
+            self._lab = self._make_lab() if self._make_lab is not None else _own_lab()
         return self._lab
 
     def get_default_screen(self) -> Screen[None]:
@@ -190,6 +194,8 @@ class NetlabApp(App[None]):
         panes = self.query_one("#panes")
         if not panes.is_attached:
             return  # quitting before they were needed
+        # The first pane's own hidden parts first: an address typed now needs them.
+        await self.query_one(f"#{FIRST}", Pane).finish_building()
         # Imported only now: their modules (and what they use) are not needed for the first frame.
         hidden: list[Widget] = []
         for entry in PANES[1:]:
@@ -370,6 +376,13 @@ class NetlabApp(App[None]):
         panes = _panes_of(self.view)
         text = "\n\n".join(pane.HELP for pane in self.query(Pane) if pane.id in panes)
         self.push_screen(HelpScreen(text + KEYS_HELP))
+
+
+def _own_lab() -> Lab:
+    """A lab in this process, for an app given none."""
+    from netlab.core.lab import Lab
+
+    return Lab()
 
 
 def _panes_of(view: str) -> tuple[str, ...]:

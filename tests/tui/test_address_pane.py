@@ -116,6 +116,27 @@ async def test_invalid_input_shows_one_line_error_and_the_app_goes_on() -> None:
         assert "Network: 10.0.0.0/8" in pane.details_text()
 
 
+class TypedAtOnce(NetlabApp):
+    """The app with an address typed before the pane's hidden parts are built."""
+
+    async def _build_hidden_panes(self) -> None:
+        pane = self.query_one(AddressPane)
+        self.parts_then = [part.id for part in pane.query("#address-body > *")]
+        pane.query_one("#address-input", Input).value = "192.168.1.3/16"
+        await super()._build_hidden_panes()
+
+
+async def test_an_address_typed_before_the_details_are_built_is_read_once_they_are() -> None:
+    app = TypedAtOnce()
+    async with running(app, size=SIZE):
+        # The first frame has the examples alone under the input: the rest comes after.
+        assert app.parts_then == ["address-examples"]
+        pane = _pane(app)
+        assert pane.error is None and pane.has_class("-address")
+        assert "Network: 192.168.0.0/16" in pane.details_text()
+        assert pane.query_one(BitGrid).region
+
+
 async def test_empty_input_shows_a_hint_not_an_error() -> None:
     app = NetlabApp()
     async with running(app, size=SIZE) as pilot:

@@ -198,3 +198,47 @@ def test_the_app_module_leaves_what_the_first_frame_does_not_need_unimported() -
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+FIRST_FRAME_PROBE = """
+import os, sys
+from textual.app import App
+
+LATER = sys.argv[1].split(",")
+
+def first_frame(self, screen, renderable, _display=App._display):
+    _display(self, screen, renderable)
+    if renderable is not None:
+        print([name for name in LATER if name in sys.modules], flush=True)
+        os._exit(0)
+
+App._display = first_frame
+App.run = lambda self, _run=App.run, **options: _run(self, headless=True, size=(120, 40))
+from netlab.cli import main
+main([])
+"""
+
+
+def test_netlab_alone_makes_its_first_frame_without_what_comes_after() -> None:
+    # `netlab` with no arguments, to its first frame, in a fresh interpreter.
+    later = [
+        "argparse",  # the command line's parser, for subcommands only
+        "netlab.cli.parser",
+        "netlab.cli.output",
+        "netlab.cli.addresses",
+        "netlab.core.addresses",  # read as the Address pane finishes building
+        "netlab.core.lab",  # the lab and its engine, made as the panes are built
+        "netlab.core.engine",
+        "netlab.core.servers",
+        *(entry.module for entry in PANES[1:]),
+        "netlab.tui.commands",
+        "netlab.tui.help",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_PROBE, ",".join(later)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr[-2000:]

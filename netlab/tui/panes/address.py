@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -24,13 +24,17 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from netlab.core import addresses
-from netlab.core.addresses import AddressInfo, IPNetwork
 from netlab.core.errors import InputError
 from netlab.tui.panes.base import Pane, PaneCommand
 from netlab.tui.widgets.bitgrid import BitGrid
 from netlab.tui.widgets.field import Field
 from netlab.tui.widgets.subnettable import Column, SubnetTable
+
+if TYPE_CHECKING:
+    # Imported as the pane finishes building (finish_building), after the first frame:
+    # making its tables and classes was a twentieth of netlab's start.
+    from netlab.core import addresses
+    from netlab.core.addresses import AddressInfo, IPNetwork
 
 DASH = "\u2013"
 """An en dash, between the ends of a range."""
@@ -82,6 +86,8 @@ def _span(first: str, last: str) -> str:
 
 def split_listing(network: IPNetwork, new_prefix: int) -> Listing:
     """Equal subnets of `network`; nothing is computed until a page is fetched."""
+    from netlab.core import addresses
+
     plan = addresses.split(network, new_prefix)
 
     def fetch(offset: int, limit: int) -> list[tuple[str, ...]]:
@@ -111,6 +117,8 @@ def split_listing(network: IPNetwork, new_prefix: int) -> Listing:
 
 def hosts_listing(network: IPNetwork, counts: Sequence[int]) -> Listing:
     """Subnets sized for host counts, largest first (the plan itself is at most 4,096 long)."""
+    from netlab.core import addresses
+
     plan = addresses.plan_for_hosts(network, counts)
 
     def fetch(offset: int, limit: int) -> list[tuple[str, ...]]:
@@ -146,6 +154,8 @@ def hosts_listing(network: IPNetwork, counts: Sequence[int]) -> Listing:
 
 def range_listing(text: str) -> Listing:
     """The fewest CIDR blocks that cover "FIRST - LAST" (at most 254 of them)."""
+    from netlab.core import addresses
+
     blocks = addresses.range_to_networks(text)
     first, last = addresses.parse_range(text)
 
@@ -407,6 +417,24 @@ def _example(text: str, note: str) -> Option:
     return Option(grid, id=text)
 
 
+def _hidden_parts() -> list[Widget]:
+    """The pane's parts below the examples, hidden until an address or range is read."""
+    return [
+        BitGrid(id="address-bits"),
+        Horizontal(
+            InfoTable(id="address-forms"), InfoTable(id="address-network"), id="address-details"
+        ),
+        Horizontal(
+            Field(placeholder="split: /26 or hosts: 100,50,10", id="split-input"),
+            Button("\u2039 Prev", id="split-prev", compact=True, disabled=True),
+            Button("Next \u203a", id="split-next", compact=True, disabled=True),
+            id="split-row",
+        ),
+        Static(Text(SPLIT_HINT), id="split-message", classes="hint"),
+        SubnetTable(id="split-table"),
+    ]
+
+
 class AddressPane(Pane):
     PANE_ID = "address"
     HELP = """\
@@ -457,8 +485,12 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
         """The last address that was read without an error."""
         self.listing: Listing | None = None
         self.page_offset = 0
+        self._built = False
+        """Whether the parts below the examples are mounted (finish_building)."""
 
     def compose(self) -> ComposeResult:
+        # What the first frame shows; the parts hidden until an address is typed come
+        # just after it (finish_building): fewer widgets to style and lay out before it.
         yield Field(
             placeholder="192.168.1.3/24 · 2001:db8::1/64 · 103.232.159.187 24 32 · "
             "10.0.0.5 - 10.0.0.20",
@@ -469,25 +501,28 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
             yield OptionList(
                 *(_example(text, note) for text, note in EXAMPLES), id="address-examples"
             )
-            yield BitGrid(id="address-bits")
-            with Horizontal(id="address-details"):
-                yield InfoTable(id="address-forms")
-                yield InfoTable(id="address-network")
-            with Horizontal(id="split-row"):
-                yield Field(placeholder="split: /26 or hosts: 100,50,10", id="split-input")
-                yield Button("\u2039 Prev", id="split-prev", compact=True, disabled=True)
-                yield Button("Next \u203a", id="split-next", compact=True, disabled=True)
-            yield Static(Text(SPLIT_HINT), id="split-message", classes="hint")
-            yield SubnetTable(id="split-table")
 
     def on_mount(self) -> None:
         examples = self.query_one("#address-examples", OptionList)
         examples.border_title = "Examples: Tab, then Enter to try one"
+
+    async def finish_building(self) -> None:
+        """Mount the bit grid, the details and the split row and table, below the examples."""
+        if self._built:
+            return
+        import netlab.core.addresses  # noqa: F401  # now, rather than on the first key
+
+        await self.query_one("#address-body").mount(*_hidden_parts())
+        self._built = True
         # The split box is read as its value changes, within the key's own handling: its
         # Changed message comes up through three containers, and Textual drew a frame for
         # the key alone meanwhile, which put the listing off until the frame after.
         split_input = self.query_one("#split-input", Input)
         self.watch(split_input, "value", self._split_typed, init=False)
+        self.fit_layout()
+        typed = self.query_one("#address-input", Input).value
+        if typed:  # while they were being built: read now that they are here
+            self.read_address(typed)
 
     # -- reading the address ---------------------------------------------------------------
 
@@ -498,6 +533,10 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
 
     def read_address(self, text: str) -> None:
         """Show what `text` is, or one line saying what is wrong with it."""
+        if not self._built:
+            return  # finish_building reads the field once the parts showing it are there
+        from netlab.core import addresses
+
         text = text.strip()
         self.set_class(not text, "-empty")
         if not text:
@@ -777,6 +816,8 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
 
     def fit_layout(self) -> None:
         self._update_wide()
+        if not self._built:
+            return
         # The table fits under the split box when the body is scrolled to it.
         body = self.query_one("#address-body", VerticalScroll)
         self.query_one(SubnetTable).styles.max_height = max(6, body.size.height - 5)

@@ -63,6 +63,13 @@ class Pane(Vertical):
     def __init__(self) -> None:
         super().__init__(id=self.PANE_ID, classes="pane")
 
+    async def finish_building(self) -> None:
+        """Mount what the pane leaves out of its first frame: the app calls it just after.
+
+        The first pane, built before the app's first frame, may compose only what that
+        frame shows; the others, built after it, compose everything at once.
+        """
+
     def bring_into_view(self) -> None:
         """Show this pane, unless a view showing it is in front already (the split)."""
         host = self.app
