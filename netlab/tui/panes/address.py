@@ -391,6 +391,8 @@ def network_sections(info: AddressInfo) -> list[tuple[str, list[tuple[str, Text,
     if info.embedded:
         sections.append(embedded_section(info.embedded))
     if info.ipv6_split:
+        from netlab.core.addresses import SEED_SPLIT_NOTE
+
         split = info.ipv6_split
         seed = f"{split.seed_network} | {split.seed_subnet} | {split.seed_device}"
         sections.append(
@@ -401,7 +403,7 @@ def network_sections(info: AddressInfo) -> list[tuple[str, list[tuple[str, Text,
                     ("Subnet", Text(split.subnet), ""),
                     ("Device", Text(split.device), "device"),
                     ("Seed's split", Text(seed), ""),
-                    ("Why", Text(addresses.SEED_SPLIT_NOTE), "note"),
+                    ("Why", Text(SEED_SPLIT_NOTE), "note"),
                 ],
             )
         )
