@@ -30,6 +30,36 @@ RULES = [
 ]
 
 
+BARE_TARGET = 1.25
+"""netlab's server CPU per round trip, at most this many times the bare uvloop echo's
+(issue #12): the async round-trip and UDP cells run that echo as a second reference."""
+SERVERS = ("netlab", "reference", "bare")
+
+
+def per_rt(runs: list[dict]) -> list[float]:
+    """The server's CPU time per round trip of each run, in µs."""
+    return [
+        r["server_cpu"] / r["rt_per_s"] * 1e6
+        for r in runs
+        if r.get("rt_per_s") and "server_cpu" in r
+    ]
+
+
+def against_bare(ok: dict[str, list[dict]], failed: int) -> tuple[str, str]:
+    """The bare echo's CPU, and netlab's CPU per round trip over the bare echo's with its
+    verdict; dashes for a cell without the bare echo."""
+    if not ok["bare"] and not failed:
+        return "—", "—"
+    bare, netlab = per_rt(ok["bare"]), per_rt(ok["netlab"])
+    cores = spread([r["server_cpu"] for r in ok["bare"] if "server_cpu" in r])
+    bare_cpu = f"{cores}; {fmt(statistics.median(bare))} µs/rt" if bare else cores
+    if failed or not bare or not netlab:
+        return bare_cpu, f"no ratio: {failed} bare runs failed" if failed else "—"
+    ratio = statistics.median(netlab) / statistics.median(bare)
+    verdict = "met" if ratio <= BARE_TARGET else "missed"
+    return bare_cpu, f"{ratio:.2f}× (target ≤ {BARE_TARGET}×: {verdict})"
+
+
 def fmt(x: float) -> str:
     if x >= 1000:
         return f"{x:,.0f}"
@@ -81,18 +111,20 @@ def main() -> int:
 
     lines = [
         f"Measured by `bench/run` on {machine()}; {runs} runs per server per cell, "
-        f"alternating netlab / reference, {dur} timed windows; whole run {elapsed} s; "
+        f"alternating netlab / reference (/ bare), {dur} timed windows; whole run {elapsed} s; "
         f"{os.environ.get('BENCH_PINNED', 'not pinned')}; netlab's async model on "
         f"{os.environ.get('BENCH_LOOP', '?')}.",
         "Each figure is the median with (min–max). Ratio = netlab median / reference median. "
         "CPU is the server's utime+stime over the window, in cores (1.00 = one core busy), "
         "and for round-trip cells the server's CPU time per round trip, which the noise "
-        "of a shared machine moves far less than the rates.",
+        "of a shared machine moves far less than the rates. The async round-trip and UDP "
+        "cells also run a bare uvloop echo (bench/server_cpu.py --serve-bare): the last "
+        "column is netlab's median CPU per round trip over the bare echo's.",
         "",
         "| cell | metric | netlab | reference | ratio | target | verdict | "
         "netlab p50 / p99 µs | reference p50 / p99 µs | netlab CPU | reference CPU | "
-        "netlab RSS MiB | reference RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "netlab RSS MiB | reference RSS MiB | bare CPU | netlab ÷ bare CPU/rt |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in order:
         rule = next((r for r in RULES if name.startswith(r[0])), None)
@@ -100,8 +132,8 @@ def main() -> int:
             continue
         _, metric, unit, better, target, target_text = rule
         by = cells[name]
-        ok = {s: [r for r in by[s] if r.get("ok")] for s in ("netlab", "reference")}
-        failed = {s: len(by[s]) - len(ok[s]) for s in ("netlab", "reference")}
+        ok = {s: [r for r in by[s] if r.get("ok")] for s in SERVERS}
+        failed = {s: len(by[s]) - len(ok[s]) for s in SERVERS}
         vals = {s: [r[metric] for r in ok[s] if metric in r] for s in ok}
         med = {s: statistics.median(v) if v else None for s, v in vals.items()}
         ratio = med["netlab"] / med["reference"] if med["netlab"] and med["reference"] else None
@@ -134,7 +166,10 @@ def main() -> int:
             )
         if name.startswith("udp"):
             lost = {s: sum(r.get("lost", 0) for r in ok[s]) for s in ok}
-            verdict += f"; lost {lost['netlab']} / {lost['reference']} datagrams (200 ms timeout)"
+            bare = f" / {lost['bare']}" if ok["bare"] else ""
+            verdict += (
+                f"; lost {lost['netlab']} / {lost['reference']}{bare} datagrams (200 ms timeout)"
+            )
 
         def lat(s: str, ok: dict[str, list[dict]] = ok) -> str:
             p50 = [r["p50_us"] for r in ok[s] if "p50_us" in r]
@@ -158,7 +193,8 @@ def main() -> int:
             f"{f'{ratio:.2f}×' if ratio else '—'} | {target_text} | {verdict} | "
             f"{lat('netlab')} | {lat('reference')} | {cpu('netlab')} | {cpu('reference')} | "
             f"{col('netlab', 'server_rss_mib')} | "
-            f"{col('reference', 'server_rss_mib')} |"
+            f"{col('reference', 'server_rss_mib')} | "
+            f"{' | '.join(against_bare(ok, failed['bare']))} |"
         )
     table = "\n".join(lines)
 

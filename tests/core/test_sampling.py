@@ -7,6 +7,8 @@ import pytest
 from netlab.core.bus import EventBus
 from netlab.core.events import Event, Kind, format_event
 from netlab.core.sampling import IN, MAX_PENDING, OUT, MessageSampler
+from netlab.core.servers.base import Model, ServerBase
+from netlab.core.servers.udp import UdpServer
 
 
 class Clock:
@@ -116,3 +118,42 @@ def test_the_bus_asks_for_due_summaries_as_it_is_drained() -> None:
     feed(sampler, 2)
     clock.now += 2.0
     assert bus.drain() == []
+
+
+def _flood(model: Model) -> tuple[list[tuple[Kind, str, int, int]], ServerBase]:
+    """Feed a server's count_message() 3 windows of messages from two peers, both ways;
+    what the bus got (a logged message as a count of 1), and the server."""
+    clock = Clock()
+    bus = EventBus()
+    server = UdpServer("echo", model=model, bus=bus, message_rate=3)
+    server._sampler.clock = clock
+    for window in range(3):
+        for turn in range(7):
+            peer = "a:1" if turn % 3 else "b:2"
+            server.count_message(peer, b"x" * turn, turn, turn, IN)
+            server.count_message(peer, b"y" * window, window, window, OUT)
+        clock.now += 1.0
+    # The last window's counts, as stop() takes them (never started: no loop to ask).
+    events = bus.drain() + server._sampler.take_all()
+    got = [(e.kind, e.peer, e.summed or 1, e.size) for e in events]
+    return got, server
+
+
+@pytest.mark.parametrize("model", ["threaded", "async"])
+def test_count_message_logs_or_sums_every_message_alike_in_every_model(model: Model) -> None:
+    got, server = _flood(model)
+    # The async model counts without the lock and past the window's budget without
+    # calling admit(): the very same events as the threaded one, which always calls it.
+    assert got == _flood("threaded")[0]
+    assert sum(1 for _, _, summed, _ in got if summed == 1) >= 9  # 3 a window logged
+    totals: dict[tuple[Kind, str], list[int]] = {}
+    for kind, peer, summed, size in got:
+        total = totals.setdefault((kind, peer), [0, 0])
+        total[0] += summed
+        total[1] += size
+    assert totals[(Kind.DATAGRAM_IN, "a:1")] == [3 * 4, 3 * (1 + 2 + 4 + 5)]
+    assert totals[(Kind.DATAGRAM_IN, "b:2")] == [3 * 3, 3 * (0 + 3 + 6)]
+    assert totals[(Kind.DATAGRAM_OUT, "a:1")] == [12, 4 * (0 + 1 + 2)]
+    assert totals[(Kind.DATAGRAM_OUT, "b:2")] == [9, 3 * (0 + 1 + 2)]
+    assert (server.messages_in, server.messages_out) == (21, 21)
+    assert (server.bytes_in, server.bytes_out) == (3 * 21, 7 * 3)

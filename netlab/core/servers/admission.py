@@ -47,15 +47,25 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
 
     def allow(self, source: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        tokens, last = self._buckets.get(source, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if len(self._buckets) >= MAX_SOURCES and source not in self._buckets:
-            self._forget_idle(now)
+        # Asked for every datagram a UDP server answers: plain branches, not min() and
+        # a default bucket made for each call.
+        if now is None:
+            now = time.monotonic()
+        buckets = self._buckets
+        bucket = buckets.get(source)
+        if bucket is None:
+            tokens = self.burst
+            if len(buckets) >= MAX_SOURCES:
+                self._forget_idle(now)
+                buckets = self._buckets
+        else:
+            tokens = bucket[0] + (now - bucket[1]) * self.rate
+            if not tokens < self.burst:  # min(), NaN of an infinite rate included
+                tokens = self.burst
         if tokens < 1.0:
-            self._buckets[source] = (tokens, now)
+            buckets[source] = (tokens, now)
             return False
-        self._buckets[source] = (tokens - 1.0, now)
+        buckets[source] = (tokens - 1.0, now)
         return True
 
     def _forget_idle(self, now: float) -> None:
@@ -144,6 +154,9 @@ class Admission:
         self.allow = parse_networks(allow, "allow list") if allow is not None else None
         """None: everyone not denied; else only these."""
         self.deny = parse_networks(deny, "deny list") if deny is not None else ()
+        self.listing = self.allow is not None or bool(self.deny)
+        """Whether there is a list to look at: without one, no address need be parsed
+        (a UDP server asks for every datagram)."""
         # Burst as large as the rate: a second's worth of connections may come at once.
         self._limiter = RateLimiter(cps, cps) if cps is not None else None
         self._open: dict[str, int] = {}
@@ -162,6 +175,8 @@ class Admission:
         UDP servers ask only this: a datagram is no connection, and they have a rate
         limit of their own.
         """
+        if not self.listing:
+            return None
         address = source_address(host)
         if address is not None and any(address in network for network in self.deny):
             reason = "in the deny list"

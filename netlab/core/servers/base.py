@@ -16,6 +16,7 @@ from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import MAX_EVENT_DATA, CloseReason, Closing, Event, Kind, closed_event
 from netlab.core.framing import Splitter
 from netlab.core.sampling import IN, MESSAGE_RATE, OUT, MessageSampler
+from netlab.core.servers import loop
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
 
 Model = Literal["threaded", "iterative", "async"]
@@ -100,8 +101,43 @@ class ServerBase:
     """Lifecycle flags, counters and event helpers common to every server.
 
     Counters are plain ints: other threads read them without a lock (a slightly
-    stale value is fine), while updates go through `_count` so none are lost.
+    stale value is fine). In the threaded and iterative models updates go through
+    `_count_lock` so none are lost; in the async model every update is made on the
+    loop's one thread, and a message is counted without a lock (see `_on_loop`).
     """
+
+    # Slots, not an instance dict: every message reads and counts several of these, and
+    # Python 3.11 cannot specialize the look-ups in a dict of more than 30 keys.
+    __slots__ = (
+        "__weakref__",
+        "_closed",
+        "_count_lock",
+        "_due_asked",
+        "_lock",
+        "_message_lock",
+        "_name",
+        "_on_loop",
+        "_sampler",
+        "_sock",
+        "_stopping",
+        "_thread",
+        "address",
+        "bus",
+        "bytes_in",
+        "bytes_out",
+        "clock",
+        "errors",
+        "host",
+        "messages_in",
+        "messages_out",
+        "model",
+        "on_named",
+        "open_connections",
+        "port",
+        "protocol",
+        "refused",
+        "total_connections",
+    )
 
     transport: ClassVar[Transport]
     message_kinds: ClassVar[tuple[Kind, Kind]]
@@ -131,6 +167,16 @@ class ServerBase:
         """Where the server listens, once started."""
         self._stopping = threading.Event()
         self._count_lock = threading.Lock()
+        self._on_loop = model == "async"
+        """Counters and sampler are the loop thread's alone: the async model counts each
+        message there without a lock, and other threads ask the loop for the sampler's
+        summaries (`_due_summaries`, `_publish_summed`) rather than touch it: a flood's
+        every message would otherwise take and give back a lock no one else wants.
+        Other threads only read the counters, a moment stale at worst."""
+        self._message_lock = None if self._on_loop else self._count_lock
+        """What count_message() takes: none on the loop."""
+        self._due_asked = False
+        """An async server's due summaries have been asked of the loop, not yet taken."""
         self._lock = threading.Lock()
         """Guards which connections (or sources) there are, and `_closed`: taken as one
         comes or goes, never per message."""
@@ -258,7 +304,14 @@ class ServerBase:
         self.bus.publish(closed_event(self.name, conn.peer, closing))
 
     def _publish_summed(self, peer: str) -> None:
-        """Publish what is counted and not yet logged: of one peer, or ("") of all."""
+        """Publish what is counted and not yet logged: of one peer, or ("") of all.
+
+        An async server's are taken on the loop's thread: a connection's as it closes
+        there, and all of them at the end of the loop's part of stop() (aio.py), so
+        from any other thread this does nothing while the loop runs.
+        """
+        if self._on_loop and loop.running() and not loop.in_loop_thread():
+            return
         with self._count_lock:
             summed = self._sampler.take_peer(peer) if peer else self._sampler.take_all()
         for event in summed:
@@ -271,14 +324,10 @@ class ServerBase:
         protocol is handed `data` without it; that is the size its event and summary
         show. `counted` is what goes into bytes_in, which follows reads rather than
         messages (a read can end several messages, or none): a read's bytes are
-        counted once, with its first message, so one lock covers both.
+        counted once, with its first message, so one lock (on the loop, none) covers
+        both.
         """
-        with self._count_lock:
-            self.messages_in += 1
-            self.bytes_in += counted
-            before = self._sampler.admit(peer, size, IN)
-        if before is not None:
-            self._publish_message(before, self.message_kinds[0], peer, data, size)
+        self.count_message(peer, data, size, counted, IN)
 
     def sent(self, peer: str, data: bytes, conn: Counted | None = None) -> None:
         """Count one message out, logging it or summing it.
@@ -287,17 +336,56 @@ class ServerBase:
         bytes_out is counted under the same lock, so none are lost.
         """
         size = len(data)
-        with self._count_lock:
-            self.messages_out += 1
-            self.bytes_out += size
-            if conn is not None:
-                conn.bytes_out += size
-            before = self._sampler.admit(peer, size, OUT)
+        self.count_message(peer, data, size, size, OUT, conn)
+
+    def count_message(
+        self,
+        peer: str,
+        data: bytes,
+        size: int,
+        counted: int,
+        direction: int,
+        conn: Counted | None = None,
+    ) -> None:
+        """received() (`direction` IN) or sent() (OUT), which the hot paths call
+        directly: a flooded server spends much of its CPU on Python calls."""
+        # The threaded models count under the lock; the async one on the loop's thread,
+        # the only one counting, without (see _on_loop). Either may do the sampler's
+        # admit() work here once its window has logged its messages, as its docstring
+        # allows, sparing a call per message.
+        lock = self._message_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            if direction == IN:
+                self.messages_in += 1
+                self.bytes_in += counted
+            else:
+                self.messages_out += 1
+                self.bytes_out += counted
+                if conn is not None:
+                    conn.bytes_out += counted
+            sampler = self._sampler
+            clock = sampler.clock  # then called: 3.11 calls a slot's builtin slowly
+            if clock() < sampler.counting_until:
+                tally = sampler.counts.get(peer)
+                if tally is not None:
+                    tally[direction] += 1
+                    tally[direction + 1] += size
+                    return
+            before = sampler.admit(peer, size, direction)
+        finally:
+            if lock is not None:
+                lock.release()
         if before is not None:
-            self._publish_message(before, self.message_kinds[1], peer, data, size)
+            kind = self.message_kinds[direction != IN]
+            self._publish_message(before, kind, peer, data, size)
 
     def count_read(self, size: int) -> None:
         """Count a read that ended no message: its bytes are in, its message not yet."""
+        if self._on_loop:
+            self.bytes_in += size
+            return
         with self._count_lock:
             self.bytes_in += size
 
@@ -336,8 +424,29 @@ class ServerBase:
         )
 
     def _due_summaries(self) -> list[Event]:
+        """What the bus's reader publishes as it drains: summaries of a second that is
+        over, which no message of the server's own will carry."""
+        if self._on_loop and loop.running() and not loop.in_loop_thread():
+            # The sampler is the loop thread's: have it publish them, a moment from now.
+            # Reading its window and counts from here is safe (single loads) and at worst
+            # stale: then the next drain asks, or the loop finds nothing due.
+            if self._sampler.anything_due() and not self._due_asked:
+                self._due_asked = True
+                try:
+                    loop.call(self._publish_due)
+                except RuntimeError:  # the loop closed just now: the next drain takes them
+                    self._due_asked = False
+            return []
         with self._count_lock:
             return self._sampler.due()
+
+    def _publish_due(self) -> None:
+        """An async server's due summaries, published on the loop's thread."""
+        self._due_asked = False
+        if self._stopping.is_set():
+            return  # stop() takes every summary, before its stopped event
+        for event in self._sampler.due():
+            self.bus.publish(event)
 
     def _bind(self, kind: socket.SocketKind) -> socket.socket:
         """A socket bound to host:port, IPv6 when the host is an IPv6 address."""

@@ -267,6 +267,21 @@ class TcpServer(ServerBase):
     opened() and finished(), and talk through a Conversation (conversation.py).
     """
 
+    # Slots, as ServerBase's: look-ups on every message.
+    __slots__ = (
+        "_aserver",
+        "_conns",
+        "_threads",
+        "admission",
+        "dropped_slow",
+        "idle_timeout",
+        "max_conns",
+        "max_message",
+        "max_outbox",
+        "room",
+        "write_timeout",
+    )
+
     transport = "tcp"
     message_kinds = (Kind.RECEIVED, Kind.SENT)
     socket_kind = socket.SOCK_STREAM
@@ -452,12 +467,13 @@ class TcpServer(ServerBase):
             if not chunk:
                 return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
             conn.bytes_in += len(chunk)
-            conversation.receive(chunk)
-            while (reply := conversation.next_reply()) is not None:
+            reply = conversation.receive(chunk)
+            while reply is not None:
                 if reply:
                     self._send(conn, reply)
                 if conversation.closing:
                     return CloseReason.BY_US
+                reply = conversation.next_reply() if conversation.more else None
 
     def _ended_by(self, conn: _Connection, error: Exception) -> CloseReason:
         """Why a connection ends, from what ended its conversation."""

@@ -19,6 +19,7 @@ from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError
 from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.plural import plural
+from netlab.core.sampling import IN, OUT
 from netlab.core.servers import aio, loop
 from netlab.core.servers.admission import MAX_SOURCES, Admission, Networks, RateLimiter
 from netlab.core.servers.base import MAX_CLOSED, POLL, CommonOptions, Counted, ServerBase
@@ -52,6 +53,9 @@ class UdpServer(ServerBase):
     Every datagram is answered on its own, so the threaded and iterative models are
     the same here: one thread of the server's own. The async model has none.
     """
+
+    # Slots, as ServerBase's: look-ups on every message.
+    __slots__ = ("_endpoint", "_sources", "admission", "ignored", "limiter", "rate_limited")
 
     transport = "udp"
     message_kinds = (Kind.DATAGRAM_IN, Kind.DATAGRAM_OUT)
@@ -144,7 +148,7 @@ class UdpServer(ServerBase):
         if address[1] < LOWEST_ANSWERED_PORT:
             self._count(ignored=1)
             detail = f"not answered: source port below {LOWEST_ANSWERED_PORT}"
-        elif listed := self.admission.unlisted(address[0]):
+        elif self.admission.listing and (listed := self.admission.unlisted(address[0])):
             self._count(refused=1)
             detail = f"not answered: {listed}"
         elif not self.limiter.allow(address[0]):
@@ -156,15 +160,18 @@ class UdpServer(ServerBase):
             kept = data[:MAX_EVENT_DATA]
             self.bus.publish(Event(Kind.DATAGRAM_IN, self.name, peer, kept, size, detail))
             return
-        self.received(peer, data, size, size)
+        self.count_message(peer, data, size, size, IN)
         try:
-            reply = session.on_message(data)
-            if reply.data is not None:
-                answer = reply.data[:MAX_DATAGRAM]
+            answer = session.on_message(data).data
+            if answer is not None:
+                sent = len(answer)
+                if sent > MAX_DATAGRAM:  # no slice of every answer: most are short
+                    answer = answer[:MAX_DATAGRAM]
+                    sent = MAX_DATAGRAM
                 if not (send or self._sendto)(answer, address):
                     return
-                source.bytes_out += len(answer)
-                self.sent(peer, answer)
+                source.bytes_out += sent
+                self.count_message(peer, answer, sent, sent, OUT)
         except Exception as error:
             # One bad datagram or unreachable source must not stop the server.
             self._count(errors=1)
