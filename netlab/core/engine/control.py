@@ -47,11 +47,11 @@ from netlab.core.servers.base import MAX_CLOSED
 
 TICK = 0.1
 """Seconds between a peer's batches of events and states: ten frames a second."""
-MAX_PENDING = 1_000
+MAX_PENDING = 5_000
 """Server events held for one peer between ticks; beyond, they are counted as dropped.
-The app's log makes lines of 1,000 events a batch at most (eventlog.BATCH_LINES), and
-each sampled server logs 1,000 messages a second one by one: more would cost the app
-decoding for nothing it shows."""
+A flooded server logs its first 1,000 messages a second one by one, each way, and they
+come in a burst at the second's start: a few such servers' bursts must fit in a tick,
+so the app's log has every message, one by one or summed (bench/README.md)."""
 CONNECTIONS_SENT = MAX_CLOSED
 """A server's connections in each tick at most, the newest (servers.base.connections):
 as many as the app lists. All of 10,000 would make every tick half a megabyte."""
