@@ -63,11 +63,8 @@ async def test_a_flood_is_counted_on_screen_and_saved_whole(
     assert (tmp_path / saved).read_bytes() == b"".join(numbered(n) for n in range(LINES))
 
 
-@EITHER_LAB
-async def test_half_close_lets_the_server_answer_at_end_of_input(
-    make_app: Callable[[], NetlabApp],
-) -> None:
-    app = make_app()
+async def test_half_close_lets_the_server_answer_at_end_of_input() -> None:
+    app = NetlabApp()
     with Peer(answers_at_end_of_input) as peer:
         async with running(app, size=SIZE) as pilot:
             await pilot.press("alt+3")
@@ -80,11 +77,8 @@ async def test_half_close_lets_the_server_answer_at_end_of_input(
             await until(pilot, lambda: "closed by the peer" in shown(app), "the close")
 
 
-@EITHER_LAB
-async def test_the_time_servers_four_bytes_are_read_as_the_date(
-    make_app: Callable[[], NetlabApp],
-) -> None:
-    app = make_app()
+async def test_the_time_servers_four_bytes_are_read_as_the_date() -> None:
+    app = NetlabApp()
     async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("time:0")
         await pilot.press("alt+3")

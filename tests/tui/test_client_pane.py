@@ -36,7 +36,10 @@ def app_with_an_engine() -> NetlabApp:
 EITHER_LAB = pytest.mark.parametrize(
     "make_app", [NetlabApp, app_with_an_engine], ids=["lab-here", "lab-engine"]
 )
-"""For what must work the same whether the sessions run in the app or in its engine."""
+"""For what must work the same whether the sessions run in the app or in its engine:
+closing a tab (forget), quitting, a flood saved whole. The rest of the engine's session
+commands are tested in tests/core/test_engine_sessions.py, and the key scenario through
+it by the tmux suite, which drives the installed `netlab`."""
 
 
 async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:
@@ -155,11 +158,8 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@EITHER_LAB
-async def test_echo_server_answers_hello_in_the_transcript(
-    make_app: Callable[[], NetlabApp],
-) -> None:
-    app = make_app()
+async def test_echo_server_answers_hello_in_the_transcript() -> None:
+    app = NetlabApp()
     async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         await pilot.press("alt+3")
