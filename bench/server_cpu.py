@@ -180,26 +180,36 @@ def payload(base: bytes, conn: int, seq: int) -> bytes:
     return struct.pack("!II", conn, seq) + base[8:]
 
 
-class TcpClient(asyncio.Protocol):
+class Asker:
+    """One client's round trips: what it asked last, and when; the transport says how."""
+
     def __init__(self, meter: Meter, conn: int, base: bytes) -> None:
         self.meter = meter
         self.conn = conn
         self.base = base
         self.seq = 0
         self.expected = b""
-        self.got = bytearray()
         self.sent_at = 0.0
         self.transport: Any = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
 
-    def request(self) -> None:
+    def next_request(self) -> bytes:
         self.seq += 1
         self.expected = payload(self.base, self.conn, self.seq)
-        self.got.clear()
         self.sent_at = time.monotonic()
-        self.transport.write(self.expected)
+        return self.expected
+
+
+class TcpClient(Asker, asyncio.Protocol):
+    def __init__(self, meter: Meter, conn: int, base: bytes) -> None:
+        super().__init__(meter, conn, base)
+        self.got = bytearray()
+
+    def request(self) -> None:
+        self.got.clear()
+        self.transport.write(self.next_request())
 
     def data_received(self, data: bytes) -> None:
         got = self.got
@@ -218,24 +228,9 @@ class TcpClient(asyncio.Protocol):
             self.meter.fail(f"connection {self.conn} closed by the server: {exc}")
 
 
-class UdpClient(asyncio.DatagramProtocol):
-    def __init__(self, meter: Meter, conn: int, base: bytes) -> None:
-        self.meter = meter
-        self.conn = conn
-        self.base = base
-        self.seq = 0
-        self.expected = b""
-        self.sent_at = 0.0
-        self.transport: Any = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport
-
+class UdpClient(Asker, asyncio.DatagramProtocol):
     def request(self) -> None:
-        self.seq += 1
-        self.expected = payload(self.base, self.conn, self.seq)
-        self.sent_at = time.monotonic()
-        self.transport.sendto(self.expected)
+        self.transport.sendto(self.next_request())
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         if data != self.expected:

@@ -170,16 +170,21 @@ def options_out(options: ServerOptions) -> dict[str, Any]:
 
 
 def options_in(value: Any) -> ServerOptions:
-    if not isinstance(value, dict):
-        raise WireError("Server options must be one JSON object.")
-    unknown = sorted(set(value) - OPTION_NAMES)
-    if unknown:
-        names = ", ".join(sorted(OPTION_NAMES))
-        raise WireError(f"Unknown server option {unknown[0]!r}: use {names}.")
     # Each value is checked by the server that takes it, in its own words.
     options: ServerOptions = {}
-    options.update(value)  # type: ignore[typeddict-item]
+    options.update(_known_options(value, OPTION_NAMES, "server"))  # type: ignore[typeddict-item]
     return options
+
+
+def _known_options(value: Any, names: frozenset[str], what: str) -> dict[str, Any]:
+    """`value` as options: one JSON object, of no option but those `names`."""
+    if not isinstance(value, dict):
+        raise WireError(f"{what.capitalize()} options must be one JSON object.")
+    unknown = sorted(set(value) - names)
+    if unknown:
+        known = ", ".join(sorted(names))
+        raise WireError(f"Unknown {what} option {unknown[0]!r}: use {known}.")
+    return value
 
 
 def read_lines(sock: socket.socket, closed: threading.Event) -> Iterator[bytes]:
@@ -220,14 +225,8 @@ def session_options_out(options: SessionOptions) -> dict[str, Any]:
 
 
 def session_options_in(value: Any) -> SessionOptions:
-    if not isinstance(value, dict):
-        raise WireError("Session options must be one JSON object.")
-    unknown = sorted(set(value) - SESSION_OPTION_NAMES)
-    if unknown:
-        names = ", ".join(sorted(SESSION_OPTION_NAMES))
-        raise WireError(f"Unknown session option {unknown[0]!r}: use {names}.")
     options: SessionOptions = {}
-    options.update(value)  # type: ignore[typeddict-item]
+    options.update(_known_options(value, SESSION_OPTION_NAMES, "session"))  # type: ignore[typeddict-item]
     if "framing" in options:
         options["framing"] = Framing.parse(str(options["framing"]))
     if isinstance(options.get("keepalive"), str):
