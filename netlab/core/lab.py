@@ -57,6 +57,8 @@ class ServerSurface(Protocol):
     bytes_out: int
     refused: int
     errors: int
+    waiting: int
+    """Clients waiting in the accept queue (an iterative TCP server's), as last seen."""
 
     def connections(self, limit: int | None = None) -> list[ConnectionInfo]: ...
     def stop(self) -> None: ...

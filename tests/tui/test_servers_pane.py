@@ -374,3 +374,26 @@ async def test_under_a_flood_the_connections_table_is_exact() -> None:
         assert app.lab.bus.dropped > 0
         await wait_for(pilot, lambda: row()[4:] == ["closed by peer"], "the close")
         assert row()[2:4] == [size, size]
+
+
+async def test_an_iterative_servers_waiting_client_is_shown_live() -> None:
+    app = NetlabApp()
+    async with running(app, size=SIZE) as pilot:
+        server = app.lab.start_server("echo:0", model="iterative")
+        await pilot.press("alt+4")
+        first = socket.create_connection(server.address, timeout=5)
+        second = socket.create_connection(server.address, timeout=5)
+        try:
+            first.sendall(b"one\n")
+            title = app.query_one("#servers-peers-title", Static)
+            await wait_for(
+                pilot,
+                lambda: "1 waiting in the accept queue" in str(title.render()),
+                "the waiting client on screen",
+            )
+            first.close()  # served at last: its wait goes in the log
+            await wait_for(pilot, lambda: "in the accept queue" in log_text(app), "its wait")
+            await wait_for(pilot, lambda: "waiting" not in str(title.render()), "none waiting")
+        finally:
+            first.close()
+            second.close()

@@ -40,6 +40,7 @@ COUNTERS = (
     "bytes_out",
     "refused",
     "errors",
+    "waiting",
 )
 
 

@@ -76,6 +76,7 @@ class RemoteServer:
         self.bytes_out = counters["bytes_out"]
         self.refused = counters["refused"]
         self.errors = counters["errors"]
+        self.waiting = counters["waiting"]
         self._connections = state.connections
 
     def connections(self, limit: int | None = None) -> list[ConnectionInfo]:

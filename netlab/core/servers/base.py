@@ -137,6 +137,7 @@ class ServerBase:
         "protocol",
         "refused",
         "total_connections",
+        "waiting",
     )
 
     transport: ClassVar[Transport]
@@ -195,6 +196,8 @@ class ServerBase:
         self.messages_out = 0
         self.refused = 0
         self.errors = 0
+        self.waiting = 0
+        """Clients in the accept queue, as last seen (an iterative TCP server's; else 0)."""
         self._sampler = MessageSampler("", self.message_kinds, message_rate)
         """Which messages get an event of their own; named once the server is bound."""
         self.on_named: Callable[[ServerBase], None] | None = None

@@ -38,6 +38,7 @@ from netlab.core.framing import MessageTooBig
 from netlab.core.plural import plural
 from netlab.core.servers import aio
 from netlab.core.servers.admission import CPS, PER_SOURCE, Admission, Networks
+from netlab.core.servers.backlog import Waiting, accept_queue
 from netlab.core.servers.base import POLL, Accepted, CommonOptions, Counted, ServerBase
 from netlab.core.servers.conversation import Conversation
 from netlab.core.servers.protocols import ServerProtocol
@@ -377,12 +378,13 @@ class TcpServer(ServerBase):
         self._emit(Kind.REFUSED, peer, why)
         return False
 
-    def opened(self, conn: Accepted) -> None:
-        """An admitted connection: listed in connections(), counted, told."""
+    def opened(self, conn: Accepted, detail: str = "") -> None:
+        """An admitted connection: listed in connections(), counted, told (with how long
+        it waited to be accepted, when it was seen waiting)."""
         with self._lock:
             self._conns[id(conn)] = conn
         self._count(open_connections=1, total_connections=1)
-        self._emit(Kind.ACCEPTED, conn.peer)
+        self._emit(Kind.ACCEPTED, conn.peer, detail)
 
     def finished(self, conn: Accepted, reason: CloseReason) -> None:
         """A served connection is closed: its place is free, and its end is told."""
@@ -405,16 +407,21 @@ class TcpServer(ServerBase):
 
     def _serve_in_thread(self) -> None:
         """The accept loop: each connection served in a thread of its own, or (iterative)
-        in this one."""
+        in this one, the next clients waiting in the accept queue meanwhile, watched."""
+        waiting = None
+        if self.model == "iterative":
+            waiting = Waiting()
+            self._start_thread(functools.partial(self._watch_queue, waiting), "accept queue")
         # Out of file descriptors, say: wait a moment rather than spin.
         for sock, address in self._until_stopped(socket.socket.accept, "accept", POLL):
+            waited = waiting.accepted(time.monotonic()) if waiting is not None else None
             peer = address_text(address)
             host = str(address[0])
             if not self.admit(peer, host):
                 sock.close()
                 continue
             conn = _Connection(sock, peer, host, self)
-            self.opened(conn)
+            self.opened(conn, _waited_text(waited))
             if self._stopping.is_set():
                 # stop() may have looked at the connections just before this one was added.
                 conn.shutdown()
@@ -422,6 +429,16 @@ class TcpServer(ServerBase):
                 self._serve(conn)  # the next client waits in the backlog, as the seed's does
                 continue
             self._start_thread(functools.partial(self._serve, conn), peer)
+
+    def _watch_queue(self, waiting: Waiting) -> None:
+        """Look at the accept queue every POLL seconds while the server runs."""
+        sock = self._sock
+        while sock is not None and not self._stopping.wait(POLL):
+            length = accept_queue(sock)
+            if length is None:
+                return  # the system does not say: nothing to show
+            waiting.look(length, time.monotonic())
+            self.waiting = length
 
     def _start_thread(self, target: Callable[[], None], what: str) -> threading.Thread:
         thread = threading.Thread(target=target, name=f"{self.name} {what}", daemon=True)
@@ -499,3 +516,10 @@ def _seconds(what: str, value: float | None) -> float | None:
     if value is not None and not value > 0:
         raise InputError(f"{what} {value} must be more than 0 seconds.")
     return value
+
+
+def _waited_text(waited: float | None) -> str:
+    """How long an accepted client waited in the accept queue, when it was seen there."""
+    if waited is None:
+        return ""
+    return f"after {waited:.1f} s in the accept queue, while the server served another"

@@ -652,7 +652,10 @@ class ServersPane(Pane):
         peers = _by_peer(server.connections(MAX_PEERS)) if server is not None else {}
         udp = server.transport == "udp" if server is not None else name.startswith("udp/")
         what = ("source" if udp else "connection") + ("" if len(peers) == 1 else "s")
-        title.update(f"{len(peers)} {what} of {name}")
+        waiting = server.waiting if server is not None else 0
+        # An iterative server's next clients: connected, as far as they know, unserved.
+        queued = f" · {waiting} waiting in the accept queue" if waiting else ""
+        title.update(f"{len(peers)} {what} of {name}{queued}")
         port = None if udp or not peers or server is None else server.address[1]
         states = self._tcp_states if port is not None and port == self._tcp_states_for else {}
         if port is not None and not self._reading_states:
