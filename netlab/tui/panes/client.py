@@ -581,7 +581,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         name = session.name
         self._last_number = max(self._last_number, int(name.rpartition("-")[2] or 0))
         port = int(session.peer.rpartition(":")[2]) if session.peer else None
-        transcript = Transcript(name, port=port, id=f"transcript-{name}")
+        udp = session.transport == "udp"
+        transcript = Transcript(name, port=port, udp=udp, id=f"transcript-{name}")
         transcript.hex_view = self.query_one("#client-hex-view", Checkbox).value
         transcript.add_events(self._pending.pop(name, []))
         self._sessions[name] = session

@@ -76,13 +76,26 @@ class Entry:
     size: int = 0
 
 
-def closed_text(event: Event) -> str:
-    """A CLOSED event as a status line: its reason in the transcript's words, and why."""
+_TCP_MEANS = {
+    CloseReason.BY_US: "we closed first, so this side keeps TIME_WAIT for a minute",
+    CloseReason.BY_PEER: "it closed first, so its side keeps TIME_WAIT",
+    CloseReason.RESET: "its kernel sent RST, as when a program closes with data unread "
+    "or with SO_LINGER 0",
+}
+"""What a TCP close means on the wire, said after how it ended."""
+
+
+def closed_text(event: Event, *, tcp: bool = True) -> str:
+    """A CLOSED event as a status line: its reason in the transcript's words, why, and
+    for TCP what it means on the wire."""
     closing = event.closing
     if closing is None:  # made without its facts: all there is to say is its detail
         return f"closed: {event.detail}" if event.detail else "closed"
     text = _CLOSED[closing.reason]
-    return f"{text}: {closing.why}" if closing.why else text
+    if closing.why:
+        text += f": {closing.why}"
+    means = _TCP_MEANS.get(closing.reason) if tcp else None
+    return f"{text} — {means}" if means else text
 
 
 def _lines(text: str) -> list[str]:
@@ -111,12 +124,16 @@ class Transcript(RichLog):
     hex_view: reactive[bool] = reactive(False)
     """Show sent and received data as hex dumps instead of text."""
 
-    def __init__(self, session: str, *, port: int | None = None, id: str | None = None) -> None:
+    def __init__(
+        self, session: str, *, port: int | None = None, udp: bool = False, id: str | None = None
+    ) -> None:
         super().__init__(max_lines=MAX_LINES, min_width=20, wrap=True, id=id)
         self.session = session
+        """The name of the session whose events this shows (an event's `source`)."""
         self.port = port
         """The peer's port, which tells netlab how to read some replies (37: RFC 868)."""
-        """The name of the session whose events this shows (an event's `source`)."""
+        self.udp = udp
+        """A UDP session: no connection, so no TIME_WAIT or RST to tell of."""
         self.entries: deque[Entry] = deque(maxlen=MAX_ENTRIES)
         self.forgotten = 0
         """Entries pushed out of `entries` by newer ones: no longer kept here."""
@@ -177,7 +194,7 @@ class Transcript(RichLog):
             rest = self._decoder.flush()
             if rest:  # a character cut off by the close
                 entries.append(Entry("received", event.time, rest))
-            entries.append(Entry("closed", event.time, closed_text(event)))
+            entries.append(Entry("closed", event.time, closed_text(event, tcp=not self.udp)))
             return entries
         if event.kind is Kind.ERROR:
             return [Entry("error", event.time, event.detail or "something went wrong")]
