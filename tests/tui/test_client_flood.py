@@ -85,3 +85,18 @@ async def test_the_time_servers_four_bytes_are_read_as_the_date() -> None:
         await connect(pilot, f"127.0.0.1:{server.address[1]}")
         await until(pilot, lambda: "closed by the peer" in shown(app), "the time and the close")
         assert "netlab reads it as RFC 868 time: " in shown(app)
+
+
+async def test_replies_are_read_as_the_protocol_chosen_from_the_palette() -> None:
+    app = NetlabApp()
+    async with running(app, size=SIZE) as pilot:
+        server = app.lab.start_server("timestamp:0")
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}")
+        await send(pilot, "timestamp")
+        await until(pilot, lambda: "←" in shown(app), "the first answer")
+        assert "netlab reads it as" not in shown(app)  # a port of no known protocol
+        await run_command(app, "Read client-1's replies as the timestamp server's answers")
+        assert "read as the timestamp server's answers from now on" in status_text(app)
+        await send(pilot, "timestamp")
+        await until(pilot, lambda: "netlab reads it as Unix time: " in shown(app), "the reading")

@@ -353,6 +353,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 "nothing more from us; replies still come (for servers that answer at "
                 "end of input)",
             )
+        yield from self._reading_commands(session.name)
         if not closed:
             yield PaneCommand(
                 f"Send HEAD / to {session.name}", self.action_head, "as GetHeadInfo.go (Ctrl+R)"
@@ -362,6 +363,26 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 self.action_timestamp,
                 "ask the timestamp server for Unix seconds (Ctrl+T)",
             )
+
+    def _reading_commands(self, name: str) -> Iterator[PaneCommand]:
+        """How netlab reads what the session receives, from now on: as a protocol named,
+        or (the default) as the peer's port says (13 daytime, 37 time, 80 HTTP)."""
+        transcript = self._transcripts.get(name)
+        if transcript is None:
+            return
+        for protocol, words in _READINGS.items():
+            if protocol != transcript.read_as:
+                yield PaneCommand(
+                    f"Read {name}'s replies {words}",
+                    partial(self.read_as, name, protocol),
+                    "netlab's reading, a line of its own beside the bytes",
+                )
+
+    def read_as(self, name: str, protocol: str | None) -> None:
+        transcript = self._transcripts.get(name)
+        if transcript is not None:
+            transcript.read_as = protocol
+            self._show_status(f"{name}'s replies are read {_READINGS[protocol]} from now on.")
 
     def _toggle_commands(self) -> Iterator[PaneCommand]:
         hex_view = self.query_one("#client-hex-view", Checkbox).value
@@ -819,6 +840,16 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         for status in self.query("#client-status").results(Static):
             status.set_classes(kind)
             status.update(Text(message))
+
+
+_READINGS: dict[str | None, str] = {
+    None: "as their port says",
+    "time": "as RFC 868 time",
+    "daytime": "as a daytime line",
+    "timestamp": "as the timestamp server's answers",
+    "http": "as HTTP",
+}
+"""How a session's replies can be read (netlab.core.readings.PROTOCOLS, and the port's)."""
 
 
 def _reachable(address: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -134,6 +134,8 @@ class Transcript(RichLog):
         """The peer's port, which tells netlab how to read some replies (37: RFC 868)."""
         self.udp = udp
         """A UDP session: no connection, so no TIME_WAIT or RST to tell of."""
+        self.read_as: str | None = None
+        """The protocol replies are read as (netlab.core.readings); None: the port's."""
         self.entries: deque[Entry] = deque(maxlen=MAX_ENTRIES)
         self.forgotten = 0
         """Entries pushed out of `entries` by newer ones: no longer kept here."""
@@ -177,7 +179,7 @@ class Transcript(RichLog):
         if event.kind is Kind.RECEIVED:
             text = self._decoder.feed(event.data)
             entries = [Entry("received", event.time, text, event.data, event.size)]
-            if meaning := reading(event.data, self.port):
+            if meaning := reading(event.data, self.port, protocol=self.read_as):
                 entries.append(Entry("note", event.time, f"netlab reads it as {meaning}"))
             return entries
         if event.kind is Kind.SENT:
