@@ -30,6 +30,7 @@ from netlab.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from netlab.core.lab import Lab
+    from netlab.tui.panes.servers import ServersPane
 
 FIRST = PANES[0].pane_id
 """The pane the app opens on: the only one built before the first frame."""
@@ -261,6 +262,12 @@ class NetlabApp(App[None]):
         """The view on screen: a pane id or "split"."""
         active = self.query_one(ViewTabs).active or f"tab-{FIRST}"
         return active.removeprefix("tab-")
+
+    def on_servers_pane_connect_client(self, event: ServersPane.ConnectClient) -> None:
+        """Ctrl+N on a server: the Client connects to it (its pane is built by then)."""
+        from netlab.tui.panes.client import ClientPane
+
+        self.query_one(ClientPane).connect_to_server(event.name)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         if not isinstance(event.tabs, ViewTabs):

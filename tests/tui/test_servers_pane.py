@@ -397,3 +397,22 @@ async def test_an_iterative_servers_waiting_client_is_shown_live() -> None:
         finally:
             first.close()
             second.close()
+
+
+async def test_ctrl_n_on_a_server_connects_the_client_to_it() -> None:
+    app = NetlabApp()
+    async with running(app, size=SIZE) as pilot:
+        await pilot.press("alt+4")
+        name = await start(pilot)
+        app.query_one("#servers-table", DataTable).focus()
+        await pilot.press("ctrl+n")
+        transcript = "#transcript-client-1"
+        await wait_for(pilot, lambda: app.query(transcript), "the client's session")
+        port = app.lab.servers[name].address[1]
+        await wait_for(
+            pilot,
+            lambda: (
+                f"connected to 127.0.0.1:{port}" in str(app.query_one("#client-status").render())
+            ),
+            "the session to connect",
+        )

@@ -323,7 +323,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             where = address_text(_reachable(server.address))
             yield PaneCommand(
                 f"Connect the client to {name}",
-                partial(self.connect_to, where, server.transport),
+                partial(self.connect_to_server, name),
                 f"at {where}",
             )
 
@@ -397,6 +397,14 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             partial(self.action_flip, "#client-hex-input"),
             "hex input (Ctrl+X)",
         )
+
+    def connect_to_server(self, name: str) -> None:
+        """Connect a new session to the lab's server `name` (Ctrl+N on it in Servers)."""
+        server = _lab(self.app).servers.get(name)
+        if server is None or server.address is None:
+            self._show_error(f"{name} is not running: start it again to connect to it.")
+            return
+        self.connect_to(address_text(_reachable(server.address)), server.transport)
 
     def connect_to(self, endpoint: str, transport: str) -> None:
         """Connect a new session to `endpoint` (the palette's "Connect the client to …")."""

@@ -67,7 +67,7 @@ Start the lab's servers, as many as you like, and watch what they do.
   share a port number.
 - **The table** shows each server's counters, refreshed twice a second, with a small
   graph of messages per second. **Ctrl+S** stops and **Ctrl+R** restarts the selected
-  server (or the buttons below the table).
+  server (or the buttons below the table); **Ctrl+N** connects the Client to it.
 - **Connections** lists the selected server's peers: when they connected, bytes each
   way, and the kernel's TCP state (ESTABLISHED, CLOSE_WAIT, TIME_WAIT…).
 - **The log** shows every connection and message of every server, as `netlab serve`
@@ -157,6 +157,8 @@ class ServersPane(Pane):
         # Anywhere in the pane, not only on the table: they act on the selected server.
         Binding("ctrl+s", "stop_selected", "Stop server", id="servers-stop"),
         Binding("ctrl+r", "restart_selected", "Restart server", id="servers-restart"),
+        # The Client's own connect key: here, to the selected server.
+        Binding("ctrl+n", "connect_client", "Connect client", show=False, id="servers-connect"),
     ]
     JUMP_KEYS: ClassVar[dict[str, str]] = {
         "servers-kind": "k",
@@ -311,7 +313,7 @@ class ServersPane(Pane):
         self.screen.set_focus(self.query_one("#servers-port", Input))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("stop_selected", "restart_selected"):
+        if action in ("stop_selected", "restart_selected", "connect_client"):
             return self._selected is not None
         return True
 
@@ -461,6 +463,17 @@ class ServersPane(Pane):
     def action_restart_selected(self) -> None:
         """Stop the highlighted server and start one like it on the same port."""
         self._run_on_selected("restart")
+
+    class ConnectClient(Message):
+        """Connect the Client to the server `name` (the app hands it on to the Client)."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    def action_connect_client(self) -> None:
+        if self._selected is not None:
+            self.post_message(self.ConnectClient(self._selected))
 
     def _run_on_selected(self, verb: Verb) -> None:
         if self._selected is not None:
