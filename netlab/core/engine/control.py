@@ -149,7 +149,9 @@ class ControlServer:
             lane: object = (id(peer), "close" if op == "close" else "session", request.get("name"))
         else:
             lane = "lab"  # the servers' commands in the order given, as a person gave them
-        self._lanes.run(lane, lambda: peer.reply(request, self.answer(peer, request)))
+        if not self._lanes.run(lane, lambda: peer.reply(request, self.answer(peer, request))):
+            busy = "The lab is busy with many commands at once: try again in a moment."
+            peer.reply(request, {"id": request.get("id"), "error": busy, "input": False})
 
     def answer(self, peer: _Peer, request: dict[str, Any]) -> dict[str, Any]:
         """One command's reply."""

@@ -5,7 +5,8 @@ blocks for up to its send timeout, a connect for its connect timeout, and meanwh
 the peer's other commands and its acknowledgements must still be read. Each command
 runs in a lane: jobs in one lane run one after another, in the order given (a
 session's sends, then its half-close); lanes run beside each other. A lane's thread
-lives while it has work, so idle lanes cost nothing.
+lives while it has work, so idle lanes cost nothing; at most MAX_LANES are busy at
+once, so a peer that sends many commands that wait cannot make threads without end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import threading
 from collections import deque
 from collections.abc import Callable, Hashable
 
+MAX_LANES = 256
+"""Lanes busy at once: far more than the sessions and servers of every peer (64 each)."""
+
 
 class Lanes:
     def __init__(self, name: str) -> None:
@@ -21,18 +25,22 @@ class Lanes:
         self._queues: dict[Hashable, deque[Callable[[], None]]] = {}
         self._lock = threading.Lock()
 
-    def run(self, lane: Hashable, job: Callable[[], None]) -> None:
-        """Run `job` after the jobs given to `lane` before it, beside other lanes."""
+    def run(self, lane: Hashable, job: Callable[[], None]) -> bool:
+        """Run `job` after the jobs given to `lane` before it, beside other lanes; False,
+        and nothing run, when MAX_LANES are busy already and `lane` is not one of them."""
         with self._lock:
             queue = self._queues.get(lane)
             if queue is not None:
                 queue.append(job)  # its thread takes it in turn
-                return
+                return True
+            if len(self._queues) >= MAX_LANES:
+                return False
             self._queues[lane] = deque([job])
         thread = threading.Thread(
             target=self._drain, args=(lane,), name=f"{self._name} {lane}", daemon=True
         )
         thread.start()
+        return True
 
     def _drain(self, lane: Hashable) -> None:
         while True:
