@@ -160,6 +160,12 @@ def _add_dns(commands: Commands) -> None:
     sub.add_argument(
         "--server", metavar="HOST[:PORT]", help="ask this server instead of the system's"
     )
+    sub.add_argument(
+        "--compare",
+        action="store_true",
+        help="the system's resolver (getaddrinfo: /etc/hosts, then DNS) next to the DNS "
+        "server's A and AAAA records, and why they differ",
+    )
 
 
 def cmd_dns(args: argparse.Namespace) -> int:
@@ -170,6 +176,8 @@ def cmd_dns(args: argparse.Namespace) -> int:
     """
     from netlab.core import lookup
 
+    if args.compare:
+        return _compare(args)
     try:
         answer = lookup.dns_query(args.name, args.type, server=args.server, timeout=args.timeout)
     except lookup.DnsFailed as failed:
@@ -179,6 +187,31 @@ def cmd_dns(args: argparse.Namespace) -> int:
     if not args.json:
         print(f";; {answer.type} answer from {answer.server} in {answer.elapsed * 1000:.1f} ms")
     return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """`dns NAME --compare`: what getaddrinfo says next to what the DNS server says."""
+    from netlab.core import resolvers
+
+    found = resolvers.compare(args.name, server=args.server, timeout=args.timeout)
+    fields = {
+        "name": found.name,
+        "system": list(found.system),
+        "system_error": found.system_error or None,
+        "hosts": list(found.hosts),
+        "dns": list(found.dns),
+        "dns_error": found.dns_error or None,
+        "server": found.server or None,
+        "agree": found.agree,
+        "why": found.why,
+    }
+    lines = [
+        f"system resolver (getaddrinfo): {', '.join(found.system) or found.system_error}",
+        f"  /etc/hosts: {', '.join(found.hosts) or 'no line for it'}",
+        f"DNS server {found.server or 'of this system'}: {', '.join(found.dns) or found.dns_error}",
+        f"why: {found.why}",
+    ]
+    return _answer(args, fields, lines)
 
 
 def _print_dns(answer: DnsAnswer, *, as_json: bool) -> None:

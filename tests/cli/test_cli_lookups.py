@@ -208,3 +208,22 @@ def test_ping_over_tcp_times_a_connect() -> None:
     assert len(lines) == 2
     assert all(line.startswith(f"TCP connect to 127.0.0.1:{port}: time=") for line in lines)
     assert result.returncode == 0
+
+
+def test_dns_compare_puts_etc_hosts_beside_the_dns_server(dns_server: LocalDnsServer) -> None:
+    # localhost: /etc/hosts answers getaddrinfo, so no query leaves this machine; the
+    # loopback DNS server has no such name.
+    result = netlab("dns", "localhost", "--compare", "--server", dns_server.address)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("system resolver (getaddrinfo): 127.0.0.1")
+    assert lines[1].startswith("  /etc/hosts: 127.0.0.1")
+    assert lines[2].startswith(f"DNS server {dns_server.address}: No such name")
+    assert lines[3] == (
+        "why: The system's answer comes from /etc/hosts, which getaddrinfo reads before "
+        "DNS; the DNS server has no such name."
+    )
+    answer = one_object(
+        netlab("dns", "localhost", "--compare", "--server", dns_server.address, "--json")
+    )
+    assert (answer["agree"], answer["dns"], answer["server"]) == (False, [], dns_server.address)

@@ -22,10 +22,10 @@ MAX_LANES = 256
 class Lanes:
     def __init__(self, name: str) -> None:
         self._name = name
-        self._queues: dict[Hashable, deque[Callable[[], None]]] = {}
+        self._queues: dict[Hashable, deque[Callable[[], object]]] = {}
         self._lock = threading.Lock()
 
-    def run(self, lane: Hashable, job: Callable[[], None]) -> bool:
+    def run(self, lane: Hashable, job: Callable[[], object]) -> bool:
         """Run `job` after the jobs given to `lane` before it, beside other lanes; False,
         and nothing run, when MAX_LANES are busy already and `lane` is not one of them."""
         with self._lock:
