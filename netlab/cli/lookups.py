@@ -25,7 +25,7 @@ from netlab.core.endpoints import address_text
 from netlab.core.errors import OperationFailed
 
 if TYPE_CHECKING:
-    from netlab.core.lookup import DnsAnswer
+    from netlab.core.lookup import DnsAnswer, DnsRecord
     from netlab.core.ping import ConnectTiming, PingReply, PingTimeout
     from netlab.core.services import Service
 
@@ -224,18 +224,41 @@ def _print_dns(answer: DnsAnswer, *, as_json: bool) -> None:
                 "status": answer.status,
                 "rcode": answer.rcode,
                 "chain": answer.chain,
-                "records": [
-                    {"name": r.name, "type": r.type, "ttl_s": r.ttl, "value": r.value}
-                    for r in answer.records
-                ],
+                "flags": list(answer.flags),
+                "records": _records_json(answer.records),
+                "authority": _records_json(answer.authority),
+                "additional": _records_json(answer.additional),
                 "elapsed_s": answer.elapsed,
             }
         )
         return
     if answer.chain:
         print(f";; CNAME chain: {' -> '.join(answer.chain)}")
-    for record in answer.records:
+    _print_records(answer.records)
+    for title, section in (("AUTHORITY", answer.authority), ("ADDITIONAL", answer.additional)):
+        if section:
+            print(f";; {title}:")
+            _print_records(section)
+    if answer.rcode is not None:
+        flags = " ".join(answer.flags) or "none"
+        print(f";; flags: {flags}; status: {answer.rcode}{_FLAG_WORDS.get(answer.rcode, '')}")
+
+
+_FLAG_WORDS = {
+    "NOERROR": "",
+    "NXDOMAIN": " (no such name)",
+    "SERVFAIL": " (the server failed)",
+    "REFUSED": " (the server will not answer this)",
+}
+
+
+def _print_records(records: tuple[DnsRecord, ...]) -> None:
+    for record in records:
         print(f"{record.name}\t{record.ttl}\tIN\t{record.type}\t{record.value}")
+
+
+def _records_json(records: tuple[DnsRecord, ...]) -> list[dict[str, object]]:
+    return [{"name": r.name, "type": r.type, "ttl_s": r.ttl, "value": r.value} for r in records]
 
 
 def _add_port(commands: Commands) -> None:

@@ -150,6 +150,10 @@ class DnsAnswer:
     status: str = "ok"
     rcode: str | None = "NOERROR"
     chain: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    """The response header's flags, as dig shows them: qr aa tc rd ra ad cd."""
+    authority: tuple[DnsRecord, ...] = ()
+    additional: tuple[DnsRecord, ...] = ()
 
 
 class DnsFailed(OperationFailed):
@@ -344,6 +348,7 @@ def _ask(
 ) -> tuple[DnsAnswer, str]:
     """What one server said to query, as a DnsAnswer whose status tells how it went,
     and the system's words for why no response came ("" when one did)."""
+    import dns.flags
     import dns.rcode
 
     where = _server_text(address, port)
@@ -356,11 +361,7 @@ def _ask(
         unanswered = DnsAnswer(qname.to_text(), kind, (), where, elapsed, status, None, ())
         return unanswered, silence.reason
     rcode = dns.rcode.to_text(response.rcode())
-    records = tuple(
-        DnsRecord(rrset.name.to_text(), _type_text(rrset.rdtype), rrset.ttl, rdata.to_text())
-        for rrset in response.answer
-        for rdata in rrset
-    )
+    records = _records(response.answer)
     if rcode != "NOERROR":
         status = rcode.lower()
     elif any(record.type == kind for record in records):
@@ -369,7 +370,21 @@ def _ask(
         status = "no-data"
     chain = () if kind == "CNAME" else _cname_chain(response, qname)
     elapsed = time.perf_counter() - start
-    return DnsAnswer(qname.to_text(), kind, records, where, elapsed, status, rcode, chain), ""
+    flags = tuple(flag.lower() for flag in dns.flags.to_text(response.flags).split())
+    sections = (_records(response.authority), _records(response.additional))
+    answer = DnsAnswer(
+        qname.to_text(), kind, records, where, elapsed, status, rcode, chain, flags, *sections
+    )
+    return answer, ""
+
+
+def _records(section: list[Any]) -> tuple[DnsRecord, ...]:
+    """A response section's records, one a line as dig shows them."""
+    return tuple(
+        DnsRecord(rrset.name.to_text(), _type_text(rrset.rdtype), rrset.ttl, rdata.to_text())
+        for rrset in section
+        for rdata in rrset
+    )
 
 
 def _cname_chain(response: dns.message.Message, qname: dns.name.Name) -> tuple[str, ...]:

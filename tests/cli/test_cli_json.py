@@ -240,7 +240,10 @@ def test_dns(dns_server: LocalDnsServer) -> None:
         "status",
         "rcode",
         "chain",
+        "flags",
         "records",
+        "authority",
+        "additional",
         "elapsed_s",
     }
     assert (answer["status"], answer["rcode"], answer["chain"]) == ("ok", "NOERROR", [])

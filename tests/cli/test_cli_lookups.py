@@ -99,7 +99,8 @@ def test_dns_follows_a_cname_chain_as_json(dns_server: LocalDnsServer) -> None:
 def test_dns_nxdomain_fails_with_status_1(dns_server: LocalDnsServer) -> None:
     result = netlab("dns", "nope.example.test", "--server", dns_server.address)
     assert result.returncode == 1
-    assert result.stdout == ""
+    # What the server said all the same: the zone's SOA (its negative TTL), the header.
+    assert result.stdout.endswith(";; flags: qr aa rd ra; status: NXDOMAIN (no such name)\n")
     assert result.stderr == (
         "netlab dns: No such name: nope.example.test does not exist (NXDOMAIN) "
         f"according to {dns_server.address}.\n"
@@ -125,6 +126,7 @@ def test_dns_shows_a_chain_that_is_all_the_answer_holds(dns_server: LocalDnsServ
     assert result.stdout.splitlines() == [
         ";; CNAME chain: outside.example.test. -> www.elsewhere.test.",
         "outside.example.test.\t300\tIN\tCNAME\twww.elsewhere.test.",
+        ";; flags: qr aa rd ra; status: NOERROR",
     ]
     assert result.stderr == (
         "netlab dns: No data: outside.example.test is an alias of www.elsewhere.test, "
@@ -227,3 +229,21 @@ def test_dns_compare_puts_etc_hosts_beside_the_dns_server(dns_server: LocalDnsSe
         netlab("dns", "localhost", "--compare", "--server", dns_server.address, "--json")
     )
     assert (answer["agree"], answer["dns"], answer["server"]) == (False, [], dns_server.address)
+
+
+def test_dns_shows_the_header_flags_status_and_the_authority_as_dig_does(
+    dns_server: LocalDnsServer,
+) -> None:
+    found = netlab("dns", "example.test", "MX", "--server", dns_server.address)
+    assert found.stdout.splitlines()[-2] == ";; flags: qr aa rd ra; status: NOERROR"
+    missing = netlab("dns", "nope.example.test", "--server", dns_server.address)
+    lines = missing.stdout.splitlines()
+    assert lines[0] == ";; AUTHORITY:"
+    assert lines[1].split()[:4] == ["example.test.", "300", "IN", "SOA"]  # the negative TTL
+    assert lines[2] == ";; flags: qr aa rd ra; status: NXDOMAIN (no such name)"
+    answer = one_object(netlab("dns", "www.example.test", "--server", dns_server.address, "--json"))
+    assert (answer["flags"], answer["authority"], answer["additional"]) == (
+        ["qr", "aa", "rd", "ra"],
+        [],
+        [],
+    )

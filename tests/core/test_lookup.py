@@ -1032,6 +1032,9 @@ def test_dns_query_without_a_server_uses_the_systems_first_nameserver() -> None:
         "status": "ok",
         "rcode": "NOERROR",
         "chain": [],
+        "flags": ["qr", "aa", "rd", "ra"],
+        "authority": [],
+        "additional": [],
     }
     assert _failure(missing) == (
         "No such name: nope.example.test does not exist (NXDOMAIN) according to 127.0.0.1:53."
