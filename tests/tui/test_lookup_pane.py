@@ -146,6 +146,7 @@ async def test_dns_mx_against_our_server_names_the_server(dns_server: LocalDnsSe
         status = _status_text(app)
         assert "2 records" in status
         assert f"answered by {dns_server.address}" in status
+        assert "flags qr aa rd ra, NOERROR" in status  # the header, as dig shows it
 
 
 async def test_dns_cname_chain_shows_every_record(dns_server: LocalDnsServer) -> None:

@@ -294,10 +294,16 @@ def _service(query: Query) -> Outcome:
 
 
 def _dns_outcome(answer: lookup.DnsAnswer, failure: Text | None = None) -> Outcome:
-    """The records of a DNS answer, CNAME chain first; failure, when given, is the status."""
+    """The records of a DNS answer, CNAME chain first, then its authority and additional
+    sections (their type marked so); failure, when given, is the status."""
     rows: list[Row] = [
-        (_t(record.name), _t(record.ttl), _t(record.type), _t(record.value))
-        for record in answer.records
+        (_t(record.name), _t(record.ttl), _t(f"{mark}{record.type}"), _t(record.value))
+        for mark, section in (
+            ("", answer.records),
+            ("authority: ", answer.authority),
+            ("additional: ", answer.additional),
+        )
+        for record in section
     ]
     columns = ("Name", "TTL", "Type", "Value")
     if failure is not None:
@@ -310,6 +316,7 @@ def _dns_outcome(answer: lookup.DnsAnswer, failure: Text | None = None) -> Outco
             f"{plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
             chain,
             f"answered by {answer.server}",
+            f"flags {' '.join(answer.flags)}, {answer.rcode}" if answer.flags else "",
             format_elapsed(answer.elapsed),
         ),
     )
