@@ -144,6 +144,16 @@ def test_the_palette_starts_a_server_and_connects_the_client(app: Terminal) -> N
     app.wait_for(lambda screen: screen.count("hi\\n") >= 3, "hi sent, echoed and logged")
 
 
+def test_ctrl_n_on_a_server_connects_the_client_to_it(app: Terminal) -> None:
+    app.send(alt("4"))
+    _opened(app, "servers")
+    app.send(ENTER)
+    app.wait_for("Started tcp/echo:", "the server")
+    app.send(CTRL["n"])  # byte 0x0e, as a terminal sends Ctrl+N
+    app.wait_for("connected to", "the client's session")
+    assert view_on(app.screen()) == "client"
+
+
 def test_ctrl_q_quits_and_frees_what_it_started(app: Terminal) -> None:
     app.send(alt("4"))
     _opened(app, "servers")
