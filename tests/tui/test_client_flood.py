@@ -4,7 +4,6 @@ saves every byte received, and half-closes when asked."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from netlab.tui.widgets import transcript as transcript_module
 from tests.peers import Peer, answers_at_end_of_input, flood_then_half_close, numbered
 from tests.tui.running import running
 from tests.tui.test_client_pane import (
-    EITHER_LAB,
     SIZE,
     connect,
     connect_soon,
@@ -37,13 +35,12 @@ async def run_command(app: NetlabApp, title: str) -> None:
     command.run()
 
 
-@EITHER_LAB
 async def test_a_flood_is_counted_on_screen_and_saved_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: Callable[[], NetlabApp]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(transcript_module, "MAX_ENTRIES", KEPT)
-    app = make_app()
+    app = NetlabApp()
     with Peer(flood_then_half_close(LINES)) as peer:
         async with running(app, size=SIZE) as pilot:
             await pilot.press("alt+3")

@@ -38,9 +38,10 @@ EITHER_LAB = pytest.mark.parametrize(
     "make_app", [NetlabApp, app_with_an_engine], ids=["lab-here", "lab-engine"]
 )
 """For what must work the same whether the sessions run in the app or in its engine:
-closing a tab (forget), quitting, a flood saved whole. The rest of the engine's session
-commands are tested in tests/core/test_engine_sessions.py, and the key scenario through
-it by the tmux suite, which drives the installed `netlab`."""
+quitting with a session open. The engine's session commands (send, half-close, save,
+forget, a flood paced without loss) are tested in tests/core/test_engine_sessions.py,
+and the key scenario through the engine by the tmux suite, which drives the installed
+`netlab`: each app test run through an engine costs seconds of CI."""
 
 
 async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:
@@ -288,11 +289,8 @@ async def test_history_recalls_earlier_lines() -> None:
         await until(pilot, lambda: received(app, "second"), "the echoes")
 
 
-@EITHER_LAB
-async def test_two_sessions_in_two_tabs_and_closing_one_leaves_the_other(
-    make_app: Callable[[], NetlabApp],
-) -> None:
-    app = make_app()
+async def test_two_sessions_in_two_tabs_and_closing_one_leaves_the_other() -> None:
+    app = NetlabApp()
     async with running(app, size=SIZE) as pilot:
         server = app.lab.start_server("echo:0")
         endpoint = f"127.0.0.1:{server.address[1]}"
