@@ -44,6 +44,8 @@ WELL_KNOWN = {TIME_PORT: "time", 13: "daytime", 80: "http"}
 _GO_TIME = re.compile(
     rb"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(\.\d+)? ([+-]\d{4})(?: [A-Za-z0-9+-]+)?\s*"
 )
+_SHOWN_HEADERS = ("Server", "Content-Type", "Content-Length", "Location")
+"""The headers an HTTP reading names, when the reply has them."""
 _HTTP_CLASSES = {
     "1": "informational: more is to come",
     "2": "success: the request was understood and done",
@@ -135,6 +137,3 @@ def _http(data: bytes) -> str:
         f"{status[0]} status {code} {reason} ({meaning}); "
         f"{len(headers)} header{'' if len(headers) == 1 else 's'}{shown}"
     )
-
-
-_SHOWN_HEADERS = ("Server", "Content-Type", "Content-Length", "Location")

@@ -8,6 +8,7 @@ asks other servers than the one named. This says which, in one sentence.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def compare(
     dns, dns_error, asked = _dns_addresses(name, server, timeout)
     in_hosts = hosts_addresses(name, hosts)
     found = Comparison(name, tuple(system), system_error, in_hosts, dns, dns_error, asked, "")
-    return Comparison(**{**found.__dict__, "why": _why(found)})
+    return dataclasses.replace(found, why=_why(found))
 
 
 def _dns_addresses(

@@ -141,6 +141,11 @@ class ControlServer:
         with self._lock:
             self._peers.pop(id(peer), None)
 
+    def server_states(self) -> list[dict[str, Any]]:
+        """Every server of the lab as it is now, as the wire has it."""
+        # list(): one copy made at once, as a command may start or stop one meanwhile.
+        return [codec.state_out(server_state(s)) for s in list(self.lab.servers.values())]
+
     def dispatch(self, peer: _Peer, request: dict[str, Any]) -> None:
         """Run a command in its lane; its reply goes to `peer` when it is done."""
         op = request.get("op")
@@ -169,10 +174,9 @@ class ControlServer:
         if op in SESSION_OPS:
             return peer.desk.do(str(op), request)
         if op == "servers":
-            return [codec.state_out(server_state(s)) for s in list(lab.servers.values())]
+            return self.server_states()
         if op == "snapshot":
-            servers = [codec.state_out(server_state(s)) for s in list(lab.servers.values())]
-            return {"servers": servers, "sessions": peer.desk.states()}
+            return {"servers": self.server_states(), "sessions": peer.desk.states()}
         if op == "start":
             spec = request.get("spec")
             if not isinstance(spec, str):
@@ -266,7 +270,11 @@ class _Peer:
 
     def _write(self) -> None:
         try:
-            hello = {"version": __version__, "pid": os.getpid(), "servers": self._states()}
+            hello = {
+                "version": __version__,
+                "pid": os.getpid(),
+                "servers": self.control.server_states(),
+            }
             self._send({"hello": hello})
             next_tick = time.monotonic() + TICK
             while not self._closed.is_set():
@@ -311,7 +319,7 @@ class _Peer:
         with self._lock:
             events, self._pending = self._pending, []
             dropped, self._dropped = self._dropped, 0
-        states = self._states()
+        states = self.control.server_states()
         for start in range(0, max(len(events), 1), BATCH):
             batch = [codec.event_out(e) for e in events[start : start + BATCH]]
             last = start + BATCH >= len(events)
@@ -319,10 +327,6 @@ class _Peer:
             if last:
                 tick["servers"] = states
             self._send({"tick": tick})
-
-    def _states(self) -> list[dict[str, Any]]:
-        servers = list(self.control.lab.servers.values())
-        return [codec.state_out(server_state(s)) for s in servers]
 
     def _send(self, message: dict[str, Any]) -> None:
         with self._send_lock:

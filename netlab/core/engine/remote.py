@@ -120,6 +120,15 @@ class RemoteSession:
         for name, value in state.counters.items():
             setattr(self, name, max(value, getattr(self, name)))
 
+    def ended(self, reason: CloseReason) -> bool:
+        """Mark the session closed here, when its process can no longer say so; whether
+        it was open until now."""
+        if self.state == "closed":
+            return False
+        self.state = "closed"
+        self.close_reason = reason
+        return True
+
     def send_bytes(self, data: bytes) -> None:
         """Send, in commands of SEND_CHUNK bytes at most (a line of the control protocol
         has a limit); each waits there up to its own timeout for a server not reading."""
@@ -161,7 +170,8 @@ class RemoteSpool:
 
 
 class RemoteLab(Lab):
-    """The servers of the lab at `path`, and client sessions of this process's own."""
+    """The servers of the lab at `path`, and the client sessions opened from here, which
+    run there too."""
 
     def __init__(self, path: str, bus: EventBus | None = None, *, attach: bool = True) -> None:
         super().__init__(bus)
@@ -249,9 +259,7 @@ class RemoteLab(Lab):
         close there, as we go."""
         self._detach()
         for session in self._known_sessions.values():
-            if session.state != "closed":
-                session.state = "closed"
-                session.close_reason = CloseReason.BY_US
+            session.ended(CloseReason.BY_US)
         self.sessions.clear()
 
     def _detach(self) -> None:
@@ -404,11 +412,9 @@ class RemoteLab(Lab):
     def _end_sessions(self, why: str) -> None:
         """Close each open session here with the other process's last words: its
         connection went with that process."""
+        closing = Closing(CloseReason.LAB_GONE, why=why)
         for session in list(self._known_sessions.values()):
-            if session.state != "closed":
-                session.state = "closed"
-                session.close_reason = CloseReason.LAB_GONE
-                closing = Closing(CloseReason.LAB_GONE, why=why)
+            if session.ended(CloseReason.LAB_GONE):
                 self.bus.publish(closed_event(session.name, session.peer, closing, Side.CLIENT))
         self.sessions.clear()
 
