@@ -208,7 +208,8 @@ def _compare(args: argparse.Namespace) -> int:
     lines = [
         f"system resolver (getaddrinfo): {', '.join(found.system) or found.system_error}",
         f"  /etc/hosts: {', '.join(found.hosts) or 'no line for it'}",
-        f"DNS server {found.server or 'of this system'}: {', '.join(found.dns) or found.dns_error}",
+        f"DNS server {found.server or 'of this system'}: "
+        f"{', '.join(found.dns) or found.dns_error or 'no A or AAAA records'}",
         f"why: {found.why}",
     ]
     return _answer(args, fields, lines)

@@ -10,7 +10,7 @@ import pytest
 
 from tests.cli.run import in_process as netlab
 from tests.cli.schema import check_error, json_lines, one_object
-from tests.core.dns_server import LocalDnsServer, free_udp_port
+from tests.core.dns_server import ZONE_TEXT, LocalDnsServer, ZoneResolver, free_udp_port
 
 
 def test_resolve_as_resolveip_does() -> None:
@@ -247,3 +247,10 @@ def test_dns_shows_the_header_flags_status_and_the_authority_as_dig_does(
         [],
         [],
     )
+
+
+def test_dns_compare_says_when_the_server_knows_the_name_but_no_address() -> None:
+    zone = ZONE_TEXT + '\nlocalhost.  IN TXT "no address here"\n'
+    with LocalDnsServer(ZoneResolver(zone)) as server:
+        result = netlab("dns", "localhost", "--compare", "--server", server.address)
+    assert result.stdout.splitlines()[2] == f"DNS server {server.address}: no A or AAAA records"
