@@ -123,6 +123,11 @@ def test_nothing_received_is_dropped_when_the_reader_here_falls_behind(served: S
     lab = RemoteLab(served.path, bus=EventBus(capacity=200))
     with Peer(sends_then_closes(stream)) as peer, contextlib.closing(lab):
         lab.open_session(peer.endpoint, name="client-1")
+        [there] = [peer.desk for peer in served.control._each_peer()]
+        # Read nothing at first: the session there must leave its socket unread rather
+        # than outrun the grant (a fast reader here would never make it wait at all).
+        wait_until(lambda: "client-1" in there._sessions, 5)
+        wait_until(lambda: there._sessions["client-1"].held_back > 0, 10)
         received = bytearray()
         deadline = time.monotonic() + 30
         while len(received) < len(stream) and time.monotonic() < deadline:
@@ -132,9 +137,6 @@ def test_nothing_received_is_dropped_when_the_reader_here_falls_behind(served: S
                     received += event.data
         assert bytes(received) == stream
         assert lab.bus.dropped == 0
-        # The session there left its socket unread while this reader caught up.
-        [there] = [peer.desk for peer in served.control._each_peer()]
-        assert there._sessions["client-1"].held_back > 0
 
 
 def test_a_server_that_never_reads_holds_its_own_session_and_nothing_else(
