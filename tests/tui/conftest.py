@@ -14,9 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import textual.constants
 from textual.pilot import Pilot
 
 from tests.tui.running import panes_built
+
+# The apps these tests run move their tab bar's underline at once. Pilot waits for every
+# animation to end after each key, so the underline's glide made each change of view
+# cost half a second of waiting; where it ends is the same. The tmux suite runs the
+# installed app as a person does, animations and all.
+textual.constants.TEXTUAL_ANIMATIONS = "none"  # type: ignore[misc]
 
 
 @pytest.fixture
