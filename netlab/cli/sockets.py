@@ -63,7 +63,7 @@ def _print_reply(
     A binary reply (RFC 868's four bytes, say) is a hex dump whether or not --hex asked.
     netlab's reading of it follows, where it has one (`protocol`, else the port's).
     """
-    from netlab.core.readings import is_binary, reading
+    from netlab.core.readings import is_binary, reading, reading_note
     from netlab.core.safetext import hex_lines, safe_bytes
 
     meaning = reading(data, port, protocol=protocol)
@@ -73,7 +73,7 @@ def _print_reply(
         for chunk in data.removesuffix(b"\n").split(b"\n"):
             print(safe_bytes(chunk.removesuffix(b"\r")))
     if meaning:
-        print(f"netlab reads it as {meaning}")
+        print(reading_note(meaning))
 
 
 def _add_head(commands: Commands) -> None:
@@ -772,12 +772,24 @@ def _server_options(
     return cast("ServerOptions", options | unset)
 
 
+READING_INDENT = " " * len("HH:MM:SS  ")
+"""A reading's line hangs under the text after the time, as a line that goes on does in
+the app's log."""
+
+
 def _print_events(events: list[Event], listening: dict[str, str], *, as_json: bool) -> None:
+    """Each event's line; under what a time, daytime or timestamp server sent, netlab's
+    reading of it (JSON: its "reading")."""
+    from netlab.core.readings import reading_note, server_reading
+
     for event in events:
+        meaning = server_reading(event)
         if as_json:
-            emit_json(event_json(event, listening.get(event.source)))
+            emit_json(event_json(event, listening.get(event.source), meaning))
         else:
             print(format_event(event))
+            if meaning:
+                print(READING_INDENT + reading_note(meaning))
     sys.stdout.flush()
 
 

@@ -29,7 +29,7 @@ from textual.widgets import RichLog
 
 from netlab.core.closings import closed_text
 from netlab.core.events import Event, Kind, wall_time
-from netlab.core.readings import reading
+from netlab.core.readings import reading, reading_note
 from netlab.core.safetext import StreamDecoder, safe_text
 from netlab.tui.widgets.hexdump import bytes_per_line, fits_offsets, hex_dump
 
@@ -149,7 +149,7 @@ class Transcript(RichLog):
             text = self._decoder.feed(event.data)
             entries = [Entry("received", event.time, text, event.data, event.size)]
             if meaning := reading(event.data, self.port, protocol=self.read_as):
-                entries.append(Entry("note", event.time, f"netlab reads it as {meaning}"))
+                entries.append(Entry("note", event.time, reading_note(meaning)))
             return entries
         if event.kind is Kind.SENT:
             text = event.data.decode("utf-8", errors="backslashreplace")
