@@ -817,7 +817,7 @@ the app's log."""
 
 
 def _print_events(events: list[Event], listening: dict[str, str], *, as_json: bool) -> None:
-    """Each event's line; under what a time, daytime or timestamp server sent, netlab's
+    """Each event's line; under what a TCP time, daytime or timestamp server sent, netlab's
     reading of it (JSON: its "reading")."""
     from netlab.core.readings import reading_note, server_reading
 

@@ -46,7 +46,6 @@ WELL_KNOWN = {TIME_PORT: "time", 13: "daytime", 80: "http"}
 """The protocol a port names when nobody says otherwise."""
 SERVER_PROTOCOLS = frozenset({"time", "daytime", "timestamp"})
 """Lab servers whose replies netlab reads: their kind names the protocol."""
-_SENT_KINDS = frozenset({Kind.SENT, Kind.DATAGRAM_OUT})
 _GO_TIME = re.compile(
     rb"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(\.\d+)? ([+-]\d{4})(?: [A-Za-z0-9+-]+)?\s*"
 )
@@ -104,12 +103,17 @@ def server_protocol(source: str) -> str | None:
 
 
 def server_reading(event: Event) -> str:
-    """netlab's reading of what a lab server sent (a SENT or DATAGRAM_OUT event), or "".
+    """netlab's reading of what a lab server sent over TCP (a SENT event), or "".
 
     Only the servers of SERVER_PROTOCOLS have one, and only the event's first
-    MAX_EVENT_DATA bytes are read: a log in a flood pays a set lookup an event.
+    MAX_EVENT_DATA bytes are read: in a flood an echo server's event costs a comparison,
+    and a looked-up name for each one it sends.
+
+    A UDP server's answer (DATAGRAM_OUT) is not read: the reading compares the time with
+    this machine's clock and zone, which the Servers pane's snapshots (a UDP daytime
+    server on a fixed clock) cannot fix.
     """
-    if event.kind not in _SENT_KINDS or event.side is not Side.SERVER:
+    if event.kind is not Kind.SENT or event.side is not Side.SERVER:
         return ""
     protocol = server_protocol(event.source)
     if protocol is None:

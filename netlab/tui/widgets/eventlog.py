@@ -22,7 +22,7 @@ spaces (inside a word only when the word alone is too wide). The view holds at m
 new width or form lays the kept events out again without parsing text; a line that
 fits costs one length check.
 
-What a time, daytime or timestamp server sent is followed by netlab's reading of it
+What a TCP time, daytime or timestamp server sent is followed by netlab's reading of it
 (netlab.core.readings.server_reading), on a line of its own hung under the text after
 the time, as `netlab serve` prints it. Only those servers' sent events are read, once,
 as they are kept.
