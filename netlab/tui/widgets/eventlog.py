@@ -325,8 +325,11 @@ class EventLog(Log):
                 if text and text not in line.lower() and text not in note.lower():
                     continue
             else:
-                whole = "  ".join((time_text, source, *rest))
-                if text and text not in whole.lower() and text not in note.lower():
+                if (
+                    text
+                    and text not in "  ".join((time_text, source, *rest)).lower()
+                    and text not in note.lower()
+                ):
                     continue
                 line = sep.join((time_text, source, *rest) if with_source else (time_text, *rest))
             if width and (len(line) > width or not line.isascii()):
