@@ -154,10 +154,11 @@ def monotonic_iso(moment: float) -> str:
 _MESSAGE_KINDS = frozenset({"received", "sent", "datagram-in", "datagram-out"})
 
 
-def event_json(event: Event, local: str | None = None) -> dict[str, Any]:
+def event_json(event: Event, local: str | None = None, reading: str = "") -> dict[str, Any]:
     """One event of `serve` or `connect` as one JSON Lines object.
 
     `local` is this end, host:port: where the server listens, or the client's own address.
+    `reading` is netlab's reading of the event's bytes (netlab.core.readings), if any.
     """
     carries_data = event.kind.value in _MESSAGE_KINDS and not event.summed
     return {
@@ -169,6 +170,7 @@ def event_json(event: Event, local: str | None = None) -> dict[str, Any]:
         "data": data_json(event.data, event.size) if carries_data else None,
         "summed": {"messages": event.summed, "size": event.size} if event.summed else None,
         "detail": event.detail or None,
+        "reading": reading or None,
     }
 
 

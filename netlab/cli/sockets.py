@@ -42,9 +42,9 @@ if TYPE_CHECKING:
     from netlab.core.servers.admission import Networks
 
 FRAMINGS = ["raw", "lf", "crlf", "tab"]
+"""Framing's names, written out: importing netlab.core.framing would slow every start."""
 READ_AS = ["time", "daytime", "timestamp", "http"]
 """netlab.core.readings.PROTOCOLS, named here so building the parser imports no core."""
-"""Framing's names, written out: importing netlab.core.framing would slow every start."""
 
 
 def register(commands: Commands) -> None:
@@ -63,7 +63,7 @@ def _print_reply(
     A binary reply (RFC 868's four bytes, say) is a hex dump whether or not --hex asked.
     netlab's reading of it follows, where it has one (`protocol`, else the port's).
     """
-    from netlab.core.readings import is_binary, reading
+    from netlab.core.readings import is_binary, reading, reading_note
     from netlab.core.safetext import hex_lines, safe_bytes
 
     meaning = reading(data, port, protocol=protocol)
@@ -73,7 +73,7 @@ def _print_reply(
         for chunk in data.removesuffix(b"\n").split(b"\n"):
             print(safe_bytes(chunk.removesuffix(b"\r")))
     if meaning:
-        print(f"netlab reads it as {meaning}")
+        print(reading_note(meaning))
 
 
 def _add_head(commands: Commands) -> None:
@@ -117,17 +117,22 @@ def _add_send(commands: Commands) -> None:
         help="how the message ends on the wire (default: lf for TCP, raw for UDP)",
     )
     sub.add_argument("--hex", action="store_true", help="show the reply as a hex dump")
+    _add_read_as(sub)
+    sub.add_argument(
+        "--half-close",
+        action="store_true",
+        help="send FIN after the message, for servers that answer at end of input",
+    )
+
+
+def _add_read_as(sub: argparse.ArgumentParser) -> None:
+    """--as, for the commands that print netlab's reading of a reply beside it."""
     sub.add_argument(
         "--as",
         dest="read_as",
         choices=READ_AS,
         help="read the reply as this protocol says (default: the port's own: 13 daytime, "
         "37 time, 80 http)",
-    )
-    sub.add_argument(
-        "--half-close",
-        action="store_true",
-        help="send FIN after the message, for servers that answer at end of input",
     )
 
 
@@ -186,10 +191,20 @@ class _ReplyPrinter:
     prompt) shows at once. JSON is made from the events themselves, in the order they
     happened: what was sent always comes before the reply it caused. The closed event is
     kept back for _closed_json, which adds why it closed.
+
+    Each piece that arrives is followed by netlab's reading of it, where it has one:
+    read as `read_as` says, else as the port's protocol (JSON: the "reading" of each
+    received event).
     """
 
     def __init__(
-        self, session: ClientSession, bus: EventBus, *, as_hex: bool, as_json: bool
+        self,
+        session: ClientSession,
+        bus: EventBus,
+        *,
+        as_hex: bool,
+        as_json: bool,
+        read_as: str | None = None,
     ) -> None:
         import threading
 
@@ -197,6 +212,7 @@ class _ReplyPrinter:
         self.bus = bus
         self.as_hex = as_hex
         self.as_json = as_json
+        self.read_as = read_as
         self.errors: list[str] = []
         self.closed: Event | None = None
         """The session's closed event, when the JSON printer saw it."""
@@ -242,13 +258,16 @@ class _ReplyPrinter:
             return
         while True:
             closed = self.session.state == "closed"
-            # take_text flushes the decoder once the session is closed: nothing is lost.
+            # The decoder is flushed once the session is closed: nothing is lost.
             if self.as_hex:
                 data = self.session.take()
                 if data:
                     self._show_bytes(data)
             else:
-                self._show_text(self.session.take_text(), final=closed)
+                data, text = self.session.take_bytes_and_text()
+                self._show_text(text, final=closed)
+            if data:
+                self._show_reading(data)
             if closed:
                 break
             self.bus.wait(0.2)
@@ -275,8 +294,25 @@ class _ReplyPrinter:
                 continue
             if event.kind is Kind.ERROR:
                 self._status(event.detail)
-            emit_json(event_json(event, self.session.local))
+            arrived = event.kind is Kind.RECEIVED or event.kind is Kind.DATAGRAM_IN
+            meaning = self._reading(event.data) if arrived else ""
+            emit_json(event_json(event, self.session.local, meaning))
         sys.stdout.flush()
+
+    def _reading(self, data: bytes) -> str:
+        from netlab.core.events import MAX_EVENT_DATA
+        from netlab.core.readings import reading
+
+        # The start of a piece is all a reading needs; a flood's pieces are large.
+        piece = data[:MAX_EVENT_DATA]
+        return reading(piece, self.session.endpoint.port, protocol=self.read_as)
+
+    def _show_reading(self, data: bytes) -> None:
+        from netlab.core.readings import reading_note
+
+        if meaning := self._reading(data):
+            self._end_line()
+            print(reading_note(meaning), flush=True)
 
     def _status(self, text: str) -> None:
         from netlab.core.safetext import safe_text
@@ -400,6 +436,7 @@ def _add_connect(commands: Commands) -> None:
         "giving up after COUNT (default 10,5,3)",
     )
     sub.add_argument("--hex", action="store_true", help="show what arrives as a hex dump")
+    _add_read_as(sub)
     sub.add_argument(
         "--quiet",
         type=positive_float,
@@ -430,7 +467,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     # Text: wake-ups only, the bytes are read from the inbox. JSON: the events are the output.
     bus = EventBus() if args.json else EventBus(capacity=1000)
     session = _connected_session(args, framing, bus)
-    printer = _ReplyPrinter(session, bus, as_hex=args.hex, as_json=args.json)
+    printer = _ReplyPrinter(session, bus, as_hex=args.hex, as_json=args.json, read_as=args.read_as)
     ending = _InputEnding()
     try:
         print(f"Connected to {session.peer}", file=sys.stderr, flush=True)
@@ -529,7 +566,7 @@ def _report_close(
     from netlab.core.events import CloseReason
 
     reason = session.close_reason
-    status = _close_line(reason, ending.why)
+    status = _close_line(reason, ending.why, tcp=session.transport == "tcp")
     print(status, file=sys.stderr, flush=True)
     failed = _connect_failed(session, printer, ending)
     if args.json:
@@ -544,16 +581,18 @@ def _report_close(
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _close_line(reason: CloseReason | None, why: str) -> str:
-    from netlab.core.events import CloseReason
+def _close_line(reason: CloseReason | None, why: str, *, tcp: bool) -> str:
+    """How the connection ended, in the Client pane's words (netlab.core.closings): what
+    it means on the wire, and `why` we closed it when we did."""
+    from netlab.core.closings import closing_text
+    from netlab.core.events import CloseReason, Closing
 
-    if reason is CloseReason.BY_PEER:
-        return "Connection closed by peer."
-    if reason is CloseReason.RESET:
-        return "Connection reset by peer."
-    if reason is CloseReason.TIMEOUT:
-        return "Connection timed out: the peer stopped answering."
-    return f"Connection closed ({why})." if why else "Connection closed."
+    if reason is None:  # never connected: the error has been said
+        return f"Connection closed ({why})." if why else "Connection closed."
+    # Only our own reason is more than the table says: the system's words for a reset
+    # or a timeout ("Connection reset by peer") would say it twice.
+    closing = Closing(reason, why=why if reason is CloseReason.BY_US else "")
+    return f"Connection {closing_text(closing, tcp=tcp)}."
 
 
 def _connect_failed(session: ClientSession, printer: _ReplyPrinter, ending: _InputEnding) -> bool:
@@ -772,12 +811,24 @@ def _server_options(
     return cast("ServerOptions", options | unset)
 
 
+READING_INDENT = " " * len("HH:MM:SS  ")
+"""A reading's line hangs under the text after the time, as a line that goes on does in
+the app's log."""
+
+
 def _print_events(events: list[Event], listening: dict[str, str], *, as_json: bool) -> None:
+    """Each event's line; under what a TCP time, daytime or timestamp server sent, netlab's
+    reading of it (JSON: its "reading")."""
+    from netlab.core.readings import reading_note, server_reading
+
     for event in events:
+        meaning = server_reading(event)
         if as_json:
-            emit_json(event_json(event, listening.get(event.source)))
+            emit_json(event_json(event, listening.get(event.source), meaning))
         else:
             print(format_event(event))
+            if meaning:
+                print(READING_INDENT + reading_note(meaning))
     sys.stdout.flush()
 
 

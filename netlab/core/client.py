@@ -380,10 +380,16 @@ class ClientSession:
 
     def take_text(self) -> str:
         """take() decoded as UTF-8; a character cut at the end waits for its rest."""
-        text = self._decoder.feed(self.take())
+        return self.take_bytes_and_text()[1]
+
+    def take_bytes_and_text(self) -> tuple[bytes, str]:
+        """take(), and the same bytes as take_text() decodes them: for a reader that
+        shows the text and reads the bytes (netlab's reading of a reply)."""
+        data = self.take()
+        text = self._decoder.feed(data)
         if self._state == "closed":
             text += self._decoder.flush()
-        return text
+        return data, text
 
     def wait_for(self, expected: bytes | Callable[[bytes], bool], timeout: float) -> bytes:
         """Wait until the unread data contains `expected` (or satisfies it), then take() it.

@@ -9,7 +9,10 @@ from __future__ import annotations
 import email.utils
 import re
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
+from netlab.core.events import MAX_EVENT_DATA, Event, Kind, Side, wall_time
+from netlab.core.safetext import safe_text
 from netlab.core.servers.protocols import RFC868_OFFSET
 
 TIME_PORT = 37
@@ -41,6 +44,8 @@ PROTOCOLS = ("time", "daytime", "timestamp", "http")
 """What a person can ask a reply to be read as (`--as`)."""
 WELL_KNOWN = {TIME_PORT: "time", 13: "daytime", 80: "http"}
 """The protocol a port names when nobody says otherwise."""
+SERVER_PROTOCOLS = frozenset({"time", "daytime", "timestamp"})
+"""Lab servers whose replies netlab reads: their kind names the protocol."""
 _GO_TIME = re.compile(
     rb"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(\.\d+)? ([+-]\d{4})(?: [A-Za-z0-9+-]+)?\s*"
 )
@@ -78,6 +83,44 @@ def reading(
         return ""
     seconds = int.from_bytes(data, "big")
     return f"RFC 868 time: {seconds:,} s since 1900-01-01 UTC = {_when(moment)}"
+
+
+def reading_note(meaning: str) -> str:
+    """A reading as shown beside the bytes: marked as netlab's, never as the peer's words,
+    and made safe (an HTTP reading quotes headers from the wire)."""
+    return safe_text(f"netlab reads it as {meaning}", limit=None)
+
+
+@lru_cache(maxsize=256)
+def server_protocol(source: str) -> str | None:
+    """The protocol netlab reads a lab server's replies as, from its name, or None.
+
+    A server is named "tcp/time:1234" (ServerBase.name): its kind, never its port, says
+    what it speaks, as lab servers run on any port. Remembered: a flood asks per event.
+    """
+    kind = source.partition("/")[2].rpartition(":")[0]
+    return kind if kind in SERVER_PROTOCOLS else None
+
+
+def server_reading(event: Event) -> str:
+    """netlab's reading of what a lab server sent over TCP (a SENT event), or "".
+
+    Only the servers of SERVER_PROTOCOLS have one, and only the event's first
+    MAX_EVENT_DATA bytes are read: in a flood an echo server's event costs a comparison,
+    and a looked-up name for each one it sends.
+
+    A UDP server's answer (DATAGRAM_OUT) is not read: the reading compares the time with
+    this machine's clock and zone, which the Servers pane's snapshots (a UDP daytime
+    server on a fixed clock) cannot fix.
+    """
+    if event.kind is not Kind.SENT or event.side is not Side.SERVER:
+        return ""
+    protocol = server_protocol(event.source)
+    if protocol is None:
+        return ""
+    # Read against the clock when it was sent: a daytime line is then as far from ours
+    # as the server's clock was, however late the log gets to it.
+    return reading(event.data[:MAX_EVENT_DATA], now=wall_time(event.time), protocol=protocol)
 
 
 def _when(moment: datetime) -> str:

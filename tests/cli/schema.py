@@ -3,6 +3,7 @@
 - one JSON object a line; keys snake_case; a field that does not apply is null;
 - "address" is an IP address; "endpoint", "peer", "local" and "server" are host:port;
 - bytes are {"text", "hex", "size"}, the text escaped as the text output shows it;
+- "reading" (events) is netlab's reading of the bytes, a line of text, or null;
 - "time" is ISO 8601 with a UTC offset; durations are numbers in keys ending "_s";
 - a failed run's last line is {"error": {"kind", "message"}}, with the exit status
   of text mode.
@@ -24,7 +25,7 @@ HEX = re.compile(r"(?:[0-9a-f]{2})*")
 DATA_KEYS = {"text", "hex", "size"}
 DATA_FIELDS = {"data", "sent", "received"}
 """Keys whose value, when not null, is bytes that crossed the wire."""
-EVENT_KEYS = {"time", "event", "source", "local", "peer", "data", "summed", "detail"}
+EVENT_KEYS = {"time", "event", "source", "local", "peer", "data", "summed", "detail", "reading"}
 """The keys of every `serve` and `connect` line."""
 RETIRED_KEYS = {"elapsed", "rtt", "timeout", "interval", "duration", "reply"}
 """Names the schema does not use: durations end in _s, bytes are "sent"/"received"."""
@@ -80,6 +81,8 @@ def check_schema(value: Any, *, recent: bool = True) -> None:
             ipaddress.ip_address(item)  # an IP address alone; host:port has its own keys
         if key in HOST_PORT_FIELDS and item is not None:
             assert HOST_PORT.fullmatch(item), (key, item)
+        if key == "reading":
+            assert item is None or (isinstance(item, str) and item and "\n" not in item), item
         if key in DATA_FIELDS and item is not None:
             check_data(item)
         else:

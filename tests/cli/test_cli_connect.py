@@ -17,10 +17,24 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from netlab.core.endpoints import address_text
+from netlab.core.lab import Lab, Server
+from tests.cli.run import in_process
 from tests.cli.test_cli_sockets import Serve
 from tests.loopback import needs_ipv6
 
 ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+
+CLOSED_BY_PEER = "Connection closed by the peer — it closed first, so its side keeps TIME_WAIT."
+"""connect's last line when the server closed first: the Client pane's words for it."""
+
+
+def closed_by_us(why: str) -> str:
+    """connect's last line when it closed first, and why."""
+    return (
+        f"Connection closed (disconnected): {why} — "
+        "we closed first, so this side keeps TIME_WAIT for a minute."
+    )
 
 
 def connect(
@@ -146,7 +160,7 @@ def test_piped_lines_to_echo_come_back(lab: Serve) -> None:
     status = result.stderr.splitlines()
     assert status[0] == f"Connected to {where}"
     # At the end of input netlab sends FIN; the echo server reads it and closes.
-    assert status[-1] == "Connection closed by peer."
+    assert status[-1] == CLOSED_BY_PEER
     assert time.monotonic() - started < 5
 
 
@@ -155,9 +169,7 @@ def test_without_half_close_piped_input_waits_for_quiet(lab: Serve) -> None:
     result = connect("--no-half-close", "--quiet", "0.3", where, stdin=b"hello\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "hello\n"
-    assert result.stderr.splitlines()[-1] == (
-        "Connection closed (end of input, then 0.3 s without data)."
-    )
+    assert result.stderr.splitlines()[-1] == closed_by_us("end of input, then 0.3 s without data")
 
 
 def test_daytime_sends_the_time_and_closes_like_the_seeds_telnet(lab: Serve) -> None:
@@ -166,7 +178,7 @@ def test_daytime_sends_the_time_and_closes_like_the_seeds_telnet(lab: Serve) -> 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(time.strftime("%Y-"))
     assert len(result.stdout.splitlines()) == 1
-    assert result.stderr.splitlines()[-1] == "Connection closed by peer."
+    assert result.stderr.splitlines()[-1] == CLOSED_BY_PEER
     assert time.monotonic() - started < 4  # the close ends it at once
 
 
@@ -247,7 +259,7 @@ def test_interactive_each_reply_prints_before_the_next_line_is_typed(lab: Serve)
         session.kill()
     assert status == 0
     assert out == []
-    assert err == ["Connection closed (quit)."]
+    assert err == [closed_by_us("quit")]
 
 
 def test_ctrl_c_closes_cleanly(lab: Serve) -> None:
@@ -259,10 +271,27 @@ def test_ctrl_c_closes_cleanly(lab: Serve) -> None:
     finally:
         session.kill()
     assert status == 0
-    assert err == ["Connection closed (interrupted)."]
+    assert err == [closed_by_us("interrupted")]
     # The module's other servers close connections too: wait for the echo's own line.
     port = lab.addresses["tcp/echo"].rpartition(":")[2]
     assert "closed by peer" in lab.wait_for(f"tcp/echo:{port}  closed")
+
+
+@pytest.mark.parametrize("read_as", [(), ("--as", "time")])
+def test_a_time_servers_reply_is_read_and_its_close_said_as_the_client_pane_says_it(
+    time_lab: tuple[Lab, Server], read_as: tuple[str, ...]
+) -> None:
+    """Run here, stdin already at its end: the time server answers and closes first.
+
+    Its port is not 37: without --as, four bytes within a year of our clock are RFC 868's.
+    """
+    _, server = time_lab
+    result = in_process("connect", *read_as, address_text(server.address))
+    assert result.returncode == 0, result.stderr
+    shown, reading = result.stdout.splitlines()
+    assert shown.startswith("\\x")  # the four bytes, escaped
+    assert reading.startswith("netlab reads it as RFC 868 time: ")
+    assert result.stderr.splitlines()[-1] == CLOSED_BY_PEER
 
 
 # -- against plain Python servers ---------------------------------------------------------------
@@ -334,7 +363,7 @@ def test_replies_stream_in_while_input_continues(listener: socket.socket) -> Non
         thread.join(timeout=5)
     assert ticks == [f"tick {number}" for number in range(5)]
     assert out == []
-    assert err == ["Connection closed by peer."]
+    assert err == [CLOSED_BY_PEER]
     assert status == 0
     assert heard.startswith(b"typed 0\n")
 
@@ -353,7 +382,7 @@ def test_split_utf8_and_terminal_escapes_are_shown_safely(listener: socket.socke
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout
     assert result.stdout == "café \\x1b[2J\nprompt> \n"
-    assert result.stderr.splitlines()[-1] == "Connection closed by peer."
+    assert result.stderr.splitlines()[-1] == CLOSED_BY_PEER
 
 
 @pytest.mark.parametrize(
@@ -373,7 +402,7 @@ def test_a_server_that_never_answers_is_left_after_quiet_or_timeout(
     assert time.monotonic() - started < longest
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    assert result.stderr.splitlines()[-1] == f"Connection closed ({ending})."
+    assert result.stderr.splitlines()[-1] == closed_by_us(ending)
 
 
 # -- failures ---------------------------------------------------------------------------------
@@ -389,7 +418,7 @@ def test_refused_is_status_1_with_one_line() -> None:
     result = connect(f"127.0.0.1:{_closed_port()}")
     assert result.returncode == 1
     assert len(result.stderr.splitlines()) == 1
-    assert "refused" in result.stderr
+    assert "refused: nothing is listening" in result.stderr  # as the Client pane says it
 
 
 def test_udp_to_nothing_reports_it_and_fails() -> None:

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.cli.run import netlab
+from tests.cli.test_cli_connect import CLOSED_BY_PEER, closed_by_us
 from tests.cli.test_cli_sockets import Serve
 from tests.peers import (
     Peer,
@@ -50,7 +51,7 @@ def test_a_flood_read_slowly_from_stdout_arrives_whole() -> None:
         status = process.wait(10)
         errors = process.stderr.read().decode()
     assert bytes(got) == EXPECTED
-    assert errors.splitlines()[-1] == "Connection closed by peer."
+    assert errors.splitlines()[-1] == CLOSED_BY_PEER
     assert status == 0
 
 
@@ -87,16 +88,14 @@ def test_connect_half_closes_at_end_of_input_so_the_peer_answers() -> None:
         result = _connect(peer.endpoint, stdin=b"one\ntwo\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "got 8 bytes\n"
-    assert result.stderr.splitlines()[-1] == "Connection closed by peer."
+    assert result.stderr.splitlines()[-1] == CLOSED_BY_PEER
 
 
 def test_connect_without_half_close_never_hears_the_answer() -> None:
     with Peer(answers_at_end_of_input) as peer:
         result = _connect("--no-half-close", "--quiet", "0.3", peer.endpoint, stdin=b"one\n")
     assert result.stdout == ""
-    assert result.stderr.splitlines()[-1] == (
-        "Connection closed (end of input, then 0.3 s without data)."
-    )
+    assert result.stderr.splitlines()[-1] == closed_by_us("end of input, then 0.3 s without data")
 
 
 def test_send_can_half_close_after_its_message() -> None:

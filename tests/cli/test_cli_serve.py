@@ -11,10 +11,16 @@ import time
 import pytest
 
 from netlab.cli import build_parser
+from netlab.cli.sockets import READING_INDENT, _print_events
+from netlab.core.endpoints import address_text
+from netlab.core.events import Event, Kind
+from netlab.core.lab import Lab, Server
 from netlab.core.servers.admission import CPS, PER_SOURCE
 from netlab.core.servers.tcp import WRITE_TIMEOUT
 from tests.cli.run import netlab
+from tests.cli.schema import EVENT_KEYS, check_schema
 from tests.cli.test_cli_sockets import Serve
+from tests.waits import wait_until
 
 
 def port_of(server: Serve, kind: str = "tcp/echo") -> int:
@@ -175,3 +181,36 @@ def test_unset_options_leave_the_servers_defaults_and_the_help_says_them() -> No
     assert f"progress this long (default {WRITE_TIMEOUT:g})" in text
     assert f"connections at once from one address (default {PER_SOURCE})" in text
     assert f"new connections a second from one address (default {CPS})" in text
+
+
+def test_what_a_time_server_sends_is_printed_with_netlabs_reading(
+    time_lab: tuple[Lab, Server], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """serve's lines for a lab time server's events, text and JSON, made in this process."""
+    lab, server = time_lab
+    with socket.create_connection(server.address, timeout=5) as client:
+        seconds = int.from_bytes(client.recv(4), "big")
+    events: list[Event] = []
+
+    def seen_sent() -> bool:
+        events.extend(lab.bus.drain())
+        return any(event.kind is Kind.SENT for event in events)
+
+    wait_until(seen_sent, what="the sent event")
+    listening = {server.name: address_text(server.address)}
+    meaning = f"RFC 868 time: {seconds:,} s since 1900-01-01 UTC = "
+
+    _print_events(events, listening, as_json=False)
+    lines = capsys.readouterr().out.splitlines()
+    sent = next(n for n, line in enumerate(lines) if "  sent  " in line)
+    assert lines[sent + 1].startswith(f"{READING_INDENT}netlab reads it as {meaning}")
+    assert sum("netlab reads it as" in line for line in lines) == 1  # the sent event's alone
+
+    _print_events(events, listening, as_json=True)
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for event in logged:
+        assert set(event) == EVENT_KEYS
+        check_schema(event)
+    readings = {event["event"]: event["reading"] for event in logged}
+    assert readings["sent"].startswith(meaning)
+    assert readings["listening"] is None and readings["accepted"] is None

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from netlab.core.readings import PROTOCOLS, reading
+from netlab.core.events import Kind, Side, message_event
+from netlab.core.readings import PROTOCOLS, reading, server_reading
 from netlab.core.servers.protocols import RFC868_OFFSET
 
 NOW = datetime(2026, 12, 1, 3, 14, 50, 500000, tzinfo=UTC)
@@ -70,3 +71,15 @@ def test_every_protocol_a_person_can_name_is_one_the_cli_offers() -> None:
     from netlab.cli.sockets import READ_AS
 
     assert list(PROTOCOLS) == READ_AS
+
+
+def test_a_lab_servers_reply_is_read_by_its_kind_not_its_port() -> None:
+    four = (int(NOW.timestamp()) + RFC868_OFFSET).to_bytes(4, "big")
+    sent = message_event(Kind.SENT, "tcp/time:5000", "127.0.0.1:40000", four)
+    assert server_reading(sent).startswith("RFC 868 time: ")
+    for unread in (
+        message_event(Kind.SENT, "tcp/echo:37", "127.0.0.1:40000", four),
+        message_event(Kind.RECEIVED, "tcp/time:5000", "127.0.0.1:40000", four),
+        message_event(Kind.SENT, "tcp/time:5000", "127.0.0.1:5000", four, Side.CLIENT),
+    ):
+        assert server_reading(unread) == ""

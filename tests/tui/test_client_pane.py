@@ -18,10 +18,9 @@ from textual.widgets import Input, Select, Static, TabbedContent
 from textual.worker import Worker
 
 from netlab.core.engine.process import EngineLab
-from netlab.core.events import CloseReason, Closing, Side, closed_event
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.client import ClientPane, HistoryInput
-from netlab.tui.widgets.transcript import Transcript, closed_text
+from netlab.tui.widgets.transcript import Transcript
 from tests import waits
 from tests.tui.running import running
 
@@ -473,26 +472,3 @@ async def test_lines_typed_quickly_go_out_in_order_from_labelled_workers() -> No
     assert any(isinstance(message, ClientPane.Connected) for message in messages)
     groups = {m.worker.group for m in messages if isinstance(m, Worker.StateChanged)}
     assert {"client-connect", "client-send"} <= groups
-
-
-@pytest.mark.parametrize(
-    ("reason", "why", "tcp", "said"),
-    [
-        (CloseReason.BY_US, "", True, "closed (disconnected) — we closed first, so this side"),
-        (CloseReason.BY_US, "", False, "closed (disconnected)"),
-        (CloseReason.BY_PEER, "", True, "closed by the peer — it closed first, so its side"),
-        (
-            CloseReason.RESET,
-            "Connection reset by peer",
-            True,
-            "reset by the peer: Connection reset by peer — its kernel sent RST",
-        ),
-    ],
-)
-def test_a_close_says_what_it_means_on_the_wire(
-    reason: CloseReason, why: str, tcp: bool, said: str
-) -> None:
-    event = closed_event("client-1", "127.0.0.1:7", Closing(reason, why=why), Side.CLIENT)
-    text = closed_text(event, tcp=tcp)
-    assert text.startswith(said)
-    assert ("TIME_WAIT" in text) is (tcp and reason is not CloseReason.RESET)

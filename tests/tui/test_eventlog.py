@@ -8,6 +8,7 @@ widths tried are the Servers pane log's: 36 (split view at 80x24), 56 (split, 12
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import pytest
@@ -15,7 +16,9 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
+from netlab.cli.sockets import READING_INDENT
 from netlab.core.events import Event, Kind, format_event, message_event
+from netlab.core.servers.protocols import RFC868_OFFSET
 from netlab.tui.widgets.eventlog import NARROW, WIDE, EventLog, fit_columns, wrap_line
 from tests.waits import until
 
@@ -24,6 +27,7 @@ GUTTER = 2
 HEIGHT = 20
 ECHO = "tcp/echo:38471"
 DAYTIME = "udp/daytime:38471"
+TIME = "tcp/time:38471"
 PEER = "127.0.0.1:40988"
 LONG = b"the quick brown fox jumps over the lazy dog, twice: the quick brown fox jumps\n"
 
@@ -135,6 +139,19 @@ async def test_wide_lines_read_as_netlab_serve_prints_them() -> None:
         events = [*story()[:5], message_event(Kind.SENT, DAYTIME, PEER, b"hi")]
         log.show_events(events)
         assert list(log.lines) == [format_event(event, noon) for event in events]
+
+        # A time server's reply, and under it netlab's reading, hung as serve hangs it.
+        now = int(time.time()) + RFC868_OFFSET
+        sent = message_event(Kind.SENT, TIME, PEER, now.to_bytes(4, "big"))
+        log.show_events([sent])
+        assert log.lines[len(events)] == format_event(sent, noon)
+        reading = log.lines[len(events) + 1 :]
+        assert all(line.startswith(READING_INDENT) for line in reading)
+        said = f"netlab reads it as RFC 868 time: {now:,} s since 1900-01-01 UTC = "
+        assert words(" ".join(reading)).startswith(said)
+        assert_fits(log, 116)
+        log.set_filter(server=None, text="rfc 868")  # the reading is searched too
+        assert list(log.lines) == [format_event(sent, noon), *reading]
 
 
 async def test_the_split_view_at_80x24_keeps_the_count_and_the_message() -> None:

@@ -22,6 +22,11 @@ spaces (inside a word only when the word alone is too wide). The view holds at m
 new width or form lays the kept events out again without parsing text; a line that
 fits costs one length check.
 
+What a TCP time, daytime or timestamp server sent is followed by netlab's reading of it
+(netlab.core.readings.server_reading), on a line of its own hung under the text after
+the time, as `netlab serve` prints it. Only those servers' sent events are read, once,
+as they are kept.
+
 Timestamps come from `clock`, a callable turning an event's `time.monotonic()`
 stamp into the "HH:MM:SS" shown; snapshot tests replace it with a fixed one.
 """
@@ -41,6 +46,7 @@ from textual.reactive import var
 from textual.widgets import Log
 
 from netlab.core.events import Clock, Event, event_parts, format_event, local_clock
+from netlab.core.readings import reading_note, server_reading
 
 __all__ = ["EventLog", "fit_columns", "fit_line", "format_event", "wrap_line"]
 
@@ -55,8 +61,9 @@ as `netlab serve` prints it: the Servers pane alone, at 80 columns and more."""
 NARROW = 50
 """Columns below which single spaces part the columns (the split view at 80x24)."""
 
-Entry = tuple[str, str, tuple[str, ...]]
-"""A kept event: its source, its time as shown, and the rest of its line's columns."""
+Entry = tuple[str, str, tuple[str, ...], str]
+"""A kept event: its source, its time as shown, the rest of its line's columns, and
+netlab's reading of its bytes as shown on the line under it ("" for none)."""
 Form = tuple[int, str, bool]
 """How lines are laid out: the width they fit (0: unknown, not fitted), the space
 between columns, and whether the source column is shown."""
@@ -134,6 +141,18 @@ def _next_piece(line: str, pos: int, end: int) -> tuple[str, int]:
 def _wrap_column(column: str, width: int) -> tuple[str, ...]:
     # A flood is mostly the same few messages, each logged received and then sent.
     return tuple(wrap_line(column, width, 0))
+
+
+def note_lines(note: str, time_text: str, sep: str, width: int) -> list[str]:
+    """A line under an event's (netlab's reading), hung under the text after the time and
+    wrapped at `width` (0: not fitted) as a column too wide for a line is."""
+    indent = len(time_text) + len(sep)
+    if width and width - indent < 10:
+        indent = 0
+    pad = " " * indent
+    if not width:
+        return [pad + note]
+    return [pad + piece for piece in _wrap_column(note, width - indent)]
 
 
 def fit_line(line: str, columns: Sequence[str], sep: str, width: int) -> list[str]:
@@ -296,15 +315,21 @@ class EventLog(Log):
         plain = with_source and sep == "  "
         for event in events:
             time_text, source, rest = event_parts(event, clock, made_safe)
-            keep((source, time_text, rest))
+            meaning = server_reading(event)
+            note = reading_note(meaning) if meaning else ""
+            keep((source, time_text, rest, note))
             if quiet or (server is not None and source != server):
                 continue
             if plain:
                 line = "  ".join((time_text, source, *rest))
-                if text and text not in line.lower():
+                if text and text not in line.lower() and text not in note.lower():
                     continue
             else:
-                if text and text not in "  ".join((time_text, source, *rest)).lower():
+                if (
+                    text
+                    and text not in "  ".join((time_text, source, *rest)).lower()
+                    and text not in note.lower()
+                ):
                     continue
                 line = sep.join((time_text, source, *rest) if with_source else (time_text, *rest))
             if width and (len(line) > width or not line.isascii()):
@@ -312,6 +337,8 @@ class EventLog(Log):
                 fold(fit_line(line, columns, sep, width))
             else:
                 show(line)
+            if note:
+                fold(note_lines(note, time_text, sep, width))
         return shown
 
     def _write(self, lines: Iterable[str]) -> None:
@@ -384,7 +411,7 @@ class EventLog(Log):
         self._source = first
 
     def _recount_sources(self) -> None:
-        sources = {source for source, _, _ in self._kept}
+        sources = {entry[0] for entry in self._kept}
         self._mixed = len(sources) > 1
         self._source = next(iter(sources)) if len(sources) == 1 else None
 
@@ -400,10 +427,14 @@ class EventLog(Log):
         server = self.server_filter
         text = self.text_filter.lower()
         for entry in entries:
-            source, time_text, rest = entry
+            source, time_text, rest, note = entry
             if server is not None and source != server:
                 continue
-            if text and text not in "  ".join((time_text, source, *rest)).lower():
+            if (
+                text
+                and text not in "  ".join((time_text, source, *rest)).lower()
+                and text not in note.lower()
+            ):
                 continue
             yield entry
 
@@ -416,13 +447,15 @@ class EventLog(Log):
         owners: list[int] = []
         count = 0
         for index in range(len(entries) - 1, -1, -1):
-            source, time_text, rest = entries[index]
+            source, time_text, rest, note = entries[index]
             columns = (time_text, source, *rest) if with_source else (time_text, *rest)
             line = sep.join(columns)
             if width and (len(line) > width or not line.isascii()):
                 block = fit_line(line, columns, sep, width)
             else:
                 block = [line]
+            if note:
+                block += note_lines(note, time_text, sep, width)
             blocks.append(block)
             owners.extend([index] * len(block))
             count += len(block)

@@ -27,8 +27,9 @@ from textual import events
 from textual.reactive import reactive
 from textual.widgets import RichLog
 
-from netlab.core.events import CloseReason, Event, Kind, wall_time
-from netlab.core.readings import reading
+from netlab.core.closings import closed_text
+from netlab.core.events import Event, Kind, wall_time
+from netlab.core.readings import reading, reading_note
 from netlab.core.safetext import StreamDecoder, safe_text
 from netlab.tui.widgets.hexdump import bytes_per_line, fits_offsets, hex_dump
 
@@ -48,16 +49,6 @@ _MARKS: dict[EntryKind, str] = {
     "error": "!",
     "note": "·",
 }
-_CLOSED = {
-    CloseReason.BY_PEER: "closed by the peer",
-    CloseReason.BY_US: "closed (disconnected)",
-    CloseReason.TIMEOUT: "timed out: nothing was received for the read timeout",
-    CloseReason.RESET: "reset by the peer",
-    CloseReason.TOO_BIG: "closed: a message was too big",
-    CloseReason.STOPPING: "closed: the server is stopping",
-    CloseReason.NOT_READING: "closed: the peer was not reading",
-    CloseReason.LAB_GONE: "closed: the process that held it is gone",
-}
 _TIME_WIDTH = 8
 _SIZE_WIDTH = 8  # "65,507 B"
 _PREFIX_WIDTH = _TIME_WIDTH + 1 + 1 + 1 + _SIZE_WIDTH + 1
@@ -74,28 +65,6 @@ class Entry:
     """Decoded data (not yet made safe) or the status message."""
     data: bytes = b""
     size: int = 0
-
-
-_TCP_MEANS = {
-    CloseReason.BY_US: "we closed first, so this side keeps TIME_WAIT for a minute",
-    CloseReason.BY_PEER: "it closed first, so its side keeps TIME_WAIT",
-    CloseReason.RESET: "its kernel sent RST, as when a program closes with data unread "
-    "or with SO_LINGER 0",
-}
-"""What a TCP close means on the wire, said after how it ended."""
-
-
-def closed_text(event: Event, *, tcp: bool = True) -> str:
-    """A CLOSED event as a status line: its reason in the transcript's words, why, and
-    for TCP what it means on the wire."""
-    closing = event.closing
-    if closing is None:  # made without its facts: all there is to say is its detail
-        return f"closed: {event.detail}" if event.detail else "closed"
-    text = _CLOSED[closing.reason]
-    if closing.why:
-        text += f": {closing.why}"
-    means = _TCP_MEANS.get(closing.reason) if tcp else None
-    return f"{text} — {means}" if means else text
 
 
 def _lines(text: str) -> list[str]:
@@ -180,7 +149,7 @@ class Transcript(RichLog):
             text = self._decoder.feed(event.data)
             entries = [Entry("received", event.time, text, event.data, event.size)]
             if meaning := reading(event.data, self.port, protocol=self.read_as):
-                entries.append(Entry("note", event.time, f"netlab reads it as {meaning}"))
+                entries.append(Entry("note", event.time, reading_note(meaning)))
             return entries
         if event.kind is Kind.SENT:
             text = event.data.decode("utf-8", errors="backslashreplace")
