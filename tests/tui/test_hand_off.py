@@ -99,7 +99,7 @@ async def test_with_nothing_to_act_on_a_key_says_what_is_needed_and_does_nothing
         assert said == [
             "Nothing to look up: type an address first.",
             "Nothing to ping: the address has an error; correct it first.",
-            "Nothing to put in the Client: no answer yet; look something up first.",
+            "Nothing to put in the Client: no answer shown; look something up first.",
         ]
         assert app.view == "lookup"
         assert _form(app) == ("resolve-ip", "")

@@ -693,7 +693,7 @@ for you to add the port (a TCP timing or an SRV record brings its own).
         if self._under_way is not None and self._shown != self._under_way:
             return "the lookup is still running; wait for its answer."
         if self._shown is None:
-            return "no answer yet; look something up first."
+            return "no answer shown; look something up first."
         row = self.query_one("#lookup-table", DataTable).cursor_row
         found = self._shown_targets[row] if 0 <= row < len(self._shown_targets) else None
         if found is None:
