@@ -51,6 +51,8 @@ async def test_ctrl_n_puts_the_address_or_a_subnets_first_host_in_the_client_fie
         assert app.query_one(AddressPane).target() == Target("10.0.1.1")
 
         await _type_address(pilot, "10.1.2.3/8")  # the cursor back in the address field
+        titles = [command.title for command in app.query_one(AddressPane).commands()]
+        assert {"Look up 10.1.2.3", "Ping 10.1.2.3"} <= set(titles)
         await pilot.press("ctrl+n")
         endpoint = app.query_one("#client-endpoint", Input)
         await until(pilot, lambda: app.view == "client", "the Client view")
