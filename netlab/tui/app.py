@@ -30,6 +30,7 @@ from netlab.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from netlab.core.lab import Lab
+    from netlab.tui.panes.handoff import TargetPane
     from netlab.tui.panes.servers import ServersPane
 
 FIRST = PANES[0].pane_id
@@ -268,6 +269,21 @@ class NetlabApp(App[None]):
         from netlab.tui.panes.client import ClientPane
 
         self.query_one(ClientPane).connect_to_server(event.name)
+
+    def on_target_pane_hand_off(self, event: TargetPane.HandOff) -> None:
+        """Ctrl+L, Ctrl+O or Ctrl+N on an address or name: the Lookup view looks it up or
+        pings it, or the Client's address field takes it."""
+        if not self.panes_built:  # a key in the first moments, before they are there
+            self.notify("The other views are still being built: press the key again.")
+            return
+        if event.to == "client":
+            from netlab.tui.panes.client import ClientPane
+
+            self.query_one(ClientPane).fill_endpoint(event.target)
+            return
+        from netlab.tui.panes.lookup import LookupPane
+
+        self.query_one(LookupPane).look_up(event.target, "ping" if event.to == "ping" else None)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         if not isinstance(event.tabs, ViewTabs):

@@ -124,6 +124,8 @@ def test_address_keys_turn_the_pages_of_a_split(app: Terminal) -> None:
     app.wait_for("subnets 65,501–65,536 of 65,536", "the last page")
     app.send(b"{")
     app.wait_for("subnets 1–50 of 65,536", "the first page again")
+    app.send(CTRL["n"])  # 0x0e: the highlighted subnet's first host, to the Client
+    app.wait_for("Type the port after 10.0.0.1's colon", "the Client's address field filled")
 
 
 def test_escape_stops_a_lookup_first_then_leaves_the_view(app: Terminal) -> None:

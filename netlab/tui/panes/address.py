@@ -25,7 +25,8 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from netlab.core.errors import InputError
-from netlab.tui.panes.base import Pane, PaneCommand
+from netlab.tui.panes.base import PaneCommand
+from netlab.tui.panes.handoff import Target, TargetPane
 from netlab.tui.widgets.bitgrid import BitGrid
 from netlab.tui.widgets.field import Field
 from netlab.tui.widgets.subnettable import Column, SubnetTable
@@ -74,6 +75,9 @@ class Listing:
     count: int
     columns: tuple[Column, ...]
     fetch: Callable[[int, int], list[tuple[str, ...]]]
+    first_host: Callable[[int], str]
+    """The first host of the network in a row (counted from 0 over every page): what
+    the keys that hand an address on act on while the table has the cursor."""
 
 
 def _number(value: int) -> str:
@@ -112,6 +116,7 @@ def split_listing(network: IPNetwork, new_prefix: int) -> Listing:
             Column("hosts", right=True),
         ),
         fetch=fetch,
+        first_host=lambda index: plan.page_text(index, 1)[0].first_host,
     )
 
 
@@ -149,6 +154,7 @@ def hosts_listing(network: IPNetwork, counts: Sequence[int]) -> Listing:
             Column("usable", right=True),
         ),
         fetch=fetch,
+        first_host=lambda index: addresses.host_range(plan[index].network)[0],
     )
 
 
@@ -186,6 +192,8 @@ def range_listing(text: str) -> Listing:
             Column("addresses", right=True),
         ),
         fetch=fetch,
+        # Every address of a block is in the range: its first is a host to reach.
+        first_host=lambda index: addresses.canonical(blocks[index].network_address),
     )
 
 
@@ -437,7 +445,7 @@ def _hidden_parts() -> list[Widget]:
     ]
 
 
-class AddressPane(Pane):
+class AddressPane(TargetPane):
     PANE_ID = "address"
     HELP = """\
 # Address
@@ -470,6 +478,10 @@ or `hosts: 100,50,10` for subnets sized for those hosts. Only one page of subnet
 computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focused,
 **[** and **]** (or PageUp/PageDown at the first or last row) turn the page and
 **{** and **}** jump to the first and last page.
+
+**Elsewhere**: **Ctrl+L** looks the address up (a reverse lookup in the Lookup view),
+**Ctrl+O** pings it and **Ctrl+N** puts it in the Client's address field, for you to add
+the port. With the subnet table focused, they act on the highlighted subnet's first host.
 """
 
     JUMP_KEYS: ClassVar[dict[str, str]] = {
@@ -731,7 +743,7 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
         self.query_one("#split-prev", Button).disabled = listing is None or self.page_offset == 0
         self.query_one("#split-next", Button).disabled = not more_after
 
-    def commands(self) -> Iterator[PaneCommand]:
+    def _address_commands(self) -> Iterator[PaneCommand]:
         if self.query_one("#address-input", Input).value:
             yield PaneCommand("Clear the address", self.clear, "and everything shown for it")
         listing = self.listing
@@ -748,6 +760,33 @@ computed at a time, so `10.0.0.0/8` into `/32` is instant. With the table focuse
                 partial(self.turn_page, where),
                 help_text,
             )
+
+    def target(self) -> Target | str:
+        """The highlighted subnet's first host while the table has the cursor, else the
+        address shown."""
+        if not self.query_one("#address-input", Input).value.strip():
+            return "type an address first."
+        if self.error is not None:
+            return "the address has an error; correct it first."
+        table = next(self.query(SubnetTable).results(), None)
+        listing = self.listing
+        if (
+            table is not None
+            and table.display
+            and table is self.screen.focused
+            and listing is not None
+            and table.row_count
+        ):
+            return Target(listing.first_host(self.page_offset + table.cursor_row))
+        if self.info is None:
+            if self.has_class("-range"):
+                return "a range is many addresses; press Enter for its blocks and pick one."
+            return "type an address first."
+        return Target(self.info.address)
+
+    def commands(self) -> Iterator[PaneCommand]:
+        yield from self._address_commands()
+        yield from self.hand_off_commands()
 
     def clear(self) -> None:
         """Empty the address field, and with it everything shown."""

@@ -45,6 +45,7 @@ from netlab.core.events import Event, Kind
 from netlab.core.framing import Framing
 from netlab.core.plural import plural
 from netlab.tui.panes.base import Pane, PaneCommand
+from netlab.tui.panes.handoff import Target
 from netlab.tui.widgets.field import Field
 from netlab.tui.widgets.transcript import Transcript
 
@@ -135,9 +136,10 @@ from the network appear literally.
   the framing that Enter adds (LF, CRLF, TAB or raw), a connect timeout and TCP
   keepalive (probes after 10 s idle, every 5 s, 3 at most: a vanished peer is found
   in seconds), then press Enter or **Connect**. A server you start in the Servers pane
-  fills in an empty address field. Every connection opens its own tab; the message
-  line sends to the tab in front. **Disconnect** (Ctrl+D) closes it; on a closed
-  session it closes the tab.
+  fills in an empty address field; **Ctrl+N** in the Address or Lookup view puts its
+  address there, the cursor after the colon for you to type the port. Every
+  connection opens its own tab; the message line sends to the tab in front.
+  **Disconnect** (Ctrl+D) closes it; on a closed session it closes the tab.
 - **Send**: the cursor moves to the message line as you connect: type and press Enter
   (what you send before the connection is open waits for it). **Up** and **Down**
   recall earlier lines.
@@ -413,6 +415,25 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         # From the address field, the new session's message line takes the cursor.
         self.screen.set_focus(self.query_one("#client-endpoint", Input))
         self.action_connect()
+
+    def fill_endpoint(self, target: Target) -> None:
+        """Show this view with an address or name handed on (Ctrl+N in the Address or
+        Lookup view) in the address field, the cursor after it; nothing connects yet.
+
+        With the port it came with (a TCP timing, an SRV record), or none: "10.0.0.1:",
+        the cursor after the colon. A port already in the field was for another host's
+        service, and kept it would be a guess that Enter connects to without a word;
+        an empty port is one the person sees is missing, and Enter says so.
+        """
+        self.bring_into_view()
+        field = self.query_one("#client-endpoint", Input)
+        field.value = target.endpoint_text()
+        field.cursor_position = len(field.value)
+        self.screen.set_focus(field)
+        if target.port is None:
+            self._show_status(f"Type the port after {target.host}'s colon, then Enter connects.")
+        else:
+            self._show_status(f"Enter connects to {field.value}.")
 
     def prefill(self, endpoint: str, transport: str) -> None:
         """Put an address and a transport in the connection bar, to connect to."""

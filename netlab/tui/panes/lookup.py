@@ -27,7 +27,8 @@ from netlab.core.errors import InputError, NetlabError
 from netlab.core.plural import plural
 from netlab.core.safetext import safe_text
 from netlab.core.services import Service
-from netlab.tui.panes.base import Pane, PaneCommand
+from netlab.tui.panes.base import PaneCommand
+from netlab.tui.panes.handoff import Target, TargetPane
 from netlab.tui.widgets.field import Field
 
 MAX_HISTORY = 20
@@ -141,6 +142,9 @@ class Outcome:
     status: Text = field(default_factory=Text)
     failed: bool = False
     """The lookup failed, and the rows are what it found on the way (a CNAME chain)."""
+    targets: list[Target | None] = field(default_factory=list)
+    """Each row's address or host name, if it has one: what Ctrl+L, Ctrl+O and Ctrl+N
+    hand on from the row under the cursor."""
 
 
 def format_elapsed(seconds: float) -> str:
@@ -226,6 +230,7 @@ def _resolve(query: Query) -> Outcome:
             f"Resolved address is {resolved.address} ({family})",
             format_elapsed(resolved.elapsed),
         ),
+        targets=[Target(resolved.address)],
     )
 
 
@@ -242,18 +247,22 @@ def _host(query: Query) -> Outcome:
             f"{plural(len(rows), 'address', 'addresses')} for {found.name}",
             format_elapsed(found.elapsed),
         ),
+        targets=[Target(address) for address in found.addresses],
     )
 
 
 def _cname(query: Query) -> Outcome:
     named = lookup.lookup_cname(query.text)
-    facts: list[Row] = [(_t("Canonical name"), _t(named.canonical))]
-    facts += [(_t("Alias"), _t(alias)) for alias in named.aliases]
-    facts += [(_t("Address"), _t(address)) for address in named.addresses]
+    facts = [
+        ("Canonical name", named.canonical),
+        *(("Alias", alias) for alias in named.aliases),
+        *(("Address", address) for address in named.addresses),
+    ]
     return Outcome(
         ("Field", "Value"),
-        facts,
+        [(_t(label), _t(value)) for label, value in facts],
         _status(f"Canonical name is {named.canonical}", format_elapsed(named.elapsed)),
+        targets=[Target(value) for _label, value in facts],
     )
 
 
@@ -266,6 +275,7 @@ def _reverse(query: Query) -> Outcome:
             f"{plural(len(names.names), 'name')} for {names.address}",
             format_elapsed(names.elapsed),
         ),
+        targets=[Target(name) for name in names.names],
     )
 
 
@@ -296,8 +306,8 @@ def _service(query: Query) -> Outcome:
 def _dns_outcome(answer: lookup.DnsAnswer, failure: Text | None = None) -> Outcome:
     """The records of a DNS answer, CNAME chain first, then its authority and additional
     sections (their type marked so); failure, when given, is the status."""
-    rows: list[Row] = [
-        (_t(record.name), _t(record.ttl), _t(f"{mark}{record.type}"), _t(record.value))
+    records = [
+        (mark, record)
         for mark, section in (
             ("", answer.records),
             ("authority: ", answer.authority),
@@ -305,14 +315,20 @@ def _dns_outcome(answer: lookup.DnsAnswer, failure: Text | None = None) -> Outco
         )
         for record in section
     ]
+    rows: list[Row] = [
+        (_t(record.name), _t(record.ttl), _t(f"{mark}{record.type}"), _t(record.value))
+        for mark, record in records
+    ]
     columns = ("Name", "TTL", "Type", "Value")
+    targets = [_record_target(record) for _mark, record in records]
     if failure is not None:
-        return Outcome(columns, rows, failure, failed=True)
+        return Outcome(columns, rows, failure, failed=True, targets=targets)
     chain = f"via {' → '.join(answer.chain[1:])}" if answer.chain else ""
     return Outcome(
         columns,
         rows,
-        _status(
+        targets=targets,
+        status=_status(
             f"{plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
             chain,
             f"answered by {answer.server}",
@@ -320,6 +336,26 @@ def _dns_outcome(answer: lookup.DnsAnswer, failure: Text | None = None) -> Outco
             format_elapsed(answer.elapsed),
         ),
     )
+
+
+_RECORD_HOSTS = {
+    **dict.fromkeys(("A", "AAAA", "CNAME", "DNAME", "NS", "PTR", "SOA"), 0),
+    "MX": 1,
+    "SRV": 3,
+}
+"""Which word of a record's value is an address or host: MX's after its preference,
+SRV's after its priority, weight and port, SOA's primary server."""
+
+
+def _record_target(record: lookup.DnsRecord) -> Target | None:
+    """The address or host a DNS record names (an SRV record's with its port), if any."""
+    words = record.value.split()
+    at = _RECORD_HOSTS.get(record.type)
+    if at is None or len(words) <= at:
+        return None  # TXT and the like: no host
+    host = words[at].removesuffix(".")  # "mail.example.com.": the dot says nothing here
+    port = int(words[2]) if record.type == "SRV" and words[2].isdigit() else None
+    return Target(host, port) if host else None
 
 
 def _service_rows(service: Service, headline: str) -> tuple[tuple[str, ...], list[Row], Text]:
@@ -348,6 +384,7 @@ def _ping(
         address = result.address
         sequence = _t(result.sequence)
         outcome.rows.append((sequence, _t("sent"), _t(_byte_list(result.sent)), Text()))
+        outcome.targets += [Target(address)] * 2  # the rows sent and received (or not)
         if isinstance(result, ping.PingReply):
             rtts.append(result.rtt)
             if result.ttl is not None:
@@ -401,6 +438,7 @@ def _tcp(
             times.append(timing.rtt)
             result = _t(f"{timing.rtt * 1000:.3f} ms")
         outcome.rows.append((_t(index), _t(timing.address), _t(timing.port), result))
+        outcome.targets.append(Target(timing.address, timing.port))
         fastest = f"fastest {min(times) * 1000:.3f} ms" if times else ""
         outcome.status = _status(
             f"{len(times)} of {plural(index, 'connect')} to {timing.address}:{port} succeeded",
@@ -430,7 +468,7 @@ _PROBES: dict[str, Callable[[Query, Callable[[Outcome], None], Callable[[], bool
 """The lookups that probe again and again, reporting progress until cancelled."""
 
 
-class LookupPane(Pane):
+class LookupPane(TargetPane):
     """Resolve names, ask DNS servers, map services to ports, ping and time connects."""
 
     PANE_ID = "lookup"
@@ -458,6 +496,11 @@ line above it how long it took (and, for DNS, which server answered).
 
 The **History** on the right keeps the last 20 queries, newest first: pick one
 (Enter or a click) to run it again. **Escape** stops a lookup still running.
+
+**Elsewhere**: on the answer highlighted in the table (the first, until you move the
+cursor there), **Ctrl+L** looks it up in turn (a name is resolved, an address looked up
+in reverse), **Ctrl+O** pings it and **Ctrl+N** puts it in the Client's address field,
+for you to add the port (a TCP timing or an SRV record brings its own).
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -500,6 +543,8 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
         """The lookup whose results the table shows, if any."""
         self._shown_status = Text()
         self._shown_failed = False
+        self._shown_targets: list[Target | None] = []
+        """The address or name of each row shown (Outcome.targets)."""
         self._history: list[Query] = []
 
     def compose(self) -> ComposeResult:
@@ -643,7 +688,20 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
     def escape_cancels(self) -> bool:
         return self._under_way is not None
 
+    def target(self) -> Target | str:
+        """The address or name of the answer under the table's cursor."""
+        if self._under_way is not None and self._shown != self._under_way:
+            return "the lookup is still running; wait for its answer."
+        if self._shown is None:
+            return "no answer shown; look something up first."
+        row = self.query_one("#lookup-table", DataTable).cursor_row
+        found = self._shown_targets[row] if 0 <= row < len(self._shown_targets) else None
+        if found is None:
+            return "this answer names no address or host; pick a row that does."
+        return found
+
     def commands(self) -> Iterator[PaneCommand]:
+        yield from self.hand_off_commands()
         if self._under_way is not None:
             yield PaneCommand("Stop the lookup", self.action_stop, "Escape")
         if self._history:
@@ -652,6 +710,19 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
             )
 
     # -- running ------------------------------------------------------------------------------
+
+    def look_up(self, target: Target, kind: str | None = None) -> None:
+        """Show this view and run a lookup of an address or name handed on (Ctrl+L, Ctrl+O):
+        `kind`, or for an address its reverse lookup, for a name its resolve."""
+        self.bring_into_view()
+        kind = kind or ("reverse" if target.is_address else "resolve-ip")
+        self.query_one("#kind", Select).value = kind
+        self._show_fields(kind)
+        field = self.query_one("#query", Input)
+        field.value = target.host
+        field.cursor_position = len(target.host)
+        self.screen.set_focus(field)  # Enter runs it again
+        self.run_lookup()
 
     def run_lookup(self, query: Query | None = None) -> None:
         """Start the lookup the form (or query) describes; a running one is abandoned."""
@@ -744,6 +815,7 @@ The **History** on the right keeps the last 20 queries, newest first: pick one
         self._shown = query
         self._shown_status = outcome.status
         self._shown_failed = outcome.failed
+        self._shown_targets = outcome.targets
         status = self.query_one("#lookup-status", Static)
         status.set_classes("error" if outcome.failed else "done")
         status.update(outcome.status)
