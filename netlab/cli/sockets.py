@@ -566,7 +566,9 @@ def _report_close(
     from netlab.core.events import CloseReason
 
     reason = session.close_reason
-    status = _close_line(reason, ending.why, tcp=session.transport == "tcp")
+    status = _close_line(
+        reason, ending.why, tcp=session.transport == "tcp", shut_first=session.write_shut
+    )
     print(status, file=sys.stderr, flush=True)
     failed = _connect_failed(session, printer, ending)
     if args.json:
@@ -581,7 +583,7 @@ def _report_close(
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _close_line(reason: CloseReason | None, why: str, *, tcp: bool) -> str:
+def _close_line(reason: CloseReason | None, why: str, *, tcp: bool, shut_first: bool) -> str:
     """How the connection ended, in the Client pane's words (netlab.core.closings): what
     it means on the wire, and `why` we closed it when we did."""
     from netlab.core.closings import closing_text
@@ -592,7 +594,7 @@ def _close_line(reason: CloseReason | None, why: str, *, tcp: bool) -> str:
     # Only our own reason is more than the table says: the system's words for a reset
     # or a timeout ("Connection reset by peer") would say it twice.
     closing = Closing(reason, why=why if reason is CloseReason.BY_US else "")
-    return f"Connection {closing_text(closing, tcp=tcp)}."
+    return f"Connection {closing_text(closing, tcp=tcp, shut_first=shut_first)}."
 
 
 def _connect_failed(session: ClientSession, printer: _ReplyPrinter, ending: _InputEnding) -> bool:
@@ -746,7 +748,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if control is not None:
                 control.publish(events)
                 _note_started(lab, listening)  # by an attached app, before their events print
-            _print_events(events, listening, as_json=args.json)
+            print_events(events, listening, as_json=args.json)
     except KeyboardInterrupt:
         return EXIT_OK
     finally:
@@ -755,7 +757,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             control.close("netlab serve stopped")
         lab.close()
         # Each connection's close and each server's "stopped" line.
-        _print_events(lab.bus.drain(), listening, as_json=args.json)
+        print_events(lab.bus.drain(), listening, as_json=args.json)
         sigterm.restore()
         if lab.bus.dropped:
             print(f"netlab serve: {lab.bus.dropped} log events were dropped.", file=sys.stderr)
@@ -816,7 +818,7 @@ READING_INDENT = " " * len("HH:MM:SS  ")
 the app's log."""
 
 
-def _print_events(events: list[Event], listening: dict[str, str], *, as_json: bool) -> None:
+def print_events(events: list[Event], listening: dict[str, str], *, as_json: bool) -> None:
     """Each event's line; under what a TCP time, daytime or timestamp server sent, netlab's
     reading of it (JSON: its "reading")."""
     from netlab.core.readings import reading_note, server_reading

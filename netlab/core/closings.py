@@ -29,9 +29,13 @@ TCP_MEANS = {
 }
 """What a TCP close means on the wire, said after how it ended."""
 
+SHUT_FIRST_MEANS = "we sent FIN first (a half-close), so this side keeps TIME_WAIT for a minute"
+"""A peer's close that answered our half-close: whoever sends FIN first waits in TIME_WAIT."""
 
-def closing_text(closing: Closing, *, tcp: bool = True) -> str:
-    """A close in a person's words: its reason, why, and for TCP what it means on the wire.
+
+def closing_text(closing: Closing, *, tcp: bool = True, shut_first: bool = False) -> str:
+    """A close in a person's words: its reason, why, and for TCP what it means on the wire;
+    `shut_first` when we had half-closed before it.
 
     "closed by the peer — it closed first, so its side keeps TIME_WAIT"
     """
@@ -39,12 +43,14 @@ def closing_text(closing: Closing, *, tcp: bool = True) -> str:
     if closing.why:
         text += f": {closing.why}"
     means = TCP_MEANS.get(closing.reason) if tcp else None
+    if means and shut_first and closing.reason is CloseReason.BY_PEER:
+        means = SHUT_FIRST_MEANS
     return f"{text} — {means}" if means else text
 
 
-def closed_text(event: Event, *, tcp: bool = True) -> str:
+def closed_text(event: Event, *, tcp: bool = True, shut_first: bool = False) -> str:
     """A CLOSED event as `closing_text` says it; one made without its facts by its detail."""
     closing = event.closing
     if closing is None:  # all there is to say is its detail
         return f"closed: {event.detail}" if event.detail else "closed"
-    return closing_text(closing, tcp=tcp)
+    return closing_text(closing, tcp=tcp, shut_first=shut_first)

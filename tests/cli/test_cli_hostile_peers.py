@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.cli.run import netlab
-from tests.cli.test_cli_connect import CLOSED_BY_PEER, closed_by_us
+from tests.cli.test_cli_connect import ANSWERED_OUR_FIN, CLOSED_BY_PEER, closed_by_us
 from tests.cli.test_cli_sockets import Serve
 from tests.peers import (
     Peer,
@@ -88,7 +88,7 @@ def test_connect_half_closes_at_end_of_input_so_the_peer_answers() -> None:
         result = _connect(peer.endpoint, stdin=b"one\ntwo\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "got 8 bytes\n"
-    assert result.stderr.splitlines()[-1] == CLOSED_BY_PEER
+    assert result.stderr.splitlines()[-1] == ANSWERED_OUR_FIN
 
 
 def test_connect_without_half_close_never_hears_the_answer() -> None:

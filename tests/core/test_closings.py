@@ -34,3 +34,10 @@ def test_a_close_says_what_it_means_on_the_wire(
 def test_a_close_made_without_its_facts_says_its_detail() -> None:
     assert closed_text(Event(Kind.CLOSED, "client-1", detail="gone")) == "closed: gone"
     assert closed_text(Event(Kind.CLOSED, "client-1")) == "closed"
+
+
+def test_a_peers_close_after_our_half_close_leaves_time_wait_here() -> None:
+    # Whoever sends FIN first keeps TIME_WAIT: after our half-close, that is this side.
+    event = closed_event("client-1", "127.0.0.1:7", Closing(CloseReason.BY_PEER), Side.CLIENT)
+    assert closed_text(event, shut_first=True).endswith("so this side keeps TIME_WAIT for a minute")
+    assert "its side keeps TIME_WAIT" in closed_text(event, shut_first=False)

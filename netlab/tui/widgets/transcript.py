@@ -111,6 +111,8 @@ class Transcript(RichLog):
         self.forgotten_bytes = 0
         """The data bytes of those entries."""
         self._decoder = StreamDecoder()
+        self._shut_first = False
+        """Whether we half-closed: a close by the peer then answers our FIN."""
         self._rendered_width = 0
         self._hex_offsets = True
 
@@ -155,6 +157,7 @@ class Transcript(RichLog):
             text = event.data.decode("utf-8", errors="backslashreplace")
             return [Entry("sent", event.time, text, event.data, event.size)]
         if event.kind is Kind.HALF_CLOSED:
+            self._shut_first = True
             return [Entry("note", event.time, f"half-closed: {event.detail}")]
         if event.kind is Kind.CONNECTED:
             peer = event.peer or "the peer"
@@ -165,7 +168,8 @@ class Transcript(RichLog):
             rest = self._decoder.flush()
             if rest:  # a character cut off by the close
                 entries.append(Entry("received", event.time, rest))
-            entries.append(Entry("closed", event.time, closed_text(event, tcp=not self.udp)))
+            said = closed_text(event, tcp=not self.udp, shut_first=self._shut_first)
+            entries.append(Entry("closed", event.time, said))
             return entries
         if event.kind is Kind.ERROR:
             return [Entry("error", event.time, event.detail or "something went wrong")]
