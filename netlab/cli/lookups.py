@@ -155,7 +155,11 @@ def _add_dns(commands: Commands) -> None:
     sub = add_command(commands, "dns", cmd_dns, "DNS records of one type", timeout=5)
     sub.add_argument("name")
     sub.add_argument(
-        "type", nargs="?", default="A", help="A, AAAA, CNAME, MX, NS, TXT, SOA, PTR or SRV"
+        "type",
+        nargs="?",
+        default="A",
+        # lookup.RECORD_TYPES, written out: registering a command imports no core module.
+        help="A, AAAA, CNAME, MX, NS, TXT, SOA, PTR, SRV, CAA, NAPTR, HTTPS, SVCB, DS or DNSKEY",
     )
     sub.add_argument(
         "--server", metavar="HOST[:PORT]", help="ask this server instead of the system's"
@@ -229,10 +233,15 @@ def _print_dns(answer: DnsAnswer, *, as_json: bool) -> None:
                 "records": _records_json(answer.records),
                 "authority": _records_json(answer.authority),
                 "additional": _records_json(answer.additional),
+                "transport": answer.transport,
+                "truncated_udp": answer.truncated_udp,
+                "size": answer.size,
                 "elapsed_s": answer.elapsed,
             }
         )
         return
+    if answer.tcp_note:
+        print(f";; {answer.tcp_note}")
     if answer.chain:
         print(f";; CNAME chain: {' -> '.join(answer.chain)}")
     _print_records(answer.records)
@@ -259,7 +268,10 @@ def _print_records(records: tuple[DnsRecord, ...]) -> None:
 
 
 def _records_json(records: tuple[DnsRecord, ...]) -> list[dict[str, object]]:
-    return [{"name": r.name, "type": r.type, "ttl_s": r.ttl, "value": r.value} for r in records]
+    return [
+        {"name": r.name, "type": r.type, "ttl_s": r.ttl, "value": r.value, "fields": r.fields}
+        for r in records
+    ]
 
 
 def _add_port(commands: Commands) -> None:

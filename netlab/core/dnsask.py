@@ -11,7 +11,9 @@ dnspython is imported by the functions that use it, as in lookup.py.
 from __future__ import annotations
 
 import socket
+import struct
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,7 +39,18 @@ class Unanswered(Exception):
         self.tcp = tcp
 
 
-def ask(query: dns.message.Message, address: str, port: int, timeout: float) -> dns.message.Message:
+@dataclass(frozen=True)
+class Reply:
+    """A server's response and how it came: over UDP, or over TCP after a truncated one."""
+
+    message: dns.message.Message
+    transport: str
+    """How it came: udp, or tcp when the UDP answer was truncated (TC) and TCP was asked."""
+    size: int
+    """The response's size in bytes, as it came over that transport."""
+
+
+def ask(query: dns.message.Message, address: str, port: int, timeout: float) -> Reply:
     """The server's response to query, over TCP when the UDP answer comes back truncated.
 
     Any response counts, whatever its rcode; raises Unanswered when none came.
@@ -45,15 +58,16 @@ def ask(query: dns.message.Message, address: str, port: int, timeout: float) -> 
     import dns.flags
 
     deadline = time.monotonic() + timeout
-    response = _over_udp(query, address, port, deadline)
+    response, size = _over_udp(query, address, port, deadline)
     if response.flags & dns.flags.TC:
-        response = _over_tcp(query, address, port, deadline)
-    return response
+        response, size = _over_tcp(query, address, port, deadline)
+        return Reply(response, "tcp", size)
+    return Reply(response, "udp", size)
 
 
 def _over_udp(
     query: dns.message.Message, address: str, port: int, deadline: float
-) -> dns.message.Message:
+) -> tuple[dns.message.Message, int]:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     wire = query.to_wire()
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
@@ -75,7 +89,7 @@ def _over_udp(
                     continue
                 response = _response_to(query, data)
                 if response is not None:
-                    return response
+                    return response, len(data)
         except ConnectionRefusedError:
             raise Unanswered("not-listening", "connection refused") from None
         except OSError as error:
@@ -97,22 +111,50 @@ def _response_to(query: dns.message.Message, data: bytes) -> dns.message.Message
 
 def _over_tcp(
     query: dns.message.Message, address: str, port: int, deadline: float
-) -> dns.message.Message:
+) -> tuple[dns.message.Message, int]:
+    """The response over TCP (RFC 1035 4.2.2: each message after its length in two bytes),
+    and its size: asked by hand rather than by dns.query.tcp, which does not tell it."""
     import dns.exception
-    import dns.query
+    import dns.message
 
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+    if deadline - time.monotonic() <= 0:
         raise Unanswered("timeout", "no reply", tcp=True)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    wire = query.to_wire()
     try:
-        return dns.query.tcp(query, address, timeout=remaining, port=port)
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            sock.connect((address, port))
+            sock.sendall(struct.pack("!H", len(wire)) + wire)
+            (length,) = struct.unpack("!H", _receive(sock, 2, deadline))
+            data = _receive(sock, length, deadline)
     except ConnectionRefusedError:
         raise Unanswered("not-listening", "connection refused", tcp=True) from None
-    except dns.exception.Timeout:
+    except TimeoutError:
         raise Unanswered("timeout", "no reply", tcp=True) from None
     except EOFError:
         raise Unanswered("unreachable", "the server closed the connection", tcp=True) from None
     except OSError as error:
         raise Unanswered("unreachable", error.strerror or str(error), tcp=True) from None
-    except dns.exception.DNSException as error:
+    try:
+        response = dns.message.from_wire(data)
+    except (dns.exception.DNSException, ValueError) as error:
         raise Unanswered("bad-reply", str(error), tcp=True) from None
+    if not query.is_response(response):
+        raise Unanswered("bad-reply", "it does not answer the query asked", tcp=True)
+    return response, len(data)
+
+
+def _receive(sock: socket.socket, count: int, deadline: float) -> bytes:
+    """Exactly count bytes from sock by the deadline; EOFError if the server closes first."""
+    data = b""
+    while len(data) < count:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        sock.settimeout(remaining)
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data

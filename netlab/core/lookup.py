@@ -21,13 +21,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-from netlab.core import dnsask
+from netlab.core import dnsask, dnsrecords
 from netlab.core.endpoints import Endpoint, parse_endpoint
 from netlab.core.errors import InputError, NetlabError, OperationFailed, positive_seconds
 from netlab.core.hostnames import check_hostname, is_ip_literal
+from netlab.core.plural import plural
 from netlab.core.services import Service, port_for_service, service_for_port
 
 if TYPE_CHECKING:
@@ -36,7 +37,23 @@ if TYPE_CHECKING:
     import dns.rdatatype
 
 DEFAULT_TIMEOUT = 5.0
-RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV")
+RECORD_TYPES = (
+    "A",
+    "AAAA",
+    "CNAME",
+    "MX",
+    "NS",
+    "TXT",
+    "SOA",
+    "PTR",
+    "SRV",
+    "CAA",
+    "NAPTR",
+    "HTTPS",
+    "SVCB",
+    "DS",
+    "DNSKEY",
+)
 
 NETWORKS = ("ip", "ip4", "ip6")
 TCP_NETWORKS = ("tcp", "tcp4", "tcp6")
@@ -127,6 +144,9 @@ class DnsRecord:
     type: str
     ttl: int
     value: str
+    """The record's data as dig shows it (dnsrecords.record_text: a DNSKEY's key shortened)."""
+    fields: dict[str, Any] | None = field(default=None, hash=False)
+    """The data's parts by name (dnsrecords.record_fields), None for a one-value type."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +174,24 @@ class DnsAnswer:
     """The response header's flags, as dig shows them: qr aa tc rd ra ad cd."""
     authority: tuple[DnsRecord, ...] = ()
     additional: tuple[DnsRecord, ...] = ()
+    transport: str = "udp"
+    """The transport of the response: "tcp" when the UDP answer came back truncated (TC
+    flag) and the question was asked again over TCP; so too when TCP then failed."""
+    size: int | None = None
+    """The response's size in bytes as it came, None without one."""
+
+    @property
+    def truncated_udp(self) -> bool:
+        """The UDP answer was truncated, so the question was asked again over TCP."""
+        return self.transport == "tcp"
+
+    @property
+    def tcp_note(self) -> str:
+        """One line saying the answer came over TCP because UDP's was truncated, or ""."""
+        if not self.truncated_udp or self.size is None:
+            return ""
+        size = plural(self.size, "byte", grouped=True)
+        return f"truncated over UDP (tc): asked again over TCP, {size}"
 
 
 class DnsFailed(OperationFailed):
@@ -354,12 +392,23 @@ def _ask(
     where = _server_text(address, port)
     qname, kind = query.question[0].name, _type_text(query.question[0].rdtype)
     try:
-        response = dnsask.ask(query, address, port, wait)
+        reply = dnsask.ask(query, address, port, wait)
     except dnsask.Unanswered as silence:
         status = silence.status + ("-tcp" if silence.tcp else "")
         elapsed = time.perf_counter() - start
-        unanswered = DnsAnswer(qname.to_text(), kind, (), where, elapsed, status, None, ())
+        unanswered = DnsAnswer(
+            qname.to_text(),
+            kind,
+            (),
+            where,
+            elapsed,
+            status,
+            None,
+            (),
+            transport="tcp" if silence.tcp else "udp",
+        )
         return unanswered, silence.reason
+    response = reply.message
     rcode = dns.rcode.to_text(response.rcode())
     records = _records(response.answer)
     if rcode != "NOERROR":
@@ -373,15 +422,32 @@ def _ask(
     flags = tuple(flag.lower() for flag in dns.flags.to_text(response.flags).split())
     sections = (_records(response.authority), _records(response.additional))
     answer = DnsAnswer(
-        qname.to_text(), kind, records, where, elapsed, status, rcode, chain, flags, *sections
+        qname.to_text(),
+        kind,
+        records,
+        where,
+        elapsed,
+        status,
+        rcode,
+        chain,
+        flags,
+        *sections,
+        transport=reply.transport,
+        size=reply.size,
     )
     return answer, ""
 
 
 def _records(section: list[Any]) -> tuple[DnsRecord, ...]:
-    """A response section's records, one a line as dig shows them."""
+    """A response section's records, one a line as dig shows them, each with its fields."""
     return tuple(
-        DnsRecord(rrset.name.to_text(), _type_text(rrset.rdtype), rrset.ttl, rdata.to_text())
+        DnsRecord(
+            rrset.name.to_text(),
+            _type_text(rrset.rdtype),
+            rrset.ttl,
+            dnsrecords.record_text(rdata),
+            dnsrecords.record_fields(rdata),
+        )
         for rrset in section
         for rdata in rrset
     )

@@ -244,6 +244,9 @@ def test_dns(dns_server: LocalDnsServer) -> None:
         "records",
         "authority",
         "additional",
+        "transport",
+        "truncated_udp",
+        "size",
         "elapsed_s",
     }
     assert (answer["status"], answer["rcode"], answer["chain"]) == ("ok", "NOERROR", [])
@@ -257,7 +260,9 @@ def test_dns(dns_server: LocalDnsServer) -> None:
         "type": "MX",
         "ttl_s": 300,
         "value": "10 mail.example.test.",
+        "fields": {"preference": 10, "exchange": "mail.example.test."},
     }
+    assert (answer["transport"], answer["truncated_udp"]) == ("udp", False)
 
 
 def test_dns_nxdomain_is_a_network_error(dns_server: LocalDnsServer) -> None:

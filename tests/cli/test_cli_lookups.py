@@ -8,9 +8,21 @@ import time
 
 import pytest
 
+from netlab.core.lookup import RECORD_TYPES
 from tests.cli.run import in_process as netlab
 from tests.cli.schema import check_error, json_lines, one_object
-from tests.core.dns_server import ZONE_TEXT, LocalDnsServer, ZoneResolver, free_udp_port
+from tests.core.dns_server import (
+    KSK,
+    KSK_DIGEST,
+    KSK_TAG,
+    SVCB_TEXT,
+    ZONE_TEXT,
+    ZSK,
+    ZSK_TAG,
+    LocalDnsServer,
+    ZoneResolver,
+    free_udp_port,
+)
 
 
 def test_resolve_as_resolveip_does() -> None:
@@ -254,3 +266,133 @@ def test_dns_compare_says_when_the_server_knows_the_name_but_no_address() -> Non
     with LocalDnsServer(ZoneResolver(zone)) as server:
         result = netlab("dns", "localhost", "--compare", "--server", server.address)
     assert result.stdout.splitlines()[2] == f"DNS server {server.address}: no A or AAAA records"
+
+
+@pytest.mark.parametrize(
+    ("name", "rdtype", "values", "fields"),
+    [
+        (
+            "example.test",
+            "caa",  # any case, as every type
+            ['0 issue "letsencrypt.org"', '128 iodef "mailto:security@example.test"'],
+            [
+                {"flags": 0, "tag": "issue", "value": "letsencrypt.org"},
+                {"flags": 128, "tag": "iodef", "value": "mailto:security@example.test"},
+            ],
+        ),
+        (
+            "sip.example.test",
+            "NAPTR",
+            ['100 10 "S" "SIP+D2U" "" _sip._udp.example.test.'],
+            [
+                {
+                    "order": 100,
+                    "preference": 10,
+                    "flags": "S",
+                    "service": "SIP+D2U",
+                    "regexp": "",
+                    "replacement": "_sip._udp.example.test.",
+                }
+            ],
+        ),
+        (
+            "www.example.test",
+            "Https",
+            ['1 . alpn="h2,h3" ipv4hint="192.0.2.10"'],
+            [
+                {
+                    "priority": 1,
+                    "target": ".",
+                    "params": {"alpn": ["h2", "h3"], "ipv4hint": ["192.0.2.10"]},
+                }
+            ],
+        ),
+        (
+            "_dns.example.test",
+            "SVCB",
+            [SVCB_TEXT],
+            [
+                {
+                    "priority": 1,
+                    "target": "ns1.example.test.",
+                    "params": {"alpn": ["dot"], "port": 853},
+                }
+            ],
+        ),
+        (
+            "example.test",
+            "DS",
+            [f"{KSK_TAG} 13 2 {KSK_DIGEST}"],
+            [{"key_tag": KSK_TAG, "algorithm": 13, "digest_type": 2, "digest": KSK_DIGEST}],
+        ),
+        (
+            "example.test",
+            "dnskey",
+            [
+                f"257 3 13 {KSK[:8]}...(88 chars) ; KSK, key tag {KSK_TAG}",
+                f"256 3 13 {ZSK[:8]}...(88 chars) ; ZSK, key tag {ZSK_TAG}",
+            ],
+            [
+                {
+                    "flags": 257,
+                    "protocol": 3,
+                    "algorithm": 13,
+                    "key_tag": KSK_TAG,
+                    "public_key": KSK,
+                },
+                {
+                    "flags": 256,
+                    "protocol": 3,
+                    "algorithm": 13,
+                    "key_tag": ZSK_TAG,
+                    "public_key": ZSK,
+                },
+            ],
+        ),
+    ],
+)
+def test_dns_record_types_as_text_and_json(
+    dns_server: LocalDnsServer,
+    name: str,
+    rdtype: str,
+    values: list[str],
+    fields: list[dict[str, object]],
+) -> None:
+    """Each line as dig shows the record (a DNSKEY's key shortened); in JSON the same
+    text as "value", and its parts by name as "fields"."""
+    kind = rdtype.upper()
+    text = netlab("dns", name, rdtype, "--server", dns_server.address)
+    assert text.returncode == 0, text.stderr
+    owner = name + "."
+    assert text.stdout.splitlines()[: len(values)] == [
+        f"{owner}\t300\tIN\t{kind}\t{value}" for value in values
+    ]
+    answer = one_object(netlab("dns", name, rdtype, "--server", dns_server.address, "--json"))
+    assert answer["type"] == kind
+    assert answer["records"] == [
+        {"name": owner, "type": kind, "ttl_s": 300, "value": value, "fields": parts}
+        for value, parts in zip(values, fields, strict=True)
+    ]
+
+
+def test_dns_says_when_it_asked_again_over_tcp(dns_server: LocalDnsServer) -> None:
+    """An answer too big for UDP comes back truncated (TC): the retry over TCP is told."""
+    text = netlab("dns", "big.example.test", "TXT", "--server", dns_server.address)
+    first = text.stdout.splitlines()[0]
+    assert first.startswith(";; truncated over UDP (tc): asked again over TCP, ")
+    answer = one_object(
+        netlab("dns", "big.example.test", "TXT", "--server", dns_server.address, "--json")
+    )
+    assert (answer["transport"], answer["truncated_udp"]) == ("tcp", True)
+    assert answer["size"] > 512
+    assert first.endswith(f", {answer['size']:,} bytes")
+    small = netlab("dns", "www.example.test", "--server", dns_server.address)
+    assert not any("truncated" in line for line in small.stdout.splitlines())
+    fits = one_object(netlab("dns", "www.example.test", "--server", dns_server.address, "--json"))
+    assert (fits["transport"], fits["truncated_udp"]) == ("udp", False)
+    assert 0 < fits["size"] <= 512
+
+
+def test_dns_help_names_every_record_type() -> None:
+    shown = " ".join(netlab("dns", "--help").stdout.split())
+    assert ", ".join(RECORD_TYPES[:-1]) + f" or {RECORD_TYPES[-1]}" in shown

@@ -6,6 +6,10 @@ name that lacks the type asked. A chain that leads out of the zone ends there, a
 an authoritative server's does: NOERROR with only the CNAMEs. One name is answered
 SERVFAIL and one REFUSED, as broken and unwilling servers answer. UDP answers over
 512 bytes are truncated, so a big enough answer makes the client retry over TCP.
+
+The zone holds a record of every type netlab asks for. dnslib reads every one from
+the zone text but SVCB, which it does not know: that one is written in the generic
+form of RFC 3597 (\\# and the data's bytes in hex), the bytes made by dnspython.
 """
 
 from __future__ import annotations
@@ -15,12 +19,24 @@ import threading
 from types import TracebackType
 from typing import Any
 
+import dns.rdata
 from dnslib import QTYPE, RCODE, RR, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSServer
 
 ZONE = "example.test."
 # One long TXT record: too big for a 512-byte UDP answer, so it is fetched over TCP.
 BIG_TEXT = " ".join('"' + f"chunk{n:02d} " * 10 + '"' for n in range(8))
+
+# The zone's DNS server as a DNS-over-TLS service (RFC 9461), as dnspython writes it.
+SVCB_TEXT = '1 ns1.example.test. alpn="dot" port="853"'
+_SVCB_WIRE = dns.rdata.from_text("IN", "SVCB", SVCB_TEXT).to_digestable()
+# Two made-up P-256 keys (algorithm 13): bytes 0 to 63 and 64 to 127, in base64.
+KSK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
+ZSK = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9gYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+fw=="
+# The keys' tags, and the KSK's SHA-256 digest as its DS record has it (dns.dnssec.make_ds).
+KSK_TAG = 59409
+ZSK_TAG = 61464
+KSK_DIGEST = "db56d24b6f7514b6a7a206f8729fa59796aa07f1c8fdaf367a6cf54381f4d874"
 
 ZONE_TEXT = f"""
 $TTL 300
@@ -43,6 +59,15 @@ text.example.test.       IN TXT   "hello world" "say \\"hi\\""
 big.example.test.        IN TXT   {BIG_TEXT}
 _sip._tcp.example.test.  IN SRV   10 20 5060 sip.example.test.
 10.2.0.192.in-addr.arpa. IN PTR   www.example.test.
+example.test.            IN CAA   0 issue "letsencrypt.org"
+example.test.            IN CAA   128 iodef "mailto:security@example.test"
+sip.example.test.        IN NAPTR 100 10 "S" "SIP+D2U" "" _sip._udp.example.test.
+www.example.test.        IN HTTPS 1 . alpn=h2,h3 ipv4hint=192.0.2.10
+_dns.example.test.       IN SVCB  \\# {len(_SVCB_WIRE)} {_SVCB_WIRE.hex()}
+example.test.            IN DNSKEY 257 3 13 {KSK}
+example.test.            IN DNSKEY 256 3 13 {ZSK}
+; Its parent zone's, were there one: the DS that points at the KSK.
+example.test.            IN DS    {KSK_TAG} 13 2 {KSK_DIGEST}
 """
 
 # Queries for this name are answered SERVFAIL, as a broken server would.

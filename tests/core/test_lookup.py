@@ -21,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,7 +46,16 @@ from netlab.core.lookup import (
     resolve,
     reverse,
 )
-from tests.core.dns_server import BIG_TEXT, LocalDnsServer, SilentServer, free_udp_port
+from tests.core.dns_server import (
+    BIG_TEXT,
+    KSK_DIGEST,
+    KSK_TAG,
+    SVCB_TEXT,
+    ZSK_TAG,
+    LocalDnsServer,
+    SilentServer,
+    free_udp_port,
+)
 from tests.isolated import run_isolated
 from tests.loopback import has_ipv6_loopback, needs_ipv6
 
@@ -734,6 +744,27 @@ def test_service_errors_pass_through() -> None:
         ),
         ("10.2.0.192.in-addr.arpa", "PTR", ["www.example.test."]),
         ("_sip._tcp.example.test", "SRV", ["10 20 5060 sip.example.test."]),
+        (
+            "example.test",
+            "CAA",
+            ['0 issue "letsencrypt.org"', '128 iodef "mailto:security@example.test"'],
+        ),
+        (
+            "sip.example.test",
+            "NAPTR",
+            ['100 10 "S" "SIP+D2U" "" _sip._udp.example.test.'],
+        ),
+        ("www.example.test", "HTTPS", ['1 . alpn="h2,h3" ipv4hint="192.0.2.10"']),
+        ("_dns.example.test", "SVCB", [SVCB_TEXT]),
+        ("example.test", "DS", [f"{KSK_TAG} 13 2 {KSK_DIGEST}"]),
+        (
+            "example.test",
+            "DNSKEY",
+            [
+                f"257 3 13 AAECAwQF...(88 chars) ; KSK, key tag {KSK_TAG}",
+                f"256 3 13 QEFCQ0RF...(88 chars) ; ZSK, key tag {ZSK_TAG}",
+            ],
+        ),
     ],
 )
 def test_dns_query_every_record_type(
@@ -752,7 +783,10 @@ def test_dns_query_every_record_type(
 
 
 def test_every_record_type_is_covered() -> None:
-    assert set(RECORD_TYPES) == {"A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV"}
+    assert set(RECORD_TYPES) == {
+        *("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV"),
+        *("CAA", "NAPTR", "HTTPS", "SVCB", "DS", "DNSKEY"),
+    }
 
 
 def test_dns_query_shows_the_whole_cname_chain(dns_server: LocalDnsServer) -> None:
@@ -781,6 +815,18 @@ def test_dns_query_retries_a_truncated_answer_over_tcp(dns_server: LocalDnsServe
     answer = dns_query("big.example.test", "TXT", server=dns_server.address, timeout=2)
     assert answer.records[0].value == BIG_TEXT
     assert ("big.example.test.", "TXT", "tcp") in dns_server.resolver.questions
+    # The answer says how it came, and how big it was over TCP: more than UDP's 512.
+    assert (answer.transport, answer.truncated_udp) == ("tcp", True)
+    assert answer.size is not None and answer.size > 512
+    assert answer.tcp_note == (
+        f"truncated over UDP (tc): asked again over TCP, {answer.size:,} bytes"
+    )
+
+
+def test_an_answer_that_fits_in_udp_says_so(dns_server: LocalDnsServer) -> None:
+    answer = dns_query("www.example.test", "A", server=dns_server.address, timeout=2)
+    assert (answer.transport, answer.truncated_udp, answer.tcp_note) == ("udp", False, "")
+    assert answer.size is not None and 0 < answer.size <= 512
 
 
 def test_dns_query_server_may_be_a_name(dns_server: LocalDnsServer) -> None:
@@ -924,6 +970,57 @@ def test_a_truncated_answer_where_nothing_listens_on_tcp(no_system_lookups: None
         "its answer was too big for UDP."
     )
     assert caught.value.answer.status == "not-listening-tcp"
+    # Asked over TCP, but no response came: nothing to measure, so no line about it.
+    assert (caught.value.answer.transport, caught.value.answer.truncated_udp) == ("tcp", True)
+    assert (caught.value.answer.size, caught.value.answer.tcp_note) == (None, "")
+
+
+def _answer_to_another(query: bytes) -> bytes:
+    """The query sent back as a response, with another ID: no answer to this query."""
+    wire = bytearray(query)
+    wire[0] ^= 0xFF
+    wire[2] |= 0x80  # QR
+    return len(wire).to_bytes(2, "big") + bytes(wire)
+
+
+TCP_PEERS: dict[str, tuple[Callable[[bytes], bytes | None], str, str]] = {
+    # What the peer sends back for the query (None: nothing, for 1.5 s), the answer's
+    # status and the end of the sentence that says so.
+    "closes": (lambda query: b"", "unreachable-tcp", ": the server closed the connection."),
+    "cuts short": (lambda query: b"\x00\x20\x00", "unreachable-tcp", "closed the connection."),
+    "not DNS": (lambda query: b"\x00\x03abc", "bad-reply-tcp", "not a DNS answer: "),
+    "silent": (lambda query: None, "timeout-tcp", " over TCP within 1 s."),
+    "another": (_answer_to_another, "bad-reply-tcp", ": it does not answer the query asked."),
+}
+
+
+@pytest.mark.parametrize("peer", TCP_PEERS)
+def test_a_tcp_retry_that_gets_no_answer_says_why(no_system_lookups: None, peer: str) -> None:
+    """After a truncated UDP answer, what TCP got instead of an answer: the connection
+    closed at once or mid-message, bytes that are not DNS, silence, another's answer."""
+    reply, status, words = TCP_PEERS[peer]
+    with LocalDnsServer(udp_only=True) as udp_only, socket.socket() as listener:
+        listener.bind(("127.0.0.1", udp_only.port))  # TCP's ports are apart from UDP's
+        listener.listen(1)
+
+        def serve_one() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                answer = reply(conn.recv(4096)[2:])  # after the length, the query
+                if answer is None:
+                    time.sleep(1.5)
+                else:
+                    conn.sendall(answer)
+
+        thread = threading.Thread(target=serve_one, daemon=True)
+        thread.start()
+        with pytest.raises(DnsFailed) as caught:
+            dns_query("big.example.test", "TXT", server=udp_only.address, timeout=1)
+        thread.join(timeout=5)
+    _check_message(caught.value)
+    assert words in str(caught.value)
+    assert caught.value.answer.status == status
+    assert (caught.value.answer.transport, caught.value.answer.size) == ("tcp", None)
 
 
 def test_dig_also_hears_the_refusal(no_system_lookups: None) -> None:
@@ -1027,7 +1124,15 @@ def test_dns_query_without_a_server_uses_the_systems_first_nameserver() -> None:
     assert _value(found) == {
         "query": "www.example.test.",
         "type": "A",
-        "records": [{"name": "www.example.test.", "type": "A", "ttl": 300, "value": "192.0.2.10"}],
+        "records": [
+            {
+                "name": "www.example.test.",
+                "type": "A",
+                "ttl": 300,
+                "value": "192.0.2.10",
+                "fields": None,
+            }
+        ],
         "server": "127.0.0.1:53",
         "status": "ok",
         "rcode": "NOERROR",
@@ -1035,6 +1140,8 @@ def test_dns_query_without_a_server_uses_the_systems_first_nameserver() -> None:
         "flags": ["qr", "aa", "rd", "ra"],
         "authority": [],
         "additional": [],
+        "transport": "udp",
+        "size": 50,
     }
     assert _failure(missing) == (
         "No such name: nope.example.test does not exist (NXDOMAIN) according to 127.0.0.1:53."

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Static
 from netlab.core import ping
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.lookup import LookupPane, Query, format_elapsed
-from tests.core.dns_server import LocalDnsServer, free_udp_port
+from tests.core.dns_server import KSK_TAG, ZSK_TAG, LocalDnsServer, free_udp_port
 from tests.tui.running import running
 
 SIZE = (100, 40)
@@ -157,6 +157,29 @@ async def test_dns_cname_chain_shows_every_record(dns_server: LocalDnsServer) ->
         assert [row[2] for row in _rows(app)] == ["CNAME", "CNAME", "A"]
         assert _rows(app)[-1][3] == "192.0.2.20"
         assert "via alias2.example.test. → target.example.test." in _status_text(app)
+
+
+async def test_dns_says_below_the_status_when_it_asked_again_over_tcp(
+    dns_server: LocalDnsServer,
+) -> None:
+    app = NetlabApp()
+    async with running(app, size=SIZE) as pilot:
+        await _show_pane(pilot)
+        await _look_up(pilot, "dns", "big.example.test", rdtype="TXT", server=dns_server.address)
+        headline, note = _status_text(app).split("\n")
+        assert headline.startswith("1 record for big.example.test. TXT")
+        assert note.startswith("truncated over UDP (tc): asked again over TCP, ")
+        assert note.endswith(" bytes")
+        status = _status(app)
+        shown = [status.render_line(y).text.strip() for y in range(status.size.height)]
+        assert shown[-1] == note  # on a line of its own, below the headline however it wraps
+        # The newer types are in the list, and an answer that fits in UDP says nothing more.
+        await _look_up(pilot, "dns", "example.test", rdtype="DNSKEY", server=dns_server.address)
+        assert [row[3].split(" ;")[1] for row in _rows(app)] == [
+            f" KSK, key tag {KSK_TAG}",
+            f" ZSK, key tag {ZSK_TAG}",
+        ]
+        assert "\n" not in _status_text(app)
 
 
 async def test_a_chain_that_is_all_the_answer_is_shown_with_the_error(

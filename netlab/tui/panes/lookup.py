@@ -322,20 +322,23 @@ def _dns_outcome(answer: lookup.DnsAnswer, failure: Text | None = None) -> Outco
     columns = ("Name", "TTL", "Type", "Value")
     targets = [_record_target(record) for _mark, record in records]
     if failure is not None:
-        return Outcome(columns, rows, failure, failed=True, targets=targets)
+        return Outcome(columns, rows, _with_tcp_note(failure, answer), failed=True, targets=targets)
     chain = f"via {' → '.join(answer.chain[1:])}" if answer.chain else ""
-    return Outcome(
-        columns,
-        rows,
-        targets=targets,
-        status=_status(
-            f"{plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
-            chain,
-            f"answered by {answer.server}",
-            f"flags {' '.join(answer.flags)}, {answer.rcode}" if answer.flags else "",
-            format_elapsed(answer.elapsed),
-        ),
+    status = _status(
+        f"{plural(len(answer.records), 'record')} for {answer.query} {answer.type}",
+        chain,
+        f"answered by {answer.server}",
+        f"flags {' '.join(answer.flags)}, {answer.rcode}" if answer.flags else "",
+        format_elapsed(answer.elapsed),
     )
+    return Outcome(columns, rows, _with_tcp_note(status, answer), targets=targets)
+
+
+def _with_tcp_note(status: Text, answer: lookup.DnsAnswer) -> Text:
+    """The status, and below it the line saying the answer came over TCP, if it did."""
+    if not answer.tcp_note:
+        return status
+    return Text.assemble(status, "\n", answer.tcp_note)
 
 
 _RECORD_HOSTS = {
@@ -484,10 +487,12 @@ line above it how long it took (and, for DNS, which server answered).
 - **All addresses**: every address of a name, as `LookupHost.go`.
 - **Canonical name**: the canonical name with its aliases and addresses (`LookupCNAME`).
 - **Reverse**: the names registered for an IP address.
-- **DNS record**: A, AAAA, CNAME, MX, NS, TXT, SOA, PTR or SRV records, asked of the
-  server given as *host[:port]*, or of the system's when that field is empty. A CNAME
-  chain comes first, even when it is all the answer holds; a failure says which it
-  was: nothing listening, REFUSED, SERVFAIL, no such name (NXDOMAIN) or no data.
+- **DNS record**: A, AAAA, CNAME, MX, NS, TXT, SOA, PTR, SRV, CAA, NAPTR, HTTPS, SVCB,
+  DS or DNSKEY records, asked of the server given as *host[:port]*, or of the system's
+  when that field is empty. A CNAME chain comes first, even when it is all the answer
+  holds; a failure says which it was: nothing listening, REFUSED, SERVFAIL, no such
+  name (NXDOMAIN) or no data. An answer too big for UDP is asked for again over TCP,
+  and the status says so.
 - **Service → port**: `telnet` → 23, as `LookupPort.go`; `tcp telnet` works too.
 - **Port → service**: 53 → `domain`, for tcp or udp.
 - **Ping**: ICMP echo showing the bytes sent and received as `Ping.go` prints them
