@@ -76,12 +76,21 @@ async def servers(pilot: Pilot[None]) -> None:
     await _settle(pilot)
 
 
+async def lessons(pilot: Pilot[None]) -> None:
+    """SimpleEchoServer.go's lesson, run: the second client waits for the first to leave."""
+    app = pilot.app
+    await pilot.press("alt+6", *["down"] * 11, "enter")
+    await _until(pilot, lambda: "B  second" in str(app.query_one("#lessons-text").render()))
+    await _settle(pilot)
+
+
 VIEWS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "address": address,
     "lookup": lookup,
     "client": client,
     "servers": servers,
     "split": split,
+    "lessons": lessons,
 }
 
 

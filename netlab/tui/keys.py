@@ -32,6 +32,7 @@ ALT_DIGIT_CHARACTERS: dict[int, str] = {
     3: "£³",
     4: "¢\u00b4",  # an acute accent
     5: "∞µ",
+    6: "§¶",
 }
 """For each digit, what Alt+digit types where the terminal sends no escape: macOS
 Option+digit on a US layout, then xterm's eight-bit meta (0x80 | the digit)."""

@@ -579,12 +579,21 @@ def test_a_bug_of_ours_is_an_internal_error(
     assert error["error"]["message"] in err
 
 
+def test_lessons_listed_and_told() -> None:
+    listed = one_object(in_process("lessons", "--json"))
+    assert [lesson["key"] for lesson in listed["lessons"][:2]] == ["ip", "mask"]
+    told = one_object(in_process("lessons", "Mask.go", "--json"))
+    assert told["number"] == 2
+    assert told["commands"][0] == "netlab mask 103.232.159.187 24 32"
+    assert told["output"] is None and told["server_log"] is None  # not run
+
+
 def test_every_command_has_json() -> None:
     """The commands the tests above cover are every command there is, and all take --json."""
     parser = build_parser()
     [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     covered = {"ip", "mask", "calc", "resolve", "host", "cname", "reverse", "dns", "port"}
-    covered |= {"service", "ping", "serve", "head", "send", "connect"}
+    covered |= {"service", "ping", "serve", "head", "send", "connect", "lessons"}
     assert set(commands.choices) == covered
     for sub in commands.choices.values():
         assert any("--json" in action.option_strings for action in sub._actions)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from netlab.cli import build_parser
-from netlab.cli.sockets import READING_INDENT, _print_events
+from netlab.cli.sockets import READING_INDENT, print_events
 from netlab.core.endpoints import address_text
 from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab, Server
@@ -200,13 +200,13 @@ def test_what_a_time_server_sends_is_printed_with_netlabs_reading(
     listening = {server.name: address_text(server.address)}
     meaning = f"RFC 868 time: {seconds:,} s since 1900-01-01 UTC = "
 
-    _print_events(events, listening, as_json=False)
+    print_events(events, listening, as_json=False)
     lines = capsys.readouterr().out.splitlines()
     sent = next(n for n, line in enumerate(lines) if "  sent  " in line)
     assert lines[sent + 1].startswith(f"{READING_INDENT}netlab reads it as {meaning}")
     assert sum("netlab reads it as" in line for line in lines) == 1  # the sent event's alone
 
-    _print_events(events, listening, as_json=True)
+    print_events(events, listening, as_json=True)
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     for event in logged:
         assert set(event) == EVENT_KEYS

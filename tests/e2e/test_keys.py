@@ -33,9 +33,17 @@ TITLES = {
     "Client": "client",
     "Servers": "servers",
     "Client + Servers": "split",
+    "Lessons": "lessons",
 }
-DIGITS = {"1": "address", "2": "lookup", "3": "client", "4": "servers", "5": "split"}
-AROUND = [("2", "lookup"), ("3", "client"), ("4", "servers"), ("5", "split"), ("1", "address")]
+DIGITS = {
+    "1": "address",
+    "2": "lookup",
+    "3": "client",
+    "4": "servers",
+    "5": "split",
+    "6": "lessons",
+}
+AROUND = [*list(DIGITS.items())[1:], ("1", "address")]
 """Every view once, from the Address view the app starts in and back to it."""
 TAB_BAR_FOOTER = "Views"
 """The tab bar's footer: `12345 Views  ⏎ Open`."""
@@ -67,7 +75,7 @@ def test_text_typed_at_once_goes_into_the_address_field(app: Terminal) -> None:
 def test_alt_digit_in_each_shape_terminals_send_it(app: Terminal) -> None:
     shapes: list[tuple[str, Callable[[str], bytes]]] = [
         ("ESC then the digit", alt),
-        ("macOS Option without Meta", lambda digit: "¡™£¢∞"[int(digit) - 1].encode()),
+        ("macOS Option without Meta", lambda digit: "¡™£¢∞§"[int(digit) - 1].encode()),
         ("xterm's eight-bit meta", lambda digit: chr(0x80 | ord(digit)).encode()),
     ]
     for _shape, keys in shapes:

@@ -32,6 +32,7 @@ async def test_each_view_shows_its_panes_and_split_shows_client_and_servers() ->
             ("3", ["client"]),
             ("4", ["servers"]),
             ("5", ["client", "servers"]),
+            ("6", ["lessons"]),
             ("1", ["address"]),
         ]:
             await pilot.press("escape", key)
@@ -59,7 +60,7 @@ async def test_ctrl_q_quits() -> None:
 async def test_every_view_survives_resizing_down_to_80x24_and_back() -> None:
     app = NetlabApp()
     async with running(app, size=(140, 45)) as pilot:
-        for view in ("1", "2", "3", "4", "5"):
+        for view in ("1", "2", "3", "4", "5", "6"):
             await pilot.press(f"alt+{view}")
             for size in ((80, 24), (140, 45)):
                 await pilot.resize_terminal(*size)
@@ -76,6 +77,7 @@ async def test_events_wait_on_the_bus_until_every_pane_is_built() -> None:
             "lookup",
             "client",
             "servers",
+            "lessons",
         }
         # As if the panes were still being built: what happens waits on the bus.
         app.panes_built = False

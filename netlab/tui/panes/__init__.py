@@ -87,6 +87,13 @@ PANES: tuple[PaneEntry, ...] = (
         "netlab.tui.panes.servers",
         "ServersPane",
     ),
+    PaneEntry(
+        "lessons",
+        "Lessons",
+        "Lessons: the seed programs one by one, each run with a key",
+        "netlab.tui.panes.lessons",
+        "LessonsPane",
+    ),
 )
 """Every pane, in the order of their tabs and keys (Alt+1, Alt+2…). The first is the
 view the app opens on, built before the first frame; the others just after it."""
@@ -94,11 +101,19 @@ view the app opens on, built before the first frame; the others just after it.""
 SPLIT = View("split", "Client + Servers", "Client + Servers side by side", ("client", "servers"))
 """The one view of two panes: a client beside the servers it talks to."""
 
+LESSONS = "lessons"
+"""The pane that comes after the split view: it teaches with the four tools before it."""
+
+_ONE_PANE_VIEWS = [
+    View(entry.pane_id, entry.title, entry.summary, (entry.pane_id,)) for entry in PANES
+]
+
 VIEWS: tuple[View, ...] = (
-    *(View(entry.pane_id, entry.title, entry.summary, (entry.pane_id,)) for entry in PANES),
+    *(view for view in _ONE_PANE_VIEWS if view.view_id != LESSONS),
     SPLIT,
+    *(view for view in _ONE_PANE_VIEWS if view.view_id == LESSONS),
 )
-"""Every tab, in order: one per pane, then the split view."""
+"""Every tab, in order: one per tool pane, the split view, then the lessons."""
 
 _ENTRIES = {entry.pane_id: entry for entry in PANES}
 _VIEWS = {view.view_id: view for view in VIEWS}
