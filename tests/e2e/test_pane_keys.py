@@ -156,3 +156,19 @@ def test_escape_stops_a_lookup_first_then_leaves_the_view(app: Terminal) -> None
         app.wait_for("before it found anything", "the lookup stopped")
         app.send(ESC)
         app.wait_for("12345 Views", "the tab bar")
+
+
+def test_a_lesson_is_run_with_enter_at_80x24_and_its_server_is_in_the_servers_view(
+    terminal: Callable[..., Terminal],
+) -> None:
+    term = terminal(80, 24)
+    term.wait_for("^p palette", "the app")
+    term.escape_then("6")
+    term.wait_for("1. IP.go", "the Lessons view on its first lesson")
+    for _ in range(10):  # down to 11, DaytimeServer.go, as a person presses ↓
+        term.send(DOWN)
+    term.wait_for("11. DaytimeServer.go", "the daytime lesson")
+    term.send(ENTER)
+    term.wait_for("closed by the peer", "the lesson run: the time, then the server's close")
+    term.send(alt("4"))
+    term.wait_for("tcp/daytime", "the lesson's server in the Servers view")
