@@ -82,6 +82,14 @@ CLIENT = Side.CLIENT
 """The side of every event a session emits."""
 
 
+def udp_unreachable(where: object) -> str:
+    """What ECONNREFUSED means on a UDP socket: an ICMP message came back for a datagram."""
+    return (
+        f"Nothing is listening on {where} (UDP): its system answered a datagram with "
+        "ICMP port unreachable."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Keepalive:
     """TCP keepalive as a lab wants it: probes after `idle` quiet seconds, then every
@@ -325,7 +333,7 @@ class ClientSession:
         if self.transport == "udp":
             if error.errno == errno.ECONNREFUSED:
                 # An earlier datagram's ICMP "port unreachable"; the session stays open.
-                return OperationFailed(f"Nothing is listening on {self.endpoint} (UDP).")
+                return OperationFailed(udp_unreachable(self.endpoint))
             if error.errno == errno.EMSGSIZE:
                 return OperationFailed("That datagram is too big to send: keep it under 65,507.")
             return OperationFailed(f"Sending to {self.endpoint} failed: {_reason(error)}.")
@@ -499,7 +507,7 @@ class ClientSession:
             return CloseReason.BY_US, ""
         if self.transport == "udp" and error.errno == errno.ECONNREFUSED:
             # Only tells that an earlier datagram found no listener.
-            detail = f"nothing is listening on {self.endpoint}"
+            detail = udp_unreachable(self.endpoint)
             self._publish(Event(Kind.ERROR, self.name, self.peer, detail=detail, side=CLIENT))
             return None
         if error.errno == errno.ETIMEDOUT:  # keepalive probes went unanswered
@@ -621,7 +629,7 @@ def send_once(
             raise OperationFailed(f"No reply from {where} within {timeout:g} s.") from None
         except OSError as error:
             if error.errno == errno.ECONNREFUSED:
-                raise OperationFailed(f"Nothing is listening on {where} (UDP).") from None
+                raise OperationFailed(udp_unreachable(where)) from None
             raise OperationFailed(f"Talking to {where} failed: {_reason(error)}.") from None
 
 

@@ -46,7 +46,7 @@ DIGITS = {
 AROUND = [*list(DIGITS.items())[1:], ("1", "address")]
 """Every view once, from the Address view the app starts in and back to it."""
 TAB_BAR_FOOTER = "Views"
-"""The tab bar's footer: `12345 Views  ⏎ Open`."""
+"""The tab bar's footer: `123456 Views  ⏎ Open`."""
 
 
 def view_on(screen: str) -> str:

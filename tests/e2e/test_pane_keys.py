@@ -155,7 +155,7 @@ def test_escape_stops_a_lookup_first_then_leaves_the_view(app: Terminal) -> None
         app.send(ESC)
         app.wait_for("before it found anything", "the lookup stopped")
         app.send(ESC)
-        app.wait_for("12345 Views", "the tab bar")
+        app.wait_for("123456 Views", "the tab bar")
 
 
 def test_a_lesson_is_run_with_enter_at_80x24_and_its_server_is_in_the_servers_view(

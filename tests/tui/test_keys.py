@@ -32,6 +32,7 @@ FIRST_FIELDS = [
     ("3", "client", "client-endpoint"),
     ("4", "servers", "servers-port"),
     ("5", "split", "client-endpoint"),
+    ("6", "lessons", "lessons-list"),
 ]
 
 
@@ -42,7 +43,7 @@ def _keys(data: str) -> list[str]:
     return [token.key for token in tokens if isinstance(token, events.Key)]
 
 
-@pytest.mark.parametrize("digit", "12345")
+@pytest.mark.parametrize("digit", "123456")
 def test_escape_then_a_digit_reads_as_alt_digit(digit: str) -> None:
     read_escape_digit_as_alt()
     assert _keys(f"\x1b{digit}") == [f"alt+{digit}"]
