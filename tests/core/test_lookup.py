@@ -15,6 +15,7 @@ Nothing here sends a packet anywhere but 127.0.0.1 and ::1, and nothing is faked
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import shutil
@@ -994,29 +995,46 @@ TCP_PEERS: dict[str, tuple[Callable[[bytes], bytes | None], str, str]] = {
 }
 
 
+def _udp_dns_beside_a_tcp_listener() -> tuple[LocalDnsServer, socket.socket]:
+    """A DNS server on UDP alone, and a TCP socket bound to the same port number (TCP's
+    ports are apart from UDP's). TCP's port is taken first: a TCP port is what other
+    tests hold at random, in TIME_WAIT or listening. A few tries, for the rare UDP clash."""
+    for _ in range(10):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        try:
+            return LocalDnsServer(udp_only=True, port=listener.getsockname()[1]).start(), listener
+        except OSError:
+            listener.close()
+    raise RuntimeError("No port on 127.0.0.1 was free for both a TCP socket and UDP DNS.")
+
+
 @pytest.mark.parametrize("peer", TCP_PEERS)
 def test_a_tcp_retry_that_gets_no_answer_says_why(no_system_lookups: None, peer: str) -> None:
     """After a truncated UDP answer, what TCP got instead of an answer: the connection
     closed at once or mid-message, bytes that are not DNS, silence, another's answer."""
     reply, status, words = TCP_PEERS[peer]
-    with LocalDnsServer(udp_only=True) as udp_only, socket.socket() as listener:
-        listener.bind(("127.0.0.1", udp_only.port))  # TCP's ports are apart from UDP's
-        listener.listen(1)
+    udp_only, listener = _udp_dns_beside_a_tcp_listener()
+    with contextlib.closing(listener):
+        try:
+            listener.listen(1)
 
-        def serve_one() -> None:
-            conn, _ = listener.accept()
-            with conn:
-                answer = reply(conn.recv(4096)[2:])  # after the length, the query
-                if answer is None:
-                    time.sleep(1.5)
-                else:
-                    conn.sendall(answer)
+            def serve_one() -> None:
+                conn, _ = listener.accept()
+                with conn:
+                    answer = reply(conn.recv(4096)[2:])  # after the length, the query
+                    if answer is None:
+                        time.sleep(1.5)
+                    else:
+                        conn.sendall(answer)
 
-        thread = threading.Thread(target=serve_one, daemon=True)
-        thread.start()
-        with pytest.raises(DnsFailed) as caught:
-            dns_query("big.example.test", "TXT", server=udp_only.address, timeout=1)
-        thread.join(timeout=5)
+            thread = threading.Thread(target=serve_one, daemon=True)
+            thread.start()
+            with pytest.raises(DnsFailed) as caught:
+                dns_query("big.example.test", "TXT", server=udp_only.address, timeout=1)
+            thread.join(timeout=5)
+        finally:
+            udp_only.stop()
     _check_message(caught.value)
     assert words in str(caught.value)
     assert caught.value.answer.status == status
