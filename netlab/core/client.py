@@ -171,6 +171,7 @@ class ClientSession:
         self.peer = ""
         """The address actually connected to, e.g. "127.0.0.1:7"."""
         self.local = ""
+        self._close_began: float | None = None
         self.bytes_in = 0
         self.bytes_out = 0
         self.messages_in = 0
@@ -259,6 +260,8 @@ class ClientSession:
     def close(self) -> None:
         """Close the connection and join the receiver; idempotent, from any thread, < 1 s."""
         self._stop.set()
+        # The FIN goes now; the CLOSED event is made later, by whichever thread ends it.
+        self._close_began = time.monotonic()
         with self._lock:
             sock = self._sock if self._state == "connected" else None
             thread = self._thread
@@ -565,7 +568,8 @@ class ClientSession:
             if self.transport == "tcp" and self._splitter.pending:
                 self.messages_in += 1
             closing = Closing(reason, why=detail)
-            self._publish(closed_event(self.name, self.peer, closing, CLIENT))
+            at = self._close_began if reason is CloseReason.BY_US else None
+            self._publish(closed_event(self.name, self.peer, closing, CLIENT, at))
         with self._arrived:
             self._arrived.notify_all()
 

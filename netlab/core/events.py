@@ -8,6 +8,7 @@ thousands a second.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import time
 from collections.abc import Callable
@@ -119,9 +120,13 @@ def message_event(
     return Event(kind, source, peer, bytes(data[:MAX_EVENT_DATA]), len(data), side=side)
 
 
-def closed_event(source: str, peer: str, closing: Closing, side: Side = Side.SERVER) -> Event:
-    """A CLOSED event: its facts, and its detail made from them (`Closing.text`)."""
-    return Event(Kind.CLOSED, source, peer, detail=closing.text(), side=side, closing=closing)
+def closed_event(
+    source: str, peer: str, closing: Closing, side: Side = Side.SERVER, at: float | None = None
+) -> Event:
+    """A CLOSED event: its facts, and its detail made from them (`Closing.text`); `at`,
+    when the close began on the wire, if that was before the event is made."""
+    event = Event(Kind.CLOSED, source, peer, detail=closing.text(), side=side, closing=closing)
+    return event if at is None else dataclasses.replace(event, time=at)
 
 
 Clock = Callable[[float], str]

@@ -30,6 +30,7 @@ from netlab.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from netlab.core.lab import Lab
+    from netlab.core.timeline import ConnectionLog
     from netlab.tui.panes.handoff import TargetPane
     from netlab.tui.panes.servers import ServersPane
 
@@ -159,6 +160,7 @@ class NetlabApp(App[None]):
         """Whether every pane is mounted: only the first is, until just after the first frame."""
         self._shown_view: str | None = FIRST
         """The view whose panes are displayed (None: to be laid out anew)."""
+        self._connections: ConnectionLog | None = None
 
     @property
     def lab(self) -> Lab:
@@ -171,6 +173,16 @@ class NetlabApp(App[None]):
         if self._lab is None:
             self._lab = self._make_lab() if self._make_lab is not None else _own_lab()
         return self._lab
+
+    @property
+    def connections(self) -> ConnectionLog:
+        """The recent connections' events, for their timelines (Ctrl+L in the Client pane);
+        made with the lab, after the first frame."""
+        if self._connections is None:
+            from netlab.core.timeline import ConnectionLog
+
+            self._connections = ConnectionLog()
+        return self._connections
 
     def get_default_screen(self) -> Screen[None]:
         return LabScreen()
@@ -241,6 +253,7 @@ class NetlabApp(App[None]):
             return  # quitting: the panes' widgets are being taken down
         events = self.lab.bus.drain(limit=DRAIN_LIMIT)
         if events:
+            self.connections.feed(events)
             for pane in self.query(Pane):
                 pane.show_events(events)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.terminal import CTRL, ENTER, Terminal, alt, needs_tmux
+from tests.e2e.terminal import CTRL, ENTER, ESC, Terminal, alt, needs_tmux
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TOUR_KEYS = ["Alt+4", "Escape", "4", "Enter", "Alt+5", "Escape", "5", "Enter", "Enter"]
@@ -95,6 +95,10 @@ def test_the_readme_tour_typed_as_written(
     term.wait_for(lambda s: "68 65 6c 6c" in s and "6f 0a" in s, "the hex view")
     term.send(CTRL["d"])
     term.wait_for("closed", "the session closed")
+    term.send(CTRL["l"])  # 0x0c: the connection's timeline, both ends
+    term.wait_for("client: TIME_WAIT", "the kernel's TIME_WAIT on the client, which closed first")
+    term.send(ESC)
+    term.wait_for(lambda s: "client: TIME_WAIT" not in s, "the timeline closed")
     term.send(CTRL["g"])
     term.wait_for("Go to: press", "the Go to labels")
     term.send(b"t")  # the servers table

@@ -12,13 +12,14 @@ from datetime import datetime
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 from textual.widgets.data_table import CellDoesNotExist
 
 from netlab.core.events import Event
 from netlab.core.servers.base import ConnectionInfo, ServerBase
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.servers import ServersPane
+from netlab.tui.timeline import TimelineScreen
 from netlab.tui.widgets.transcript import Transcript
 from tests.loopback import first_free_port
 from tests.tui.running import running
@@ -76,6 +77,27 @@ async def test_start_echo_connect_send_hello_and_watch_the_log() -> None:
         assert -1 not in places and places == sorted(places), log
         assert "6 bytes hello\\n" in log
         assert name.startswith("tcp/echo:")
+        # Ctrl+D, then Ctrl+L: the connection's two ends in time, the client's close first,
+        # so its end waits in TIME_WAIT (and the kernel, asked now, says so too).
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: "closed" in _transcript(app), "the close", 5)
+        await pilot.press("ctrl+l")
+        assert isinstance(app.screen, TimelineScreen)
+        table = app.screen.query_one(DataTable)
+
+        def ends_and_states() -> list[tuple[str, str]]:
+            rows = (table.get_row_at(row) for row in range(table.row_count))
+            return [(str(row[1]), str(row[2])) for row in rows if str(row[2])]
+
+        await until(pilot, lambda: ("client", "TIME_WAIT") in ends_and_states(), "TIME_WAIT", 5)
+        assert ends_and_states()[-4:] == [
+            ("client", "FIN_WAIT1"),
+            ("server", "CLOSE_WAIT"),
+            ("server", "LAST_ACK"),
+            ("client", "TIME_WAIT"),
+        ]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TimelineScreen)
         started = time.monotonic()
     assert time.monotonic() - started < 2  # quitting stopped the server and the session
     assert app.lab.servers == {} and app.lab.sessions == {}

@@ -157,6 +157,10 @@ from the network appear literally.
   answers only then (as `wc` would) answers; replies still come in.
 - Bytes that are not UTF-8 show as `\\xNN`; RFC 868's four bytes are also read as the
   date they stand for.
+- **Timeline** (Ctrl+L) shows the session's connection in time: what each end did and
+  the TCP state it left it in (ESTABLISHED, FIN_WAIT1, CLOSE_WAIT, LAST_ACK, TIME_WAIT),
+  both ends when the server is one of the lab's, and what the kernel says of each end
+  now. The end that closed first waits in TIME_WAIT.
 
 The echo, uppercase and tab servers answer what you send (use the TAB framing for the
 tab server); a TCP daytime server sends the time and closes, as telnet shows. For
@@ -170,6 +174,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         Binding("ctrl+t", "timestamp", "timestamp", id="client-timestamp"),
         Binding("ctrl+x", "flip('#client-hex-input')", "Hex in", priority=True, id="client-hex-in"),
         Binding("ctrl+o", "flip('#client-hex-view')", "Hex view", id="client-hex-view"),
+        Binding("ctrl+l", "timeline", "Timeline", id="client-timeline"),
     ]
     JUMP_KEYS: ClassVar[dict[str, str]] = {
         "client-endpoint": "a",
@@ -336,6 +341,11 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             f"Close the tab of {session.name}" if closed else f"Disconnect {session.name}",
             self.action_disconnect,
             f"connected to {session.peer or session.endpoint}" if not closed else "closed",
+        )
+        yield PaneCommand(
+            f"Timeline of {session.name}'s connection",
+            self.action_timeline,
+            "both ends in time, with their TCP states, when the server is the lab's",
         )
         yield PaneCommand(
             f"Clear the transcript of {session.name}",
@@ -654,6 +664,23 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                     self._send(session, data)
 
     @on(Button.Pressed, "#client-disconnect")
+    def action_timeline(self) -> None:
+        from netlab.tui.timeline import TimelineScreen
+
+        name = self._active_name()
+        if name is None:
+            self._show_error("No session: connect first, and its connection has a timeline.")
+            return
+        if self._sessions[name].transport != "tcp":
+            self._show_error(f"{name} is UDP: no connection, so no TCP states to follow.")
+            return
+        servers = {
+            server_name: address_text(server.address)
+            for server_name, server in dict(_lab(self.app).servers).items()
+            if server.address is not None
+        }
+        self.app.push_screen(TimelineScreen(self.app.connections, name, servers))  # type: ignore[attr-defined]
+
     async def action_disconnect(self) -> None:
         name = self._active_name()
         if name is None:

@@ -1,0 +1,95 @@
+"""Ctrl+L in the Client pane: the session's connection as one timeline, both ends when
+the lab holds the server too (netlab.core.timeline), kept up to date while it is open."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from netlab.core.timeline import ConnectionLog, Moment, Timeline, kernel_states
+
+REFRESH = 0.5
+"""Seconds between redraws: new events, and what the kernel says of each end now."""
+
+
+class TimelineScreen(ModalScreen[None]):
+    """One session's connection: each end's doings and TCP state, in time order."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,ctrl+l,q", "dismiss", "Close timeline", id="close-timeline"),
+    ]
+
+    def __init__(self, log: ConnectionLog, session: str, servers: dict[str, str]) -> None:
+        super().__init__()
+        self.connections = log
+        self.session = session
+        self.servers = servers
+        """Each lab server's name and where it listens."""
+        self._drawn = -1
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="timeline-box"):
+            yield Static(id="timeline-title")
+            yield DataTable(id="timeline-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="timeline-kernel")
+
+    def on_mount(self) -> None:
+        self.redraw()
+        self.set_interval(REFRESH, self.redraw)
+
+    def redraw(self) -> None:
+        timeline = self.connections.timeline(self.session, self.servers)
+        if timeline is None:
+            return
+        kernel = kernel_states(timeline)
+        said = "  ".join(f"{party}: {state}" for party, state in kernel.items())
+        self.query_one("#timeline-kernel", Static).update(
+            Text(f"The kernel now (/proc/net/tcp): {said}" if said else "", style="dim")
+        )
+        if self.connections.version == self._drawn:
+            return
+        self._drawn = self.connections.version
+        self.query_one("#timeline-title", Static).update(_title(timeline))
+        table = self.query_one("#timeline-table", DataTable)
+        at_end = table.cursor_row >= table.row_count - 1
+        table.clear(columns=True)
+        table.add_columns(
+            "time", "end", "TCP state", "what it did (→ to the server, ← to the client)"
+        )
+        for moment in timeline.moments:
+            table.add_row(*_row(moment))
+        if at_end and table.row_count:
+            table.move_cursor(row=table.row_count - 1)
+
+
+def _title(timeline: Timeline) -> Text:
+    title = Text(f"{timeline.session}: {timeline.client_end} → {timeline.server_end}", "bold")
+    if timeline.server is None:
+        title.append("  (the server is not in the lab: this end only)", "dim")
+    if timeline.forgotten:
+        title.append(f"  ({timeline.forgotten:,} earlier events not kept)", "dim")
+    return title
+
+
+def _row(moment: Moment) -> tuple[str, str, Text, str]:
+    """time, which end, the state it left that end in, and what it did; the arrow is
+    the way the data went: → from the client to the server, ← back."""
+    text = moment.text
+    if moment.flow:
+        to_server = (moment.flow == "out") == (moment.party == "client")
+        text = f"{'→' if to_server else '←'} {text}"
+    return _wall(moment.time), moment.party, Text(moment.state, style="bold"), text
+
+
+def _wall(stamp: float) -> str:
+    """A monotonic event time as the wall clock's HH:MM:SS.mmm."""
+    wall = datetime.fromtimestamp(time.time() - (time.monotonic() - stamp))
+    return wall.strftime("%H:%M:%S.%f")[:-3]
