@@ -289,7 +289,8 @@ class FaultPlan:
 
 def late_text(faults: Faults) -> str:
     """The accept-delay fault, as logged."""
-    return f"took the connection {faults.accept_delay * 1000:.0f} ms late {faults.cite('accept-delay')}"
+    late = f"{faults.accept_delay * 1000:.0f} ms"
+    return f"took the connection {late} late {faults.cite('accept-delay')}"
 
 
 class FaultLimit:

@@ -79,6 +79,7 @@ def test_udp_drops_and_duplicates_as_its_seeded_random_says(
     udp_server: Callable[..., UdpServer], bus: EventBus
 ) -> None:
     server = udp_server("echo", faults="drop=0.5,duplicate=0.5,seed=1")
+    assert server.address is not None
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
         client.settimeout(TIMEOUT)
         for number in range(20):
