@@ -121,7 +121,8 @@ def test_a_line_that_is_not_a_command_gets_one_error_and_the_peer_stays(served: 
     assert bad_op == {
         "id": 7,
         "error": (
-            "Unknown command 'launch': use start, stop, restart or servers for the lab's "
+            "Unknown command 'launch': use start, stop, restart, set_faults or servers for the "
+            "lab's "
             "servers; connect, send, half_close, close, save or forget for sessions; "
             "snapshot for both."
         ),

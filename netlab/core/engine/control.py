@@ -200,7 +200,8 @@ class ControlServer:
             server = lab.restart_server(str(name))
             return codec.state_out(server_state(server))
         raise InputError(
-            f"Unknown command {op!r}: use start, stop, restart, set_faults or servers for the lab's "
+            f"Unknown command {op!r}: use start, stop, restart, set_faults or servers for the "
+            "lab's "
             "servers; connect, send, half_close, close, save or forget for sessions; "
             "snapshot for both."
         )

@@ -519,13 +519,16 @@ class TcpServer(ServerBase):
         # Raw reads are never longer than a message may be.
         recv_size = min(RECV_SIZE, self.max_message)
         while True:
-            if conversation.plan is not None:  # faults set while it ran
-                return self._converse_with_faults(conn, conversation, conversation.plan)
             chunk = recv(recv_size)
             if not chunk:
                 return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
             conn.bytes_in += len(chunk)
             reply = conversation.receive(chunk)
+            if conversation.plan is not None:  # faults set while it ran: from this message on
+                plan = conversation.plan
+                return self._answer_with_faults(conn, conversation, plan, reply) or (
+                    self._converse_with_faults(conn, conversation, plan)
+                )
             while reply is not None:
                 if reply:
                     self._send(conn, reply)
@@ -559,14 +562,23 @@ class TcpServer(ServerBase):
             if not chunk:
                 return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
             conn.bytes_in += len(chunk)
-            reply = conversation.receive(chunk)
-            while reply is not None:
-                ended = self._play(conn, plan, plan.step(reply))
-                if ended is not None:
-                    return ended
-                if conversation.closing:
-                    return CloseReason.BY_US
-                reply = conversation.next_reply() if conversation.more else None
+            ended = self._answer_with_faults(conn, conversation, plan, conversation.receive(chunk))
+            if ended is not None:
+                return ended
+
+    def _answer_with_faults(
+        self, conn: _Connection, conversation: Conversation, plan: FaultPlan, reply: bytes | None
+    ) -> CloseReason | None:
+        """Answer a read's messages through the fault plan; why the connection ends, if it
+        does."""
+        while reply is not None:
+            ended = self._play(conn, plan, plan.step(reply))
+            if ended is not None:
+                return ended
+            if conversation.closing:
+                return CloseReason.BY_US
+            reply = conversation.next_reply() if conversation.more else None
+        return None
 
     def _play(self, conn: _Connection, plan: FaultPlan, step: Step) -> CloseReason | None:
         """Carry out one step of a fault plan; why the connection ends, if it does."""
