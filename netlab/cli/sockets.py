@@ -660,6 +660,15 @@ def _add_serve(commands: Commands) -> None:
         "opens the app on it",
     )
     sub.add_argument(
+        "--fault",
+        action="append",
+        metavar="F[,F…]",
+        help="misbehave on purpose, every server: delay=200ms[~50ms], drop=0.1, "
+        "duplicate=0.1 and reorder=0.1 (UDP), reset=0.05, close-after=N, half-close-after=N, "
+        "reset-after=N, accept-delay=500ms, read-slowly, small-writes, stall; seed=N "
+        "(repeatable)",
+    )
+    sub.add_argument(
         "--log-rate",
         type=count,
         default=MESSAGE_RATE,
@@ -721,11 +730,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from netlab.core.engine.control import ControlServer
     from netlab.core.lab import Lab
     from netlab.core.servers.admission import parse_networks
+    from netlab.core.servers.faults import parse_faults
 
     # Read before any server starts: a bad list is one line, with nothing half-started.
     # Each --allow or --deny adds to one list, checked whole (empty, too long).
     allow = parse_networks(args.allow, "allow list") if args.allow is not None else None
     deny = parse_networks(args.deny, "deny list") if args.deny is not None else None
+    faults = parse_faults(",".join(args.fault)) if args.fault else None
+    for spec in args.specs:
+        if faults is not None:
+            faults.check(spec.transport)
     lab = Lab()
     listening: dict[str, str] = {}
     """Where each server listens, by its name: the "local" of its events."""
@@ -796,6 +810,8 @@ def _server_options(
         "model": args.model,
         "message_rate": args.log_rate,
     }
+    if args.fault:
+        options["faults"] = ",".join(args.fault)
     unless_unset: dict[str, Any] = {}
     if spec.transport == "tcp":
         options["max_conns"] = args.max_conns

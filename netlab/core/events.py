@@ -33,6 +33,8 @@ class Kind(enum.StrEnum):
     ERROR = "error"
     DATAGRAM_IN = "datagram-in"
     DATAGRAM_OUT = "datagram-out"
+    FAULT = "fault"
+    """What a lab server did wrong on purpose (faults.py), never what its peer did."""
 
 
 class CloseReason(enum.StrEnum):

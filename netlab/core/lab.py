@@ -28,6 +28,7 @@ from netlab.core.servers import (
     parse_spec,
 )
 from netlab.core.servers.base import ConnectionInfo
+from netlab.core.servers.faults import Faults
 from netlab.core.servers.protocols import Transport
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class ServerSurface(Protocol):
     errors: int
     waiting: int
     """Clients waiting in the accept queue (an iterative TCP server's), as last seen."""
+    faults: Faults | None
+    """What it does wrong on purpose; None for nothing."""
 
     def connections(self, limit: int | None = None) -> list[ConnectionInfo]: ...
     def stop(self) -> None: ...
@@ -207,6 +210,16 @@ class Lab:
         spec = dataclasses.replace(spec, port=server.address[1])
         self.stop_server(name)
         return self.start_server(spec, **options)
+
+    def set_faults(self, name: str, faults: str | None) -> Server:
+        """Change a running server's faults ("" or None: none); a restart keeps them."""
+        server = self.servers.get(name)
+        launch = self._launches.get(name)
+        if server is None or launch is None:
+            raise InputError(f"No server named {name!r} is running.")
+        cast("TcpServer | UdpServer", server).set_faults(faults)
+        launch[1]["faults"] = server.faults
+        return server
 
     def open_session(self, endpoint: str, **options: Unpack[SessionOptions]) -> Session:
         """Connect a client session (blocking: call it from a worker).

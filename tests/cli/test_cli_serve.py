@@ -11,7 +11,7 @@ import time
 import pytest
 
 from netlab.cli import build_parser
-from netlab.cli.sockets import READING_INDENT, print_events
+from netlab.cli.sockets import READING_INDENT, _server_options, print_events
 from netlab.core.endpoints import address_text
 from netlab.core.events import Event, Kind
 from netlab.core.lab import Lab, Server
@@ -144,6 +144,7 @@ def test_sigterm_with_json_ends_with_the_stopped_events() -> None:
         (("--allow", "127.0.0.300"), "'127.0.0.300' in the allow list is not an address"),
         (("--deny", "example.com"), "'example.com' in the deny list is not an address"),
         (("--allow", ","), "The allow list is empty"),
+        (("--fault", "dely=1s"), "Unknown fault 'dely': use delay, drop"),
     ],
 )
 def test_a_bad_list_is_one_line_and_nothing_starts(options: tuple[str, ...], words: str) -> None:
@@ -214,3 +215,38 @@ def test_what_a_time_server_sends_is_printed_with_netlabs_reading(
     readings = {event["event"]: event["reading"] for event in logged}
     assert readings["sent"].startswith(meaning)
     assert readings["listening"] is None and readings["accepted"] is None
+
+
+def test_a_fault_reaches_the_servers_and_prints_as_netlabs_doing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """serve's --fault, made into a server's options and its fault events' lines, in this
+    process."""
+    args = build_parser().parse_args(["serve", "echo:0", "--fault", "close-after=1"])
+    [spec] = args.specs
+    lab = Lab()
+    events: list[Event] = []
+    try:
+        server = lab.start_server(spec, **_server_options(spec, args, None, None))
+        with socket.create_connection(server.address, timeout=5) as client:
+            client.sendall(b"hi")
+            assert client.recv(10) == b"hi"
+
+        def seen_fault() -> bool:
+            events.extend(lab.bus.drain())
+            return any(event.kind is Kind.FAULT for event in events)
+
+        wait_until(seen_fault, what="the fault event")
+        print_events(events, {}, as_json=False)
+        print_events(events, {}, as_json=True)
+    finally:
+        lab.close()
+    lines = capsys.readouterr().out.splitlines()
+    assert any(
+        "  fault  127.0.0.1:" in line
+        and line.endswith("closed the connection (fault close-after=1)")
+        for line in lines
+    )
+    [fault] = [json.loads(line) for line in lines if line.startswith("{") and '"fault"' in line]
+    check_schema(fault)
+    assert fault["detail"] == "closed the connection (fault close-after=1)"

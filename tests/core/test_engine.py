@@ -19,6 +19,7 @@ from netlab.core.errors import InputError, OperationFailed
 from netlab.core.events import CloseReason, Closing, Event, Kind, Side, closed_event
 from netlab.core.lab import Lab
 from netlab.core.servers import parse_spec
+from netlab.core.servers.faults import parse_faults
 from tests.core.conftest import Served
 from tests.waits import wait_until
 
@@ -120,7 +121,8 @@ def test_a_line_that_is_not_a_command_gets_one_error_and_the_peer_stays(served: 
     assert bad_op == {
         "id": 7,
         "error": (
-            "Unknown command 'launch': use start, stop, restart or servers for the lab's "
+            "Unknown command 'launch': use start, stop, restart, set_faults or servers for the "
+            "lab's "
             "servers; connect, send, half_close, close, save or forget for sessions; "
             "snapshot for both."
         ),
@@ -215,3 +217,18 @@ def test_events_and_states_cross_the_wire_unchanged() -> None:
         )
     with pytest.raises(codec.WireError):
         codec.event_in(["nonsense"])
+
+
+def test_faults_started_with_and_changed_from_the_attached_lab_apply_in_the_served_one(
+    served: Served, remote: RemoteLab
+) -> None:
+    started = remote.start_server("echo:0", faults="delay=1ms")
+    assert served.lab.servers[started.name].faults == parse_faults("delay=1ms")
+    changed = remote.set_faults(started.name, "drop=1")
+    assert changed.faults == parse_faults("drop=1")
+    assert served.lab.servers[started.name].faults == parse_faults("drop=1")
+    with pytest.raises(InputError, match=r"^drop must be a fraction from 0 to 1"):
+        remote.set_faults(started.name, "drop=2")
+    again = remote.restart_server(started.name)
+    assert served.lab.servers[again.name].faults == parse_faults("drop=1")
+    assert remote.set_faults(again.name, None).faults is None

@@ -25,6 +25,7 @@ from netlab.core.framing import Framing
 from netlab.core.lab import SessionOptions
 from netlab.core.servers import ServerOptions
 from netlab.core.servers.base import ConnectionInfo
+from netlab.core.servers.faults import Faults
 
 MAX_LINE = 16 * 1024 * 1024
 """The longest line either end accepts: a batch of events is cut well below it."""
@@ -116,6 +117,8 @@ class ServerState:
     running: bool
     counters: dict[str, int]
     connections: tuple[ConnectionInfo, ...]
+    faults: str = ""
+    """Its faults as a spec (faults.py), "" for none."""
 
 
 def state_out(state: ServerState) -> dict[str, Any]:
@@ -130,6 +133,7 @@ def state_out(state: ServerState) -> dict[str, Any]:
             [c.peer, c.since, c.bytes_in, c.bytes_out, c.closed.value if c.closed else None]
             for c in state.connections
         ],
+        "faults": state.faults,
     }
 
 
@@ -153,6 +157,7 @@ def state_in(value: Any) -> ServerState:
                 )
                 for peer, since, bytes_in, bytes_out, closed in value["connections"]
             ),
+            str(value.get("faults", "")),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise WireError(f"A server's state that does not decode: {error!r}.") from None
@@ -166,6 +171,8 @@ def options_out(options: ServerOptions) -> dict[str, Any]:
             continue  # the engine's own (bus, clock, name)
         if name in ("allow", "deny") and value is not None and not isinstance(value, str):
             value = [str(network) for network in cast("Iterable[object]", value)]
+        if name == "faults" and isinstance(value, Faults):
+            value = value.text()
         wire[name] = value
     return wire
 

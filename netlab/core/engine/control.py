@@ -2,7 +2,8 @@
 
 Whoever connects (the app, `netlab --attach PATH`) sends commands, one JSON object a
 line: {"id": 1, "op": "start", "spec": "echo:0", "options": {…}}, "stop" and
-"restart" with a "name", "servers"; "snapshot" (its servers and its sessions); and
+"restart" with a "name", "set_faults" with a "name" and "faults" (a spec, or null),
+"servers"; "snapshot" (its servers and its sessions); and
 for client sessions of its own, "connect" (a "name", an "endpoint", "options"),
 "send" ("data", bytes as Latin-1), "half_close", "close", "save" (a "path"), "forget".
 Each gets one reply: {"id": 1, "ok": …} or {"id": 1, "error": "one sentence",
@@ -72,6 +73,7 @@ def server_state(server: Server) -> codec.ServerState:
         server.running,
         {name: getattr(server, name) for name in codec.COUNTERS},
         tuple(server.connections(CONNECTIONS_SENT)),
+        server.faults.text() if server.faults is not None else "",
     )
 
 
@@ -184,8 +186,13 @@ class ControlServer:
             server = lab.start_server(spec, **codec.options_in(request.get("options", {})))
             return codec.state_out(server_state(server))
         name = request.get("name")
-        if op in ("stop", "restart") and not isinstance(name, str):
+        if op in ("stop", "restart", "set_faults") and not isinstance(name, str):
             raise InputError(f"A {op} needs the server's name, such as tcp/echo:7.")
+        if op == "set_faults":
+            faults = request.get("faults")
+            if faults is not None and not isinstance(faults, str):
+                raise InputError("set_faults takes faults as text, such as drop=0.1, or null.")
+            return codec.state_out(server_state(lab.set_faults(str(name), faults)))
         if op == "stop":
             lab.stop_server(str(name))
             return None
@@ -193,7 +200,8 @@ class ControlServer:
             server = lab.restart_server(str(name))
             return codec.state_out(server_state(server))
         raise InputError(
-            f"Unknown command {op!r}: use start, stop, restart or servers for the lab's "
+            f"Unknown command {op!r}: use start, stop, restart, set_faults or servers for the "
+            "lab's "
             "servers; connect, send, half_close, close, save or forget for sessions; "
             "snapshot for both."
         )

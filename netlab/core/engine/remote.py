@@ -36,6 +36,7 @@ from netlab.core.events import CloseReason, Closing, Event, Side, closed_event
 from netlab.core.lab import Lab, Server, Session, SessionOptions
 from netlab.core.servers import ServerSpec
 from netlab.core.servers.base import ConnectionInfo
+from netlab.core.servers.faults import parse_faults
 from netlab.core.servers.protocols import Transport
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class RemoteServer:
         self.refused = counters["refused"]
         self.errors = counters["errors"]
         self.waiting = counters["waiting"]
+        self.faults = parse_faults(state.faults)
         self._connections = state.connections
 
     def connections(self, limit: int | None = None) -> list[ConnectionInfo]:
@@ -231,6 +233,9 @@ class RemoteLab(Lab):
         if state.name != name:
             self.servers.pop(name, None)
         return self._known(state)
+
+    def set_faults(self, name: str, faults: str | None) -> Server:
+        return self._known(codec.state_in(self._ask("set_faults", name=name, faults=faults)))
 
     def open_session(self, endpoint: str, **options: Unpack[SessionOptions]) -> Session:
         name = options.get("name") or f"client-{next(self._session_numbers)}"

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import socket
 import struct
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -30,6 +32,15 @@ from netlab.core.framing import MessageTooBig
 from netlab.core.sampling import IN, OUT
 from netlab.core.servers import loop
 from netlab.core.servers.conversation import Conversation
+from netlab.core.servers.faults import (
+    SLOW_PAUSE,
+    SLOW_RCVBUF,
+    SLOW_READ,
+    FaultPlan,
+    Step,
+    Then,
+    late_text,
+)
 
 if TYPE_CHECKING:
     from netlab.core.servers.protocols import ServerProtocol
@@ -40,6 +51,8 @@ ABORT = struct.pack("ii", 1, 0)
 """SO_LINGER on, 0 s: the close resets the connection and frees what is unsent at once."""
 MAX_UDP_BUFFER = 1024 * 1024
 """Bytes of answers waiting in an async UDP server's transport before more are dropped."""
+MAX_SLOW_PAUSE = 1.0
+"""Seconds a slow reader (read-slowly) pauses after one read at most."""
 
 
 class AsyncTcpConnection(asyncio.Protocol):
@@ -54,12 +67,14 @@ class AsyncTcpConnection(asyncio.Protocol):
         "host",
         "last_active",
         "peer",
+        "playing",
         "reason",
         "refused",
         "server",
         "started",
         "timer",
         "transport",
+        "unread",
         "write_timer",
     )
 
@@ -82,6 +97,10 @@ class AsyncTcpConnection(asyncio.Protocol):
         """Running while writing is paused: the write timeout."""
         self.flushed = 0
         """Bytes the transport had passed to the kernel when the write timer last looked."""
+        self.playing: asyncio.Task[None] | None = None
+        """With faults: the task answering reads, one after another (_play_reads)."""
+        self.unread: deque[bytes] = deque()
+        """With faults: reads taken from the transport, not yet answered."""
 
     # -- asyncio's callbacks ----------------------------------------------------------
 
@@ -103,6 +122,9 @@ class AsyncTcpConnection(asyncio.Protocol):
             )
         try:
             conversation = self.conversation = Conversation(server, self.peer, self)
+            if conversation.plan is not None:
+                self._start_with_faults(transport, conversation.plan)
+                return
             greeting = conversation.start()
             if greeting:
                 self._write(greeting)
@@ -120,6 +142,9 @@ class AsyncTcpConnection(asyncio.Protocol):
         self.bytes_in += size
         if self.timer is not None:
             self.last_active = time.monotonic()
+        if conversation.plan is not None:
+            self._receive_with_faults(data)
+            return
         try:
             if 0 < size <= conversation.raw_max:
                 # Conversation.receive's way with a raw read, inline: the read is the
@@ -182,11 +207,108 @@ class AsyncTcpConnection(asyncio.Protocol):
         if self.write_timer is not None:
             self.write_timer.cancel()
             self.write_timer = None
+        if self.playing is not None:
+            self.playing.cancel()
         if self.conversation is not None:
             self.conversation.end()
         self.server.finished(self, self.reason or self._ended_by(exc))
         self.transport = None
         self.conversation = None
+
+    # -- with faults: a path of its own, so a server without them pays nothing ----------
+
+    def _start_with_faults(self, transport: asyncio.Transport, plan: FaultPlan) -> None:
+        # Reads wait in the kernel until the task takes them, as a thread's would.
+        transport.pause_reading()
+        if plan.stalls():
+            return  # neither read nor written: the idle timeout, or the server's stop, ends it
+        if plan.faults.read_slowly:
+            self._set_option(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_RCVBUF)
+        self.playing = asyncio.get_running_loop().create_task(self._play_reads(plan, greet=True))
+
+    def _receive_with_faults(self, data: bytes) -> None:
+        self.unread.append(data)
+        if self.playing is None and self.transport is not None:
+            self.transport.pause_reading()
+            plan = self.conversation.plan if self.conversation is not None else None
+            if plan is not None:
+                running = asyncio.get_running_loop()
+                self.playing = running.create_task(self._play_reads(plan))
+
+    async def _play_reads(self, plan: FaultPlan, *, greet: bool = False) -> None:
+        """Answer the reads taken so far through the fault plan, then read on."""
+        conversation = self.conversation
+        assert conversation is not None
+        try:
+            if greet:
+                if plan.faults.accept_delay:
+                    plan.tell(late_text(plan.faults))
+                    await asyncio.sleep(plan.faults.accept_delay)
+                greeting = conversation.start()
+                if greeting and not await self._play(plan, plan.step(greeting)):
+                    return
+                if conversation.closing:
+                    self.finish(CloseReason.BY_US)
+                    return
+            while self.unread and not self.closed:
+                data = self.unread.popleft()
+                if plan.faults.read_slowly:
+                    pauses = math.ceil(len(data) / SLOW_READ)
+                    await asyncio.sleep(min(MAX_SLOW_PAUSE, pauses * SLOW_PAUSE))
+                reply = conversation.receive(data)
+                while reply is not None:
+                    if not await self._play(plan, plan.step(reply)):
+                        return
+                    if conversation.closing:
+                        self.finish(CloseReason.BY_US)
+                        return
+                    reply = conversation.next_reply() if conversation.more else None
+        except MessageTooBig:
+            self.finish(CloseReason.TOO_BIG)
+        except Exception as error:
+            self._failed(error)
+        finally:
+            self.playing = None
+            transport = self.transport
+            if not self.closed and transport is not None and not transport.is_closing():
+                transport.resume_reading()
+
+    async def _play(self, plan: FaultPlan, step: Step) -> bool:
+        """Carry out one step of a fault plan; whether the connection goes on."""
+        if step.delay:
+            await asyncio.sleep(step.delay)
+        transport = self.transport
+        if self.closed or transport is None:
+            return False
+        data = step.data
+        if data and step.small_writes:
+            # Each byte its own send, and its own segment: no Nagle to gather them again.
+            self._set_option(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for at in range(len(data)):
+                transport.write(data[at : at + 1])
+            self.bytes_out += len(data)
+            self.server.sent(self.peer, data)
+            plan.wrote_slowly(len(data))
+        elif data:
+            self._write(data)
+        then = step.then
+        if then is Then.HALF_CLOSE:
+            transport.write_eof()  # once what is queued has gone
+            plan.write_shut = True
+            plan.tell(step.after)
+        elif then is Then.RESET:
+            self._set_option(socket.SOL_SOCKET, socket.SO_LINGER, ABORT)
+            self.finish(CloseReason.BY_US, abort=True)
+        elif then is Then.CLOSE:
+            plan.tell(step.after)
+            self.finish(CloseReason.BY_US)
+        return then is Then.GO_ON or then is Then.HALF_CLOSE
+
+    def _set_option(self, level: int, option: int, value: int | bytes) -> None:
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError, AttributeError):  # uvloop's may not have it
+                sock.setsockopt(level, option, value)
 
     # -- the room's Member --------------------------------------------------------------
 
@@ -250,10 +372,7 @@ class AsyncTcpConnection(asyncio.Protocol):
         self.server.count_not_reading()
         # A peer that reads nothing would leave our unsent bytes in the kernel for
         # minutes after a plain close: reset it instead.
-        sock = self.transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError, AttributeError):  # uvloop's may not have it
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, ABORT)
+        self._set_option(socket.SOL_SOCKET, socket.SO_LINGER, ABORT)
         self.finish(CloseReason.NOT_READING, abort=True)
 
     def _write(self, data: bytes) -> None:

@@ -8,7 +8,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol, Self, TypedDict, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, Self, TypedDict, TypeVar
 
 from netlab.core.bus import EventBus
 from netlab.core.endpoints import address_text
@@ -17,7 +17,11 @@ from netlab.core.events import MAX_EVENT_DATA, CloseReason, Closing, Event, Kind
 from netlab.core.framing import Splitter
 from netlab.core.sampling import IN, MESSAGE_RATE, OUT, MessageSampler
 from netlab.core.servers import loop
+from netlab.core.servers.faults import FaultLimit, Faults, parse_faults
 from netlab.core.servers.protocols import PROTOCOLS, Clock, ServerProtocol, Transport
+
+if TYPE_CHECKING:
+    from netlab.core.servers.conversation import Conversation
 
 Model = Literal["threaded", "iterative", "async"]
 MODELS: tuple[Model, ...] = ("threaded", "iterative", "async")
@@ -55,6 +59,8 @@ class CommonOptions(TypedDict, total=False):
     """The time its protocols tell (daytime, time); None: the real one."""
     message_rate: int
     """Messages a second logged one by one, per peer, before the rest are summed."""
+    faults: Faults | str | None
+    """What it does wrong on purpose (faults.py): parsed, or a spec such as "drop=0.1"."""
 
 
 class Counted(Protocol):
@@ -72,6 +78,8 @@ class Accepted(Counted, Protocol):
 
     host: str
     """The peer's address as accepted: what the server's admission counted."""
+    conversation: Conversation | None
+    """Its talk with the protocol, once begun (where set_faults finds its fault plan)."""
 
     def stop(self) -> None:
         """End it because the server stops (from where that model's stop() runs)."""
@@ -113,6 +121,7 @@ class ServerBase:
         "_closed",
         "_count_lock",
         "_due_asked",
+        "_fault_limit",
         "_lock",
         "_message_lock",
         "_name",
@@ -127,6 +136,8 @@ class ServerBase:
         "bytes_out",
         "clock",
         "errors",
+        "faults",
+        "faults_injected",
         "host",
         "messages_in",
         "messages_out",
@@ -155,9 +166,14 @@ class ServerBase:
         name: str | None = None,
         clock: Clock | None = None,
         message_rate: int = MESSAGE_RATE,
+        faults: Faults | str | None = None,
     ) -> None:
         self.protocol = resolve_protocol(protocol)
         self._check(model, port, message_rate)
+        self.faults = self._checked_faults(faults)
+        """What it does wrong on purpose; None, the usual, costs the hot paths one check."""
+        self.faults_injected = 0
+        self._fault_limit = FaultLimit(message_rate)
         self.model = model
         self.host = host
         self.port = port
@@ -218,6 +234,40 @@ class ServerBase:
             raise InputError(f"Port {port} is out of range: use 0 to 65535.")
         if message_rate < 1:
             raise InputError(f"Message rate {message_rate} must be at least 1 a second.")
+
+    def _checked_faults(self, faults: Faults | str | None) -> Faults | None:
+        parsed = parse_faults(faults) if isinstance(faults, str) or faults is None else faults
+        if parsed is not None:
+            parsed.check(self.transport)
+        return parsed
+
+    def set_faults(self, faults: Faults | str | None) -> None:
+        """Change what it does wrong while it runs: new connections (UDP: datagrams)
+        take the new faults, open ones from their next message."""
+        self.faults = self._checked_faults(faults)
+        self._faults_changed()
+        text = self.faults.text() if self.faults is not None else "none"
+        self._emit(Kind.FAULT, detail=f"faults now: {text}")
+
+    def _faults_changed(self) -> None:
+        """Hand the new faults to what plays them out."""
+
+    def fault(self, peer: str, detail: str) -> None:
+        """A fault injected: counted, and logged as netlab's doing (at most as many a
+        second as messages are; the rest counted, and told in one line)."""
+        with self._count_lock:
+            self.faults_injected += 1
+            logged, unlogged = self._fault_limit.admit(time.monotonic())
+        if unlogged:
+            self._tell_unlogged_faults(unlogged)
+        if logged:
+            self.bus.publish(Event(Kind.FAULT, self.name, peer, detail=detail))
+
+    def _tell_unlogged_faults(self, unlogged: int) -> None:
+        detail = (
+            f"{unlogged:,} more {'fault' if unlogged == 1 else 'faults'}, not logged one by one"
+        )
+        self.bus.publish(Event(Kind.FAULT, self.name, detail=detail))
 
     @property
     def name(self) -> str:
@@ -296,6 +346,10 @@ class ServerBase:
         if kind is Kind.STOPPED:
             # The server's last counts go out before the event that ends it.
             self._publish_summed("")
+            with self._count_lock:
+                unlogged = self._fault_limit.take()
+            if unlogged:
+                self._tell_unlogged_faults(unlogged)
             self.bus.remove_summaries(self)
         self.bus.publish(Event(kind, self.name, peer, detail=detail))
 

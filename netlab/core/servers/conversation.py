@@ -25,6 +25,9 @@ read, which is one message as it is, the way receive() does, without calling it.
 receive() or next_reply() raises MessageTooBig once the messages before a too-long
 one are answered. Replies come one message at a time so that the log tells each
 message before the reply to it, whichever model sent it.
+
+With faults (faults.py), `plan` is set, and each reply goes through its step() before
+it is sent: whether it goes, when, how, and what becomes of the connection after.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from netlab.core.framing import Framing, MessageTooBig, Splitter
 from netlab.core.sampling import IN
+from netlab.core.servers.faults import FaultPlan
 
 if TYPE_CHECKING:
     from netlab.core.servers.room import Member
@@ -50,6 +54,7 @@ class Conversation:
         "closing",
         "more",
         "peer",
+        "plan",
         "raw_max",
         "server",
         "session",
@@ -75,6 +80,9 @@ class Conversation:
         self._index = 0
         """The next message of the last read to answer."""
         self._overflow = False
+        self.plan = None if server.faults is None else FaultPlan(server, peer, server.faults)
+        """The faults playing out on this connection; None (the usual) for none. The
+        models look at it once a read, and take a slower path of their own when set."""
 
     def start(self) -> bytes:
         """What the protocol sends as the connection opens (daytime's whole answer)."""

@@ -29,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError
@@ -41,6 +41,16 @@ from netlab.core.servers.admission import CPS, PER_SOURCE, Admission, Networks
 from netlab.core.servers.backlog import Waiting, accept_queue
 from netlab.core.servers.base import POLL, Accepted, CommonOptions, Counted, ServerBase
 from netlab.core.servers.conversation import Conversation
+from netlab.core.servers.faults import (
+    NO_FAULTS,
+    SLOW_PAUSE,
+    SLOW_RCVBUF,
+    SLOW_READ,
+    FaultPlan,
+    Step,
+    Then,
+    late_text,
+)
 from netlab.core.servers.protocols import ServerProtocol
 from netlab.core.servers.room import Room
 
@@ -158,6 +168,7 @@ class _Connection:
         self.writer: threading.Thread | None = None
         self.writing = False
         """The writer is sending a batch: new bytes must queue behind it."""
+        self.conversation: Conversation | None = None
 
     def deliver(self, data: bytes) -> None:
         whole = data
@@ -393,6 +404,18 @@ class TcpServer(ServerBase):
         self._count(open_connections=-1)
         self._closed_connection(conn, reason)
 
+    def _faults_changed(self) -> None:
+        faults = self.faults
+        for conn in self.open_ones():
+            conversation = conn.conversation
+            if conversation is None:
+                continue
+            if conversation.plan is not None:
+                # What it has done stays done: a half-closed connection stays so.
+                conversation.plan.faults = faults or NO_FAULTS
+            elif faults is not None:
+                conversation.plan = FaultPlan(self, conn.peer, faults)
+
     def count_not_reading(self) -> None:
         self._count(dropped_slow=1)
 
@@ -413,7 +436,7 @@ class TcpServer(ServerBase):
             waiting = Waiting()
             self._start_thread(functools.partial(self._watch_queue, waiting), "accept queue")
         # Out of file descriptors, say: wait a moment rather than spin.
-        for sock, address in self._until_stopped(socket.socket.accept, "accept", POLL):
+        for sock, address in self._until_stopped(self._accept, "accept", POLL):
             waited = waiting.accepted(time.monotonic()) if waiting is not None else None
             peer = address_text(address)
             host = str(address[0])
@@ -429,6 +452,20 @@ class TcpServer(ServerBase):
                 self._serve(conn)  # the next client waits in the backlog, as the seed's does
                 continue
             self._start_thread(functools.partial(self._serve, conn), peer)
+
+    def _accept(self, listener: socket.socket) -> tuple[socket.socket, Any]:
+        """accept(), late by the accept-delay fault when there is one."""
+        faults = self.faults
+        if faults is not None and faults.accept_delay:
+            # Only once a client waits: an idle server's loop is not delayed, nor logged.
+            if not select.select([listener], [], [], POLL)[0]:
+                raise TimeoutError
+            if self._stopping.wait(faults.accept_delay):
+                raise TimeoutError
+            sock, address = listener.accept()
+            self.fault(address_text(address), late_text(faults))
+            return sock, address
+        return listener.accept()
 
     def _watch_queue(self, waiting: Waiting) -> None:
         """Look at the accept queue every POLL seconds while the server runs."""
@@ -455,7 +492,7 @@ class TcpServer(ServerBase):
         self.sent(conn.peer, data, conn)
 
     def _serve(self, conn: _Connection) -> None:
-        conversation = Conversation(self, conn.peer, conn)
+        conversation = conn.conversation = Conversation(self, conn.peer, conn)
         reason = CloseReason.BY_US
         try:
             reason = self._converse(conn, conversation)
@@ -471,6 +508,8 @@ class TcpServer(ServerBase):
 
     def _converse(self, conn: _Connection, conversation: Conversation) -> CloseReason:
         conn.sock.settimeout(self.idle_timeout)
+        if conversation.plan is not None:
+            return self._converse_with_faults(conn, conversation, conversation.plan, greet=True)
         greeting = conversation.start()
         if greeting:
             self._send(conn, greeting)
@@ -485,12 +524,91 @@ class TcpServer(ServerBase):
                 return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
             conn.bytes_in += len(chunk)
             reply = conversation.receive(chunk)
+            if conversation.plan is not None:  # faults set while it ran: from this message on
+                plan = conversation.plan
+                return self._answer_with_faults(conn, conversation, plan, reply) or (
+                    self._converse_with_faults(conn, conversation, plan)
+                )
             while reply is not None:
                 if reply:
                     self._send(conn, reply)
                 if conversation.closing:
                     return CloseReason.BY_US
                 reply = conversation.next_reply() if conversation.more else None
+
+    def _converse_with_faults(
+        self, conn: _Connection, conversation: Conversation, plan: FaultPlan, *, greet: bool = False
+    ) -> CloseReason:
+        """_converse, with each reply going through the fault plan: a path of its own,
+        so that a server without faults pays nothing for them."""
+        if plan.stalls():
+            # Neither read nor written: the idle timeout, or the server's stop, ends it.
+            stopped = self._stopping.wait(self.idle_timeout)
+            return CloseReason.STOPPING if stopped else CloseReason.TIMEOUT
+        sock = conn.sock
+        recv_size = min(RECV_SIZE, self.max_message)
+        if greet:
+            greeting = conversation.start()
+            ended = self._play(conn, plan, plan.step(greeting)) if greeting else None
+            if ended is not None or conversation.closing:
+                return ended or CloseReason.BY_US
+        while True:
+            if plan.faults.read_slowly:
+                # A small window and small, spaced reads: the peer's sends meet flow control.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_RCVBUF)
+                if self._stopping.wait(SLOW_PAUSE):
+                    return CloseReason.STOPPING
+            chunk = sock.recv(SLOW_READ if plan.faults.read_slowly else recv_size)
+            if not chunk:
+                return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
+            conn.bytes_in += len(chunk)
+            ended = self._answer_with_faults(conn, conversation, plan, conversation.receive(chunk))
+            if ended is not None:
+                return ended
+
+    def _answer_with_faults(
+        self, conn: _Connection, conversation: Conversation, plan: FaultPlan, reply: bytes | None
+    ) -> CloseReason | None:
+        """Answer a read's messages through the fault plan; why the connection ends, if it
+        does."""
+        while reply is not None:
+            ended = self._play(conn, plan, plan.step(reply))
+            if ended is not None:
+                return ended
+            if conversation.closing:
+                return CloseReason.BY_US
+            reply = conversation.next_reply() if conversation.more else None
+        return None
+
+    def _play(self, conn: _Connection, plan: FaultPlan, step: Step) -> CloseReason | None:
+        """Carry out one step of a fault plan; why the connection ends, if it does."""
+        if step.delay and self._stopping.wait(step.delay):
+            return CloseReason.STOPPING
+        data = step.data
+        if data and step.small_writes:
+            # Each byte its own segment: no Nagle to gather them again.
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for at in range(len(data)):
+                send_bounded(conn.sock, data[at : at + 1], self.write_timeout)
+            self.sent(conn.peer, data, conn)
+            plan.wrote_slowly(len(data))
+        elif data:
+            self._send(conn, data)
+        then = step.then
+        if then is Then.GO_ON:
+            return None
+        if then is Then.HALF_CLOSE:
+            with contextlib.suppress(OSError):  # the peer already left: its read says so
+                conn.sock.shutdown(socket.SHUT_WR)
+            plan.write_shut = True
+            plan.tell(step.after)
+            return None
+        if then is Then.RESET:
+            # The close that follows sends RST, not FIN.
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, ABORT)
+        else:
+            plan.tell(step.after)
+        return CloseReason.BY_US
 
     def _ended_by(self, conn: _Connection, error: Exception) -> CloseReason:
         """Why a connection ends, from what ended its conversation."""

@@ -8,6 +8,7 @@ each source host gets a token bucket of answers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import socket
@@ -23,6 +24,7 @@ from netlab.core.sampling import IN, OUT
 from netlab.core.servers import aio, loop
 from netlab.core.servers.admission import MAX_SOURCES, Admission, Networks, RateLimiter
 from netlab.core.servers.base import MAX_CLOSED, POLL, CommonOptions, Counted, ServerBase
+from netlab.core.servers.faults import FaultPlan
 from netlab.core.servers.protocols import ServerProtocol
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ MAX_DATAGRAM = 65507
 """The largest UDP payload over IPv4: 65535 less the IP and UDP headers."""
 LOWEST_ANSWERED_PORT = 1024
 Address = tuple[str, int] | tuple[str, int, int, int]
+Send = Callable[[bytes, Address], bool]
 
 
 class _Source:
@@ -55,7 +58,16 @@ class UdpServer(ServerBase):
     """
 
     # Slots, as ServerBase's: look-ups on every message.
-    __slots__ = ("_endpoint", "_sources", "admission", "ignored", "limiter", "rate_limited")
+    __slots__ = (
+        "_endpoint",
+        "_held",
+        "_plan",
+        "_sources",
+        "admission",
+        "ignored",
+        "limiter",
+        "rate_limited",
+    )
 
     transport = "udp"
     message_kinds = (Kind.DATAGRAM_IN, Kind.DATAGRAM_OUT)
@@ -87,6 +99,22 @@ class UdpServer(ServerBase):
         self._sources: dict[Address, _Source] = {}
         """The sources heard from, oldest first; changed only under `_lock` (connections()
         reads it from other threads), and only when a new one comes, not per datagram."""
+        self._plan = None if self.faults is None else FaultPlan(self, "", self.faults)
+        """The faults playing out on every datagram's answer; None (the usual) for none."""
+        self._held: _Answer | None = None
+        """An answer the reorder fault holds back, to send after the next one."""
+
+    def _faults_changed(self) -> None:
+        faults = self.faults
+        if faults is None:
+            self._plan = None
+            if self._held is not None:
+                self._held = None
+                self.fault("", "dropped the reply it held back: faults cleared")
+        elif self._plan is None:
+            self._plan = FaultPlan(self, "", faults)
+        else:
+            self._plan.faults = faults
 
     def _serve_on_loop(self, sock: socket.socket) -> None:
         self._endpoint = loop.run(aio.open_datagram(self, sock))
@@ -168,14 +196,69 @@ class UdpServer(ServerBase):
                 if sent > MAX_DATAGRAM:  # no slice of every answer: most are short
                     answer = answer[:MAX_DATAGRAM]
                     sent = MAX_DATAGRAM
+                plan = self._plan
+                if plan is not None:
+                    answer_now = _Answer(answer, address, source, send or self._sendto)
+                    self._answer_with_faults(plan, answer_now)
+                    return
                 if not (send or self._sendto)(answer, address):
                     return
                 source.bytes_out += sent
                 self.count_message(peer, answer, sent, sent, OUT)
         except Exception as error:
             # One bad datagram or unreachable source must not stop the server.
-            self._count(errors=1)
-            self._emit(Kind.ERROR, peer, f"{type(error).__name__}: {error}")
+            self._answer_failed(peer, error)
+
+    def _answer_failed(self, peer: str, error: Exception) -> None:
+        self._count(errors=1)
+        self._emit(Kind.ERROR, peer, f"{type(error).__name__}: {error}")
+
+    def _answer_with_faults(self, plan: FaultPlan, answer: _Answer) -> None:
+        """Send an answer as the fault plan has it: dropped, late, twice, or held back
+        to go after the next (reorder)."""
+        plan.peer = answer.source.peer  # one thread (or the loop) answers: one at a time
+        step = plan.step(answer.data)
+        if step.data is None:
+            return
+        answer.copies = step.copies
+        going = [answer]
+        if step.hold:
+            going, self._held = ([self._held] if self._held else []), answer
+        elif self._held is not None:
+            going.append(self._held)
+            self._held = None
+        if not step.delay:
+            self._send_answers(going)
+        elif self._on_loop:
+            asyncio.get_running_loop().call_later(step.delay, self._send_answers, going)
+        elif not self._stopping.wait(step.delay):
+            self._send_answers(going)
+
+    def _send_answers(self, answers: list[_Answer]) -> None:
+        for answer in answers:
+            data = answer.data
+            size = len(data)
+            try:
+                for _ in range(answer.copies):
+                    if not answer.send(data, answer.address):
+                        break
+                    answer.source.bytes_out += size
+                    self.count_message(answer.source.peer, data, size, size, OUT)
+            except Exception as error:
+                self._answer_failed(answer.source.peer, error)
+
+
+class _Answer:
+    """An answer to send, with all it takes: where to, and how."""
+
+    __slots__ = ("address", "copies", "data", "send", "source")
+
+    def __init__(self, data: bytes, address: Address, source: _Source, send: Send) -> None:
+        self.data = data
+        self.address = address
+        self.source = source
+        self.send = send
+        self.copies = 1
 
 
 def _receive_datagram(sock: socket.socket) -> tuple[bytes, Address]:
