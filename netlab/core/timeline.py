@@ -48,6 +48,8 @@ class Moment:
     """Bytes this end sent (out) or received (in)."""
     size: int = 0
     """How many."""
+    wire: Literal["", "FIN sent", "FIN heard", "RST sent", "RST heard"] = ""
+    """A FIN or RST this end sent, or the other's it heard: what orders the two ends."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def kernel_states(timeline: Timeline) -> dict[Party, str]:
 
 
 _SERVER_KINDS = frozenset(
-    {Kind.ACCEPTED, Kind.RECEIVED, Kind.SENT, Kind.CLOSED, Kind.ERROR, Kind.HALF_CLOSED}
+    {Kind.ACCEPTED, Kind.RECEIVED, Kind.SENT, Kind.CLOSED, Kind.ERROR, Kind.HALF_CLOSED, Kind.FAULT}
 )
 
 
@@ -176,7 +178,9 @@ def _client_moments(events: deque[Event]) -> list[Moment]:
             moments.append(Moment(at, "client", f"received {_data(event)}", "", "in", event.size))
         elif event.kind is Kind.HALF_CLOSED:
             fin_sent = True
-            moments.append(Moment(at, "client", "shutdown(SHUT_WR): FIN sent", "FIN_WAIT1"))
+            moments.append(
+                Moment(at, "client", "shutdown(SHUT_WR): FIN sent", "FIN_WAIT1", wire="FIN sent")
+            )
         elif event.kind is Kind.CLOSED:
             moments.extend(_closing("client", event, fin_sent=fin_sent))
         elif event.kind is Kind.ERROR:
@@ -186,8 +190,25 @@ def _client_moments(events: deque[Event]) -> list[Moment]:
 
 def _server_moments(events: deque[Event]) -> list[Moment]:
     moments: list[Moment] = []
+    reset = fin_sent = False  # by a fault: what the close that follows really is
     for event in events:
         at = event.time
+        if event.kind is Kind.FAULT:  # what netlab did on purpose
+            reset = reset or event.detail.startswith("reset")
+            half = event.detail.startswith("half-closed")
+            fin_sent = fin_sent or half
+            state = "FIN_WAIT1" if half else ""
+            moments.append(
+                Moment(
+                    at, "server", f"fault: {event.detail}", state, wire="FIN sent" if half else ""
+                )
+            )
+            continue
+        if event.kind is Kind.CLOSED and reset:
+            moments.append(
+                Moment(at, "server", "SO_LINGER 0, close(): RST sent", "CLOSED", wire="RST sent")
+            )
+            continue
         if event.kind is Kind.ACCEPTED:
             text = "accepted: the kernel did the handshake"
             if event.detail:
@@ -198,9 +219,11 @@ def _server_moments(events: deque[Event]) -> list[Moment]:
         elif event.kind is Kind.SENT:
             moments.append(Moment(at, "server", f"sent {_data(event)}", "", "out", event.size))
         elif event.kind is Kind.HALF_CLOSED:
-            moments.append(Moment(at, "server", "FIN sent, still reading", "FIN_WAIT1"))
+            moments.append(
+                Moment(at, "server", "FIN sent, still reading", "FIN_WAIT1", wire="FIN sent")
+            )
         elif event.kind is Kind.CLOSED:
-            moments.extend(_closing("server", event, fin_sent=False))
+            moments.extend(_closing("server", event, fin_sent=fin_sent))
         elif event.kind is Kind.ERROR:
             moments.append(Moment(at, "server", event.detail, ""))
     return moments
@@ -212,13 +235,23 @@ def _closing(party: Party, event: Event, *, fin_sent: bool) -> list[Moment]:
     at = event.time
     reason = event.closing.reason if event.closing is not None else None
     if reason is CloseReason.RESET:
-        return [Moment(at, party, "RST: the connection is gone at once", "CLOSED")]
+        return [
+            Moment(at, party, "RST: the connection is gone at once", "CLOSED", wire="RST heard")
+        ]
     if reason is CloseReason.BY_PEER:
         if fin_sent:  # our FIN went first, theirs answered it
-            return [Moment(at, party, "FIN from the peer after ours: ACK sent", "TIME_WAIT")]
+            return [
+                Moment(
+                    at,
+                    party,
+                    "FIN from the peer after ours: ACK sent",
+                    "TIME_WAIT",
+                    wire="FIN heard",
+                )
+            ]
         return [
-            Moment(at, party, "FIN from the peer: end of stream", "CLOSE_WAIT"),
-            Moment(at, party, "close(): FIN sent, its ACK awaited", "LAST_ACK"),
+            Moment(at, party, "FIN from the peer: end of stream", "CLOSE_WAIT", wire="FIN heard"),
+            Moment(at, party, "close(): FIN sent, its ACK awaited", "LAST_ACK", wire="FIN sent"),
         ]
     if fin_sent:  # closed after a half-close, before the peer's FIN came
         return [Moment(at, party, "close() after our FIN", "FIN_WAIT2")]
@@ -230,16 +263,15 @@ def _closing(party: Party, event: Event, *, fin_sent: bool) -> list[Moment]:
             party,
             f"close(): FIN sent first ({why})" if why else "close(): FIN sent first",
             "FIN_WAIT1",
+            wire="FIN sent",
         )
     ]
 
 
 AFTER = 1e-6
 """How far after its cause a moment stamped before it is put: a microsecond."""
-_FIN_SENT = frozenset({"FIN_WAIT1", "LAST_ACK"})
-"""The states an end enters as it sends its FIN."""
-_FIN_HEARD = frozenset({"CLOSE_WAIT", "TIME_WAIT"})
-"""The states an end enters as the other's FIN arrives."""
+_HEARD = {"FIN heard": "FIN sent", "RST heard": "RST sent"}
+"""What the other end sent, for what this end heard."""
 
 
 def _causal(moments: list[Moment]) -> list[Moment]:
@@ -247,16 +279,16 @@ def _causal(moments: list[Moment]) -> list[Moment]:
 
     Each end stamps its events on its own thread, after the deed: a reply can be stamped
     as received a few microseconds before the server's send of it is. So bytes received
-    go after the send that completed them, and a FIN heard after the FIN sent.
+    go after the send that completed them, and a FIN or RST heard after its sending.
     """
     sent: dict[Party, list[tuple[int, float]]] = {"client": [], "server": []}
-    fin_sent: dict[Party, float] = {}
+    signals: dict[tuple[Party, str], float] = {}
     for moment in moments:
         if moment.flow == "out":
             total = (sent[moment.party][-1][0] if sent[moment.party] else 0) + moment.size
             sent[moment.party].append((total, moment.time))
-        elif moment.state in _FIN_SENT:
-            fin_sent.setdefault(moment.party, moment.time)
+        elif moment.wire in ("FIN sent", "RST sent"):
+            signals.setdefault((moment.party, moment.wire), moment.time)
     received: dict[Party, int] = {"client": 0, "server": 0}
     latest: dict[Party, float] = {"client": 0.0, "server": 0.0}
     keys: list[float] = []
@@ -266,8 +298,8 @@ def _causal(moments: list[Moment]) -> list[Moment]:
         if moment.flow == "in":
             received[moment.party] += moment.size
             cause = next((at for total, at in sent[other] if total >= received[moment.party]), None)
-        elif moment.state in _FIN_HEARD:
-            cause = fin_sent.get(other)
+        elif moment.wire in _HEARD:
+            cause = signals.get((other, _HEARD[moment.wire]))
         key = moment.time if cause is None or cause < moment.time else cause + AFTER
         # An end's own moments keep their order, whatever moved one of them later.
         latest[moment.party] = key = max(key, latest[moment.party])
@@ -287,6 +319,10 @@ def _answered_fins(moments: list[Moment]) -> list[Moment]:
         answered.append(moment)
         other: Party = "server" if moment.party == "client" else "client"
         if moment.state == "LAST_ACK" and other in closed_first and other not in waiting:
-            answered.append(Moment(moment.time, other, "FIN from the peer: ACK sent", "TIME_WAIT"))
+            answered.append(
+                Moment(
+                    moment.time, other, "FIN from the peer: ACK sent", "TIME_WAIT", wire="FIN heard"
+                )
+            )
             waiting.add(other)
     return answered
