@@ -209,7 +209,8 @@ class _Reader:
         elif text.startswith("+ ") or text == "+":
             if not self._open or self._sent is None or self._replies:
                 self.fail(number, "a '+' line goes on with the message sent on the line above")
-            self._sent += self.data(number, text[2:])
+            else:
+                self._sent += self.data(number, text[2:])
         else:
             self.fail(
                 number,

@@ -16,6 +16,7 @@ from netlab.core.client import ClientSession
 from netlab.core.errors import positive_seconds
 from netlab.core.recording import QUIET, Exchange, Match, Recording
 from netlab.core.safetext import escape_bytes
+
 _LOOK = 0.01
 """How often the collector looks at what arrived."""
 
@@ -36,9 +37,7 @@ class Outcome:
             return f"ok  {what}"
         said = "before sending" if sent is None else f'sent "{escape_bytes(sent)}"'
         expected = self.exchange.expect
-        wanted = (
-            f'"{expected.text()}"' if expected.match is Match.EXACT else f"{expected.text()!r}"
-        )
+        wanted = f'"{expected.text()}"' if expected.match is Match.EXACT else f"{expected.text()!r}"
         got = f'"{escape_bytes(self.got)}"'
         ending = "; the server had closed" if self.closed else ""
         return f"DIFFERS  {said}: expected {wanted}, got {got}{ending}"
