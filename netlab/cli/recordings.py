@@ -17,6 +17,7 @@ from netlab.cli.output import (
     emit_json,
     positive_float,
 )
+from netlab.core.plural import plural
 
 if TYPE_CHECKING:
     from netlab.core.recording import Recording
@@ -68,7 +69,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     differed = [outcome for outcome in outcomes if not outcome.ok]
     if not differed:
-        print(f"All {len(outcomes)} replies matched.", file=sys.stderr)
+        replies = plural(len(outcomes), "reply", "replies")
+        print(f"{replies}, every one as recorded.", file=sys.stderr)
         return EXIT_OK
     first = differed[0].exchange
     message = (

@@ -40,12 +40,14 @@ import math
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from netlab.core.endpoints import parse_endpoint
 from netlab.core.errors import InputError
+from netlab.core.events import Event, Kind
 from netlab.core.framing import Framing
 from netlab.core.plural import plural
 from netlab.core.safetext import escape_bytes, unescape_bytes
@@ -388,3 +390,24 @@ class Recorder:
             self.out.flush()
             self._size += len(line.encode()) + 1
             self._lines += 1
+
+
+_SENT = frozenset({Kind.SENT, Kind.DATAGRAM_OUT})
+_RECEIVED = frozenset({Kind.RECEIVED, Kind.DATAGRAM_IN})
+
+
+def is_recorded(event: Event) -> bool:
+    """Whether a session's event is part of its recording: bytes sent or received (a
+    flood's counted messages carry none, and are not)."""
+    return (event.kind in _SENT or event.kind in _RECEIVED) and not event.summed
+
+
+def record_events(recorder: Recorder, events: Iterable[Event]) -> None:
+    """Write down a session's events, as their own times say, once it has had them."""
+    for event in events:
+        if not is_recorded(event):
+            continue
+        if event.kind in _SENT:
+            recorder.sent(event.data, event.time)
+        else:
+            recorder.received(event.data, event.time)
