@@ -68,9 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Imported here: the app, `netlab` alone, needs none of the commands (main()).
-    from netlab.cli import addresses, lessons, lookups, sockets
+    from netlab.cli import addresses, lessons, lookups, recordings, sockets
 
-    for module in (addresses, lookups, sockets, lessons):
+    for module in (addresses, lookups, sockets, recordings, lessons):
         module.register(commands)
     return parser
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from netlab.core.events import CloseReason, Event
     from netlab.core.framing import Framing
     from netlab.core.lab import Lab
+    from netlab.core.recording import Recorder
     from netlab.core.servers import ServerOptions, ServerSpec
     from netlab.core.servers.admission import Networks
 
@@ -205,10 +206,13 @@ class _ReplyPrinter:
         as_hex: bool,
         as_json: bool,
         read_as: str | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         import threading
 
         self.session = session
+        self.recorder = recorder
+        """Where what arrives is also written down (--record)."""
         self.bus = bus
         self.as_hex = as_hex
         self.as_json = as_json
@@ -267,6 +271,7 @@ class _ReplyPrinter:
                 data, text = self.session.take_bytes_and_text()
                 self._show_text(text, final=closed)
             if data:
+                self._record(data)
                 self._show_reading(data)
             if closed:
                 break
@@ -295,9 +300,15 @@ class _ReplyPrinter:
             if event.kind is Kind.ERROR:
                 self._status(event.detail)
             arrived = event.kind is Kind.RECEIVED or event.kind is Kind.DATAGRAM_IN
+            if arrived:
+                self._record(event.data, event.time)
             meaning = self._reading(event.data) if arrived else ""
             emit_json(event_json(event, self.session.local, meaning))
         sys.stdout.flush()
+
+    def _record(self, data: bytes, at: float | None = None) -> None:
+        if self.recorder is not None:
+            self.recorder.received(data, at)
 
     def _reading(self, data: bytes) -> str:
         from netlab.core.events import MAX_EVENT_DATA
@@ -451,6 +462,12 @@ def _add_connect(commands: Commands) -> None:
         action="store_false",
         help="at end of input, do not send FIN first (a terminal's Ctrl-D then closes at once)",
     )
+    sub.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write the session down as it goes, for `netlab replay` (a new file, never "
+        "overwritten)",
+    )
 
 
 def _keepalive(text: str) -> Keepalive:
@@ -466,13 +483,24 @@ def cmd_connect(args: argparse.Namespace) -> int:
     framing = _framing(args)
     # Text: wake-ups only, the bytes are read from the inbox. JSON: the events are the output.
     bus = EventBus() if args.json else EventBus(capacity=1000)
-    session = _connected_session(args, framing, bus)
-    printer = _ReplyPrinter(session, bus, as_hex=args.hex, as_json=args.json, read_as=args.read_as)
+    recorder = _recorder(args, framing)
+    try:
+        session = _connected_session(args, framing, bus)
+    except NetlabError:
+        if recorder is not None:  # nothing crossed: no recording of it
+            recorder.close()
+            os.unlink(args.record)
+        raise
+    if recorder is not None:
+        recorder.started = time.monotonic()
+    printer = _ReplyPrinter(
+        session, bus, as_hex=args.hex, as_json=args.json, read_as=args.read_as, recorder=recorder
+    )
     ending = _InputEnding()
     try:
         print(f"Connected to {session.peer}", file=sys.stderr, flush=True)
         printer.start()
-        _send_input(session, framing, args, ending)
+        _send_input(session, framing, args, ending, recorder)
     except KeyboardInterrupt:
         ending.why = "interrupted"
     except NetlabError:
@@ -481,9 +509,26 @@ def cmd_connect(args: argparse.Namespace) -> int:
     finally:
         session.close()
         printer.finish()
+        if recorder is not None:
+            recorder.close()
     if printer.reader_gone:
         raise BrokenPipeError  # main() ends quietly, as for any output piped into `head`
     return _report_close(args, session, printer, ending)
+
+
+def _recorder(args: argparse.Namespace, framing: Framing) -> Recorder | None:
+    """With --record, the recording's file, made before connecting: a name already taken
+    is said before anything is sent."""
+    if args.record is None:
+        return None
+    from netlab.core.recording import Recorder
+
+    return Recorder.create(
+        args.record,
+        endpoint=args.endpoint,
+        transport="udp" if args.udp else "tcp",
+        framing=framing,
+    )
 
 
 def _connected_session(args: argparse.Namespace, framing: Framing, bus: EventBus) -> ClientSession:
@@ -514,7 +559,11 @@ class _InputEnding:
 
 
 def _send_input(
-    session: ClientSession, framing: Framing, args: argparse.Namespace, ending: _InputEnding
+    session: ClientSession,
+    framing: Framing,
+    args: argparse.Namespace,
+    ending: _InputEnding,
+    recorder: Recorder | None = None,
 ) -> None:
     """Send stdin's lines until input ends, a line says quit, or the session closes."""
     import queue
@@ -537,12 +586,38 @@ def _send_input(
             ending.why = "quit"
             return
         try:
+            if recorder is not None:
+                # Before it is sent, as its reply may be written down at once; and only
+                # once the last reply is, so each reply is under what it answered.
+                _wait_for_reply(session, recorder, args.timeout)
+                recorder.sent(framing.frame(line))
             session.send_bytes(framing.frame(line))
         except OperationFailed:
             # The session published the error as an event: the printer shows it.
             ending.failed = True
             if session.state == "closed":
                 return
+
+
+def _wait_for_reply(session: ClientSession, recorder: Recorder, timeout: float) -> None:
+    """Wait, at most `timeout`, until the reply to what was sent last is written down:
+    all that arrived, then quiet for a moment (replay waits as long for each reply).
+
+    Piped input would otherwise go out faster than the replies come back, and the
+    recording would hold them in an order that no replay could check.
+    """
+    from netlab.core.recording import QUIET
+
+    started = time.monotonic()
+    quiet_since, seen = started, session.bytes_in
+    while time.monotonic() - started < timeout:
+        if session.wait_closed(0.01):
+            return
+        now = time.monotonic()
+        if session.bytes_in != seen or recorder.bytes_in < seen:
+            quiet_since, seen = now, session.bytes_in
+        elif now - quiet_since >= QUIET:
+            return
 
 
 def _after_end_of_input(session: ClientSession, args: argparse.Namespace) -> str:

@@ -75,3 +75,80 @@ def hex_lines(data: bytes, width: int = 16) -> list[str]:
         text_part = "".join(chr(byte) if 0x20 <= byte < 0x7F else "." for byte in chunk)
         lines.append(f"{offset:08x}  {hex_part:<{width * 3 - 1}}  {text_part}")
     return lines
+
+
+# -- escapes that go back to bytes ------------------------------------------------------
+#
+# safe_bytes() is for showing: a byte that is not UTF-8 and the character of the same
+# number both show as \x80, and a backslash stays itself. For a file a person edits
+# and netlab reads back (a recording), each escape must stand for exactly one thing:
+# \xNN is always the byte NN, \uNNNN and \UNNNNNNNN always a character (its UTF-8
+# bytes), and a backslash is written \\.
+
+_BYTE_ESCAPES = {
+    code: "\\\\" if code == ord("\\") else _escape(code) for code in [*range(0x20), 0x5C, 0x7F]
+}
+_UNNAMED = {value: key for key, value in _NAMED.items()}
+_HEX_LENGTHS = {"x": 2, "u": 4, "U": 8}
+
+
+def _reversible_escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x80:
+        return _BYTE_ESCAPES[code]
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def escape_bytes(data: bytes) -> str:
+    """`data` as one line of printable text that unescape_bytes() turns back into `data`
+    exactly: controls, invisible characters, backslashes and bytes that are not UTF-8
+    written as escapes."""
+    text = data.decode("utf-8", errors="surrogateescape").translate(_BYTE_ESCAPES)
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else _reversible_escape(char) for char in text)
+    return text
+
+
+def unescape_bytes(text: str) -> bytes:
+    """The bytes escape_bytes() wrote as `text`. Besides its escapes, \\t \\r \\n \\0 \\\\,
+    \\xNN (a byte), \\uNNNN and \\UNNNNNNNN (a character); any other character stands for
+    itself. ValueError names the first escape that is none of these."""
+    out = bytearray()
+    start = 0
+    while (slash := text.find("\\", start)) >= 0:
+        out += text[start:slash].encode()
+        escape = text[slash : slash + 2]
+        if escape in _UNNAMED:
+            out += _UNNAMED[escape].encode()
+            start = slash + 2
+        elif escape == "\\\\":
+            out += b"\\"
+            start = slash + 2
+        elif (kind := escape[1:]) in _HEX_LENGTHS:
+            end = slash + 2 + _HEX_LENGTHS[kind]
+            out += _hex_escape(text[slash:end], kind)
+            start = end
+        else:
+            raise ValueError(
+                f"{escape!r} at column {slash + 1} is not an escape: use \\\\ for a backslash, "
+                "\\n \\r \\t \\0, \\xNN for a byte, \\uNNNN for a character"
+            )
+    out += text[start:].encode()
+    return bytes(out)
+
+
+def _hex_escape(escape: str, kind: str) -> bytes:
+    digits = escape[2:]
+    if len(digits) != _HEX_LENGTHS[kind] or not all(c in "0123456789abcdefABCDEF" for c in digits):
+        raise ValueError(
+            f"{escape!r} needs {_HEX_LENGTHS[kind]} hex digits after \\{kind}, such as "
+            + {"x": "\\x0a", "u": "\\u00e9", "U": "\\U0001f600"}[kind]
+        )
+    code = int(digits, 16)
+    if kind == "x":
+        return bytes([code])
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"{escape!r} is not a character: no UTF-8 can carry it")
+    return chr(code).encode()

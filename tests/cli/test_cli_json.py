@@ -593,7 +593,7 @@ def test_every_command_has_json() -> None:
     parser = build_parser()
     [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     covered = {"ip", "mask", "calc", "resolve", "host", "cname", "reverse", "dns", "port"}
-    covered |= {"service", "ping", "serve", "head", "send", "connect", "lessons"}
+    covered |= {"service", "ping", "serve", "head", "send", "connect", "replay", "lessons"}
     assert set(commands.choices) == covered
     for sub in commands.choices.values():
         assert any("--json" in action.option_strings for action in sub._actions)

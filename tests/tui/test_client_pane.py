@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from textual.widgets import Input, Select, Static, TabbedContent
 from textual.worker import Worker
 
 from netlab.core.engine.process import EngineLab
+from netlab.core.recording import load_recording
 from netlab.tui.app import NetlabApp
 from netlab.tui.panes.client import ClientPane, HistoryInput
 from netlab.tui.widgets.transcript import Transcript
@@ -177,6 +179,30 @@ async def test_echo_server_answers_hello_in_the_transcript() -> None:
         assert str(tab.label) == "client-1"  # short: where it goes is on the message line
         title = str(app.query_one("#client-message").border_title)
         assert f"to client-1 at 127.0.0.1:{server.address[1]}" in title
+
+
+async def test_ctrl_s_saves_the_session_as_a_recording_the_palette_replays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where the pane saves, as it saves received bytes
+    app = NetlabApp()
+    async with running(app, size=SIZE) as pilot:
+        server = app.lab.start_server("echo:0")
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{server.address[1]}")
+        await pilot.press(*"hello", "enter")
+        await until(pilot, lambda: received(app, "hello"), "the echo")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "as a recording" in status_text(app), "the recording")
+        [saved] = tmp_path.glob("*.rec")
+        [exchange] = load_recording(saved).exchanges
+        assert exchange.sent == b"hello\n" and exchange.expect.data == b"hello\n"
+        pane = app.query_one(ClientPane)
+        [replay] = [c for c in pane.commands() if c.title.startswith("Replay a recording")]
+        replay.run()
+        await until(
+            pilot, lambda: "1 reply, every one as recorded" in status_text(app), "the replay"
+        )
 
 
 async def test_escapes_and_markup_from_the_peer_are_shown_literally(hostile_peer: int) -> None:

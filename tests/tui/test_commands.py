@@ -88,6 +88,7 @@ async def test_every_action_of_the_panes_is_in_the_palette() -> None:
             "Client: show data as a hex dump",
             "Client: type messages as hex bytes",
             "Send HEAD / to client-1",
+            "Save client-1's session as a recording…",
         ):
             assert wanted in titles, wanted
         await _run_command(pilot, "Pause the server log")

@@ -46,11 +46,14 @@ from netlab.core.framing import Framing
 from netlab.core.plural import plural
 from netlab.tui.panes.base import Pane, PaneCommand
 from netlab.tui.panes.handoff import Target
+from netlab.tui.panes.recordings import Tape, offered_recordings, recording_path
 from netlab.tui.widgets.field import Field
 from netlab.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from netlab.core.lab import Lab, Session, SessionOptions
+    from netlab.core.recording import Recording
+    from netlab.core.replay import Outcome
     from netlab.core.servers.protocols import Transport
 
 NARROW = 100
@@ -153,6 +156,12 @@ from the network appear literally.
   and TCP slows the server. The transcript keeps its newest 500 entries and says on the
   message line how many it no longer keeps; **Save everything … received** (Ctrl+P)
   writes every byte received to a file in the current directory.
+- **Recordings**: **Ctrl+S** (or the palette's **Save … session as a recording…**)
+  writes what the session in front sent and received, with the times, to a `.rec`
+  file in the current directory: a text file to read and edit (`netlab replay`).
+  The palette's **Replay a recording** sends one of those files again, to the address
+  in the address field (or the one it was recorded at), and says reply by reply
+  whether it still matches.
 - **Half-close** (Ctrl+P) sends FIN: the server reads end of input, and one that
   answers only then (as `wc` would) answers; replies still come in.
 - Bytes that are not UTF-8 show as `\\xNN`; RFC 868's four bytes are also read as the
@@ -175,6 +184,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         Binding("ctrl+x", "flip('#client-hex-input')", "Hex in", priority=True, id="client-hex-in"),
         Binding("ctrl+o", "flip('#client-hex-view')", "Hex view", id="client-hex-view"),
         Binding("ctrl+l", "timeline", "Timeline", id="client-timeline"),
+        # Not in the footer, which is full at 80 columns: the help and the palette say it.
+        Binding("ctrl+s", "save_recording", "Save recording", show=False, id="client-record"),
     ]
     JUMP_KEYS: ClassVar[dict[str, str]] = {
         "client-endpoint": "a",
@@ -208,6 +219,12 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         done: bool
 
     @dataclass
+    class Replayed(Message):
+        """One exchange of a recording being replayed, and how it went."""
+
+        outcome: Outcome
+
+    @dataclass
     class SendFailed(Message):
         """What was typed could not be sent (the peer stopped reading, or went): why."""
 
@@ -236,6 +253,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         on the message line is held for it, and sent once it is connected."""
         self._held: list[tuple[str, bytes]] = []
         """(line as typed, bytes) held for the awaited session, in order."""
+        self._tapes: dict[str, Tape] = {}
+        """What each session sent and received, for its recording."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="client-bar"):
@@ -311,6 +330,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         # Keys that need a session show (and work) only when there is one.
         if action == "disconnect":
             return self._active_session() is not None
+        if action == "save_recording":
+            return self._active_session() is not None
         if action in ("head", "timestamp"):
             session = self._active_session()
             return session is not None and session.state != "closed"
@@ -322,6 +343,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if session is not None:
             yield from self._session_commands(session)
         yield from self._toggle_commands()
+        yield from self._replay_commands()
 
     def _connect_commands(self) -> Iterator[PaneCommand]:
         for name, server in dict(_lab(self.app).servers).items():
@@ -358,6 +380,11 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
                 self.save_received,
                 "every byte, whatever the transcript kept, to a file in this directory",
             )
+        yield PaneCommand(
+            f"Save {session.name}'s session as a recording…",
+            self.action_save_recording,
+            "what it sent and received, to a .rec file in this directory (Ctrl+S)",
+        )
         if not closed and session.transport == "tcp" and not session.write_shut:
             yield PaneCommand(
                 f"Half-close {session.name} (send FIN)",
@@ -484,6 +511,80 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         event.stop()
         (self._show_status if event.done else self._show_error)(event.text)
 
+    def action_save_recording(self) -> None:
+        name = self._active_name()
+        tape = None if name is None else self._tapes.get(name)
+        if name is None or tape is None:
+            self._show_error("No session is open.")
+            return
+        self._save_recording(name, tape, recording_path(name))
+
+    @_worker("client-save", "Save a session as a recording")
+    def _save_recording(self, name: str, tape: Tape, path: Path) -> None:
+        try:
+            messages = tape.save(path)
+        except NetlabError as error:  # the name is taken, or the folder cannot be written
+            self._post(self.Saved(str(error), False))
+            return
+        self._post(
+            self.Saved(
+                f"Saved {name}'s {plural(messages, 'message')} as a recording: {path}.", True
+            )
+        )
+
+    def _replay_commands(self) -> Iterator[PaneCommand]:
+        for path in offered_recordings():
+            yield PaneCommand(
+                f"Replay a recording: {path.name}",
+                partial(self.replay_recording, path),
+                "send it again and check each reply, to the address field's host:port "
+                "or where it was recorded",
+            )
+
+    def replay_recording(self, path: Path) -> None:
+        from netlab.core.recording import load_recording
+
+        try:
+            recording = load_recording(path)
+        except NetlabError as error:
+            self._show_error(str(error))
+            return
+        endpoint = self.query_one("#client-endpoint", Input).value.strip() or recording.endpoint
+        if not endpoint:
+            self._show_error(f"{path.name} says no endpoint: type host:port first.")
+            return
+        self.bring_into_view()
+        self._show_status(f"Replaying {path.name} to {endpoint}…")
+        self._replay(recording, endpoint, path.name)
+
+    @_worker("client-replay", "Replay a recording")
+    def _replay(self, recording: Recording, endpoint: str, name: str) -> None:
+        from netlab.core.replay import replay
+
+        def report(outcome: Outcome) -> None:
+            self._post(self.Replayed(outcome))
+
+        try:
+            outcomes = replay(recording, endpoint, report=report)
+        except NetlabError as error:
+            self._post(self.Saved(f"Replaying {name}: {error}", False))
+            return
+        differed = [outcome for outcome in outcomes if not outcome.ok]
+        if differed:
+            summary = (
+                f"Replayed {name} to {endpoint}: {len(differed)} of {len(outcomes)} replies "
+                f"differed, the first at line {differed[0].exchange.line}: {differed[0].text()}"
+            )
+        else:
+            replies = plural(len(outcomes), "reply", "replies")
+            summary = f"Replayed {name} to {endpoint}: {replies}, every one as recorded."
+        self._post(self.Saved(summary, not differed))
+
+    def on_client_pane_replayed(self, event: Replayed) -> None:
+        event.stop()
+        outcome = event.outcome
+        (self._show_status if outcome.ok else self._show_error)(outcome.text())
+
     def half_close(self) -> None:
         session = self._active_session()
         if session is None or session.state == "closed":
@@ -512,6 +613,9 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             elif event.kind is Kind.LISTENING:
                 self._offer_server(event.source)
         for name, batch in batches.items():
+            if (tape := self._tapes.get(name)) is not None:
+                for event in batch:
+                    tape.add(event)
             if name in self._pending:
                 self._pending[name].extend(batch)
                 continue
@@ -570,6 +674,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         }
         name = options["name"] = self._next_name()
         self._pending[name] = []
+        self._tapes[name] = Tape(endpoint, transport, options["framing"])
         self._show_status(f"Connecting {name} to {endpoint} over {transport.upper()}…")
         # A person types the first message at once: the message line takes the cursor
         # now, and holds what is sent until the session is open.
@@ -621,6 +726,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         event.stop()
         name, message = event.name, event.reason
         self._pending.pop(name, None)
+        self._tapes.pop(name, None)
         if self._awaited != name:
             self._show_error(message)
             return
@@ -697,6 +803,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             spool.discard()
         del self._sessions[name]
         del self._transcripts[name]
+        self._tapes.pop(name, None)
         await self.query_one("#client-sessions", TabbedContent).remove_pane(f"session-{name}")
         self._show_status(f"{name}'s tab is closed.")
         self._refresh_controls()
