@@ -16,6 +16,7 @@ peer.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -54,7 +55,8 @@ class Moment:
 
 @dataclass(frozen=True)
 class Timeline:
-    session: str
+    session: str | None
+    """The lab's client session at one end, if the lab holds it."""
     server: str | None
     """The lab server at the other end, if the lab holds it."""
     client_end: str
@@ -115,15 +117,38 @@ class ConnectionLog:
             (name for name, where in server_address.items() if _serves(where, server_end)), None
         )
         server_events = self._servers.get((server, client_end), deque()) if server else deque()
-        moments = [*_client_moments(events), *_server_moments(server_events)]
+        return self._laid_out(
+            Timeline(session, server, client_end, server_end, [], 0), events, server_events
+        )
+
+    def server_timeline(
+        self, server: str, peer: str, server_address: dict[str, str]
+    ) -> Timeline | None:
+        """The timeline of one of a lab server's connections: both ends when its client is
+        a session of the lab, else the server's end alone."""
+        session = next((name for name, local in self._local.items() if local == peer), None)
+        if session is not None:
+            both = self.timeline(session, server_address)
+            if both is not None and both.server == server:
+                return both
+        events = self._servers.get((server, peer))
+        if events is None:
+            return None
+        where = server_address.get(server, "")
+        return self._laid_out(Timeline(None, server, peer, where, [], 0), deque(), events)
+
+    def _laid_out(
+        self, ends: Timeline, client_events: deque[Event], server_events: deque[Event]
+    ) -> Timeline:
+        """`ends` with the two ends' moments in time order."""
+        moments = [*_client_moments(client_events), *_server_moments(server_events)]
         moments.sort(key=lambda moment: moment.time)
-        forgotten = self._forgotten.get(session, 0)
-        if server:
-            forgotten += self._forgotten.get((server, client_end), 0)
+        forgotten = self._forgotten.get(ends.session, 0) if ends.session else 0
+        if ends.server:
+            forgotten += self._forgotten.get((ends.server, ends.client_end), 0)
         if not forgotten:  # with events gone, the two ends' counts no longer line up
             moments = _causal(moments)
-        moments = _answered_fins(moments)
-        return Timeline(session, server, client_end, server_end, moments, forgotten)
+        return dataclasses.replace(ends, moments=_answered_fins(moments), forgotten=forgotten)
 
 
 def kernel_states(timeline: Timeline) -> dict[Party, str]:
@@ -131,7 +156,9 @@ def kernel_states(timeline: Timeline) -> dict[Party, str]:
     if not tcpstate.available():
         return {}
     said: dict[Party, str] = {}
-    ends: list[tuple[Party, str, str]] = [("client", timeline.client_end, timeline.server_end)]
+    ends: list[tuple[Party, str, str]] = []
+    if timeline.session is not None:
+        ends.append(("client", timeline.client_end, timeline.server_end))
     if timeline.server is not None:
         ends.append(("server", timeline.server_end, timeline.client_end))
     for party, local, remote in ends:

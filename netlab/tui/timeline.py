@@ -1,9 +1,11 @@
-"""Ctrl+L in the Client pane: the session's connection as one timeline, both ends when
-the lab holds the server too (netlab.core.timeline), kept up to date while it is open."""
+"""Ctrl+L: a connection as one timeline, both ends when the lab holds both (a session
+of the Client pane and a server of the lab; netlab.core.timeline), else the one it
+holds, kept up to date while it is open."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
@@ -27,12 +29,11 @@ class TimelineScreen(ModalScreen[None]):
         Binding("escape,ctrl+l,q", "dismiss", "Close timeline", id="close-timeline"),
     ]
 
-    def __init__(self, log: ConnectionLog, session: str, servers: dict[str, str]) -> None:
+    def __init__(self, log: ConnectionLog, find: Callable[[], Timeline | None]) -> None:
+        """`find` lays the timeline out from `log` (a session's, or a server connection's)."""
         super().__init__()
         self.connections = log
-        self.session = session
-        self.servers = servers
-        """Each lab server's name and where it listens."""
+        self._find = find
         self._drawn = -1
 
     def compose(self) -> ComposeResult:
@@ -46,7 +47,7 @@ class TimelineScreen(ModalScreen[None]):
         self.set_interval(REFRESH, self.redraw)
 
     def redraw(self) -> None:
-        timeline = self.connections.timeline(self.session, self.servers)
+        timeline = self._find()
         if timeline is None:
             return
         kernel = kernel_states(timeline)
@@ -71,9 +72,12 @@ class TimelineScreen(ModalScreen[None]):
 
 
 def _title(timeline: Timeline) -> Text:
-    title = Text(f"{timeline.session}: {timeline.client_end} → {timeline.server_end}", "bold")
+    name = timeline.session or timeline.server
+    title = Text(f"{name}: {timeline.client_end} → {timeline.server_end}", "bold")
     if timeline.server is None:
         title.append("  (the server is not in the lab: this end only)", "dim")
+    if timeline.session is None:
+        title.append("  (the client is not in the lab: this end only)", "dim")
     if timeline.forgotten:
         title.append(f"  ({timeline.forgotten:,} earlier events not kept)", "dim")
     return title

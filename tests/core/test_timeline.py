@@ -94,3 +94,30 @@ def _fed(lab: Lab, log: ConnectionLog) -> list[Event]:
     events = lab.bus.drain()
     log.feed(events)
     return events
+
+
+def test_a_client_outside_the_lab_has_a_timeline_of_the_server_end(lab: Lab) -> None:
+    server = lab.start_server("echo:0")
+    servers = {server.name: address_text(server.address)}
+    log = ConnectionLog()
+    with socket.create_connection(server.address[:2], timeout=5) as client:
+        client.sendall(b"hi\n")
+        assert client.recv(16) == b"hi\n"
+        peer = address_text(client.getsockname())
+        client.shutdown(socket.SHUT_WR)
+        assert client.recv(16) == b""  # the server heard our FIN and closed
+
+        def laid_out() -> Timeline | None:
+            log.feed(lab.bus.drain())
+            return log.server_timeline(server.name, peer, servers)
+
+        wait_until(lambda: "LAST_ACK" in _states_of(laid_out()), 5, "the server's close")
+    timeline = laid_out()
+    assert timeline is not None and timeline.session is None
+    assert {moment.party for moment in timeline.moments} == {"server"}
+    assert [s for _, s in _states(timeline)] == ["ESTABLISHED", "CLOSE_WAIT", "LAST_ACK"]
+    assert "client" not in kernel_states(timeline)  # not the lab's to ask about
+
+
+def _states_of(timeline: Timeline | None) -> set[str]:
+    return {moment.state for moment in timeline.moments} if timeline else set()

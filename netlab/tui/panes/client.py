@@ -785,7 +785,8 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             for server_name, server in dict(_lab(self.app).servers).items()
             if server.address is not None
         }
-        self.app.push_screen(TimelineScreen(self.app.connections, name, servers))  # type: ignore[attr-defined]
+        log = self.app.connections  # type: ignore[attr-defined]
+        self.app.push_screen(TimelineScreen(log, lambda: log.timeline(name, servers)))
 
     async def action_disconnect(self) -> None:
         name = self._active_name()
