@@ -199,10 +199,8 @@ def _client_moments(events: deque[Event]) -> list[Moment]:
         at = event.time
         if event.kind is Kind.CONNECTED:
             moments.append(Moment(at, "client", "connected: SYN, SYN-ACK, ACK", "ESTABLISHED"))
-        elif event.kind is Kind.SENT:
-            moments.append(Moment(at, "client", f"sent {_data(event)}", "", "out", event.size))
-        elif event.kind is Kind.RECEIVED:
-            moments.append(Moment(at, "client", f"received {_data(event)}", "", "in", event.size))
+        elif (said := _message("client", event)) is not None:
+            moments.append(said)
         elif event.kind is Kind.HALF_CLOSED:
             fin_sent = True
             moments.append(
@@ -210,8 +208,6 @@ def _client_moments(events: deque[Event]) -> list[Moment]:
             )
         elif event.kind is Kind.CLOSED:
             moments.extend(_closing("client", event, fin_sent=fin_sent))
-        elif event.kind is Kind.ERROR:
-            moments.append(Moment(at, "client", event.detail, ""))
     return moments
 
 
@@ -241,19 +237,26 @@ def _server_moments(events: deque[Event]) -> list[Moment]:
             if event.detail:
                 text += f" ({event.detail})"
             moments.append(Moment(at, "server", text, "ESTABLISHED"))
-        elif event.kind is Kind.RECEIVED:
-            moments.append(Moment(at, "server", f"received {_data(event)}", "", "in", event.size))
-        elif event.kind is Kind.SENT:
-            moments.append(Moment(at, "server", f"sent {_data(event)}", "", "out", event.size))
+        elif (said := _message("server", event)) is not None:
+            moments.append(said)
         elif event.kind is Kind.HALF_CLOSED:
             moments.append(
                 Moment(at, "server", "FIN sent, still reading", "FIN_WAIT1", wire="FIN sent")
             )
         elif event.kind is Kind.CLOSED:
             moments.extend(_closing("server", event, fin_sent=fin_sent))
-        elif event.kind is Kind.ERROR:
-            moments.append(Moment(at, "server", event.detail, ""))
     return moments
+
+
+def _message(party: Party, event: Event) -> Moment | None:
+    """What either end does alike: bytes sent or received, an error."""
+    if event.kind is Kind.SENT:
+        return Moment(event.time, party, f"sent {_data(event)}", "", "out", event.size)
+    if event.kind is Kind.RECEIVED:
+        return Moment(event.time, party, f"received {_data(event)}", "", "in", event.size)
+    if event.kind is Kind.ERROR:
+        return Moment(event.time, party, event.detail, "")
+    return None
 
 
 def _closing(party: Party, event: Event, *, fin_sent: bool) -> list[Moment]:
