@@ -94,7 +94,7 @@ peer does. Write them in the **faults** field, comma-separated, as
   connection is closed, half-closed (FIN sent, still reading) or reset
 - `accept-delay=T` — TCP: each connection accepted T late
 - `read-slowly`, `small-writes`, `stall` — TCP: read a little at a time, write a byte at a
-  time, or read and never answer
+  time, or leave the connection hanging, neither read nor written
 - `seed=N` — the same random choices every run
 
 Each fault injected appears in the log as a **fault** line, coloured: netlab's doing,
