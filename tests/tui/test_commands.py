@@ -73,7 +73,7 @@ async def test_connecting_from_the_split_view_stays_in_it() -> None:
 async def test_every_action_of_the_panes_is_in_the_palette() -> None:
     app = NetlabApp()
     async with running(app, size=(120, 40)) as pilot:
-        server = app.lab.start_server("echo:0")
+        server = app.lab.start_server("echo:0", faults="drop=0.5")
         await pilot.press("alt+5")
         await _run_command(pilot, f"Connect the client to {server.name}")
         await until(pilot, lambda: len(app.lab.sessions) == 1, "a client session")
@@ -81,6 +81,8 @@ async def test_every_action_of_the_panes_is_in_the_palette() -> None:
         for wanted in (
             f"Stop server {server.name}",
             f"Restart server {server.name}",
+            f"Set faults on {server.name} (from the faults field)",
+            f"Clear faults on {server.name}",
             "Disconnect client-1",
             "Clear the transcript of client-1",
             "Clear the server log",
@@ -93,6 +95,8 @@ async def test_every_action_of_the_panes_is_in_the_palette() -> None:
             assert wanted in titles, wanted
         await _run_command(pilot, "Pause the server log")
         assert app.query_one(EventLog).paused
+        await _run_command(pilot, f"Clear faults on {server.name}")
+        await until(pilot, lambda: app.lab.servers[server.name].faults is None, "no faults")
         await _run_command(pilot, f"Stop server {server.name}")
         await until(pilot, lambda: not app.lab.servers, "the servers to stop")
 

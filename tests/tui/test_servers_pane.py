@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
@@ -148,32 +149,62 @@ async def test_stop_removes_the_server_and_frees_its_port() -> None:
             again.listen()
 
 
-async def test_restart_keeps_the_port_and_starts_counting_afresh() -> None:
+async def test_faults_from_the_form_and_ctrl_f_and_a_restart_keeps_port_and_faults() -> None:
     app = NetlabApp()
     async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
+        faults = app.query_one("#servers-faults", Input)
+        faults.value = "close-after=1"
         name = await start(pilot)
         old = app.lab.servers[name]
         with socket.create_connection(old.address, timeout=WAIT) as client:
             client.sendall(b"x")
-            client.recv(10)
+            assert client.recv(10) == b"x"
+            assert client.recv(10) == b""  # closed after one reply, on purpose
+            peer = "{}:{}".format(*client.getsockname())
+        fault = f"{name}  fault  {peer}  closed the connection (fault close-after=1)"
+        await wait_for(pilot, lambda: fault in log_text(app), "the fault in the log")
+        # The fault line stands out; data that merely says "fault" does not.
+        log = app.query_one(EventLog)
+        assert log.highlighter(Text(f"12:00:00  {fault}")).spans
+        assert not log.highlighter(Text(f"12:00:00  {name}  received  {peer}  fault")).spans
+        assert cells(app, name)["faults"] == "close-after=1"
+        # Ctrl+F gives the selected server the field's faults while it runs.
+        faults.value = "delay=soon"
+        faults.focus()
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: "delay must be a time" in message(app), "the error")
+        assert "\n" not in message(app)
+        faults.value = "delay=10ms"
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: message(app) == f"{name}: faults delay=10ms", "the change")
+        await wait_for(pilot, lambda: "faults now: delay=10ms" in log_text(app), "its line")
+        title = app.query_one("#servers-peers-title", Static)
+        await wait_for(pilot, lambda: "faults delay=10ms" in str(title.render()), "the title")
+
         app.query_one("#servers-table", DataTable).focus()
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.lab.servers.get(name) not in (None, old), "a restart")
-        assert app.lab.servers[name].address == old.address
+        restarted = app.lab.servers[name]
+        assert restarted.address == old.address
+        assert restarted.faults is not None and restarted.faults.text() == "delay=10ms"
         await wait_for(pilot, lambda: message(app).startswith("Restarted"), "the message")
         await wait_for(pilot, lambda: cells(app, name)["total"] == "0", "fresh counters")
 
 
 @pytest.mark.parametrize(
-    ("port", "expected"),
-    [("99999", "Port 99999 is out of range"), ("echo!", "is not a port")],
+    ("field", "value", "expected"),
+    [
+        ("port", "99999", "Port 99999 is out of range"),
+        ("port", "echo!", "is not a port"),
+        ("faults", "delay=soon", "delay must be a time with its unit"),
+    ],
 )
-async def test_a_bad_port_is_one_error_line(port: str, expected: str) -> None:
+async def test_a_bad_port_or_fault_is_one_error_line(field: str, value: str, expected: str) -> None:
     app = NetlabApp()
     async with running(app, size=SIZE) as pilot:
         await pilot.press("alt+4")
-        app.query_one("#servers-port", Input).value = port
+        app.query_one(f"#servers-{field}", Input).value = value
         await pilot.click("#servers-start")
         await pilot.pause()
         shown = app.query_one("#servers-message", Static)

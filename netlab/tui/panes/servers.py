@@ -36,6 +36,7 @@ from netlab.core.events import Event, Side
 from netlab.core.lab import Lab, Server
 from netlab.core.servers import MODELS, PROTOCOLS, ServerOptions, ServerSpec, parse_spec
 from netlab.core.servers.base import MAX_CLOSED, ConnectionInfo
+from netlab.core.servers.faults import MAX_FAULTS, Faults, parse_faults
 from netlab.core.servers.protocols import Clock as ServerClock
 from netlab.tui.panes.base import Pane, PaneCommand
 from netlab.tui.widgets.eventlog import EventLog
@@ -47,12 +48,14 @@ SPARK_BARS = "▁▂▃▄▅▆▇█"
 SPARK_SAMPLES = 8
 MAX_PEERS = MAX_CLOSED
 """Connections (or UDP sources) listed for a server; the oldest closed go first."""
-NARROW = 96
-"""Below this many columns the start form takes two lines."""
+NARROW = 140
+"""Below this many columns the start form takes two lines (one line ends at column 137)."""
+THIN = 78
+"""Below this many columns (the split view) it takes three: its first line is too wide."""
 SHORT = 30
 """Below this many lines the pane drops its blank lines between parts."""
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
-Verb = Literal["start", "stop", "restart"]
+Verb = Literal["start", "stop", "restart", "faults"]
 """What a server job does; the name of a server being started is "new"."""
 
 SERVERS_HELP = """\
@@ -62,9 +65,9 @@ Start the lab's servers, as many as you like, and watch what they do.
 
 - **The form**: pick a kind, TCP or UDP, the address to listen on (127.0.0.1 keeps it
   on this machine), a port (0 lets the system choose), how TCP connections are served
-  (threaded, iterative or async) and the limits (idle timeout in seconds, most
-  connections at once), then **Start** or Enter in the port field. TCP and UDP may
-  share a port number.
+  (threaded, iterative or async), the faults it is to inject (below; empty for none)
+  and the limits (idle timeout in seconds, most connections at once), then **Start**
+  or Enter in any field of the form. TCP and UDP may share a port number.
 - **The table** shows each server's counters, refreshed twice a second, with a small
   graph of messages per second. **Ctrl+S** stops and **Ctrl+R** restarts the selected
   server (or the buttons below the table); **Ctrl+N** connects the Client to it.
@@ -75,6 +78,28 @@ Start the lab's servers, as many as you like, and watch what they do.
   new events are kept and counted, and appear when you resume (at most the newest
   5,000 lines are kept). Scroll up to stop following the newest lines; **f** or End
   follows again. Data from the network is shown as text, control characters escaped.
+
+## Faults
+
+A server can misbehave on purpose, to show what a client sees when the network or the
+peer does. Write them in the **faults** field, comma-separated, as
+`delay=200ms~50ms,drop=0.1`:
+
+- `delay=T[~J]` — each reply late by T (ms or s), give or take J
+- `drop=P` — a reply never sent, with chance P (0 to 1)
+- `duplicate=P`, `reorder=P` — UDP: a reply sent twice, or held back and sent after
+  the next
+- `reset=P` — TCP: the connection reset instead of a reply, with chance P
+- `close-after=N`, `half-close-after=N`, `reset-after=N` — TCP: after N replies the
+  connection is closed, half-closed (FIN sent, still reading) or reset
+- `accept-delay=T` — TCP: each connection accepted T late
+- `read-slowly`, `small-writes`, `stall` — TCP: read a little at a time, write a byte at a
+  time, or leave the connection hanging, neither read nor written
+- `seed=N` — the same random choices every run
+
+Each fault injected appears in the log as a **fault** line, coloured: netlab's doing,
+never the peer's. **Ctrl+F** gives the selected server the faults field's faults
+while it runs (empty clears them); the connections' title shows the selected server's.
 
 The servers mirror the seed programs: **DaytimeServer** (daytime), **SimpleEchoServer**
 (echo, iterative model), **ThreadedEchoServer** (echo, threaded), **UDPDaytimeServer**
@@ -140,6 +165,7 @@ SERVER_COLUMNS = (
     ("refused", "refused"),
     ("address", "address"),
     ("model", "model"),
+    ("faults", "faults"),
 )
 PEER_COLUMNS = (
     ("peer", "peer"),
@@ -159,12 +185,15 @@ class ServersPane(Pane):
         Binding("ctrl+r", "restart_selected", "Restart server", id="servers-restart"),
         # The Client's own connect key: here, to the selected server.
         Binding("ctrl+n", "connect_client", "Connect client", show=False, id="servers-connect"),
+        # Not shown: the footer has no room left at 80 columns (F1 and the palette tell it).
+        Binding("ctrl+f", "set_faults", "Set faults", show=False, id="servers-faults"),
     ]
     JUMP_KEYS: ClassVar[dict[str, str]] = {
         "servers-kind": "k",
         "servers-start": "s",
         "servers-bind": "b",
         "servers-port": "p",
+        "servers-faults": "i",
         "servers-table": "t",
         "servers-log-filter": "/",
         "servers-log": "l",
@@ -172,7 +201,8 @@ class ServersPane(Pane):
 
     @dataclass
     class ServerStarted(Message):
-        """A server started, or (verb "restart") started again in place of `name`."""
+        """A server started, or (verb "restart") started again in place of `name`, or
+        (verb "faults") was given new faults."""
 
         verb: Verb
         name: str
@@ -215,7 +245,10 @@ class ServersPane(Pane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="servers-form"):
-            yield from self._compose_kind()
+            # Kind and faults make the first line when the form takes two (80 columns).
+            with Horizontal(id="servers-form-first"):
+                yield from self._compose_kind()
+                yield from self._compose_faults()
             yield from self._compose_where()
         yield Static("", id="servers-warning")
         yield Static("", id="servers-message")
@@ -243,6 +276,14 @@ class ServersPane(Pane):
                 id="servers-model",
             )
             yield Button("Start", id="servers-start", variant="primary", compact=True)
+
+    def _compose_faults(self) -> ComposeResult:
+        """The faults the server is to inject (faults.py), empty for none."""
+        with Horizontal(classes="form-group"):
+            yield Label("faults", classes="form-label")
+            yield Field(
+                placeholder="delay=200ms", id="servers-faults", compact=True, max_length=MAX_FAULTS
+            )
 
     def _compose_where(self) -> ComposeResult:
         """The form's second part: where the server listens, and its limits."""
@@ -303,6 +344,8 @@ class ServersPane(Pane):
             return
         narrow = size.width < NARROW
         self.query_one("#servers-form").styles.layout = "vertical" if narrow else "horizontal"
+        thin = size.width < THIN
+        self.query_one("#servers-form-first").styles.layout = "vertical" if thin else "horizontal"
         # Short windows (80x24): every line goes to content.
         gap = 0 if size.height < SHORT else 1
         for part in ("#servers-form", "#servers-table", "#servers-actions", "#servers-log-bar"):
@@ -313,7 +356,7 @@ class ServersPane(Pane):
         self.screen.set_focus(self.query_one("#servers-port", Input))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("stop_selected", "restart_selected", "connect_client"):
+        if action in ("stop_selected", "restart_selected", "connect_client", "set_faults"):
             return self._selected is not None
         return True
 
@@ -332,6 +375,17 @@ class ServersPane(Pane):
             yield PaneCommand(
                 f"Restart server {name}", partial(self.restart, name), "on the same port"
             )
+            yield PaneCommand(
+                f"Set faults on {name} (from the faults field)",
+                partial(self.set_faults, name, None),
+                "Ctrl+F on the selected server",
+            )
+            if server.faults is not None:
+                yield PaneCommand(
+                    f"Clear faults on {name}",
+                    partial(self.set_faults, name, ""),
+                    "now: " + server.faults.text(),
+                )
         if len(servers) > 1:
             yield PaneCommand("Stop every server", self.stop_all, f"all {len(servers)} of them")
         log = self.event_log
@@ -360,6 +414,14 @@ class ServersPane(Pane):
     def restart(self, name: str) -> None:
         self.select_server(name)
         self._run_on(name, "restart")
+
+    def set_faults(self, name: str, faults: str | None) -> None:
+        """Give a running server new faults: `faults`, or the form's field when None; ""
+        clears them. The lab checks them (a bad one is the usual one-line error)."""
+        if faults is None:
+            faults = self.query_one("#servers-faults", Input).value
+        self.select_server(name)
+        self._server_job("faults", name, partial(self.lab.set_faults, name, faults.strip()))
 
     def stop_all(self) -> None:
         for name in list(self.lab.servers):
@@ -443,6 +505,10 @@ class ServersPane(Pane):
         options: ServerOptions = {"host": host}
         if self.server_clock is not None:
             options["clock"] = self.server_clock
+        faults = parse_faults(self.query_one("#servers-faults", Input).value)
+        if faults is not None:
+            faults.check(spec.transport)
+            options["faults"] = faults
         if transport == "tcp":
             idle = self.query_one("#servers-idle", Input).value.strip()
             if idle:
@@ -470,6 +536,11 @@ class ServersPane(Pane):
         def __init__(self, name: str) -> None:
             super().__init__()
             self.name = name
+
+    def action_set_faults(self) -> None:
+        """The faults field's faults, on the highlighted server (empty: none)."""
+        if self._selected is not None:
+            self.set_faults(self._selected, None)
 
     def action_connect_client(self) -> None:
         if self._selected is not None:
@@ -509,9 +580,11 @@ class ServersPane(Pane):
         message.stop()
         self._busy.discard(message.name)
         server = message.server
-        where = address_text(server.address)
-        started = "Restarted" if message.verb == "restart" else "Started"
-        self.say(f"{started} {server.name} on {where}.")
+        if message.verb == "faults":
+            self.say(f"{server.name}: {faults_text(server.faults)}")
+        else:
+            started = "Restarted" if message.verb == "restart" else "Started"
+            self.say(f"{started} {server.name} on {address_text(server.address)}.")
         self.refresh_servers()
         self.select_server(server.name)
 
@@ -599,6 +672,7 @@ class ServersPane(Pane):
             "refused": human(server.refused),
             "address": where,
             "model": server.model,
+            "faults": server.faults.text() if server.faults is not None else "",
         }
 
     def select_server(self, name: str) -> None:
@@ -668,7 +742,9 @@ class ServersPane(Pane):
         waiting = server.waiting if server is not None else 0
         # An iterative server's next clients: connected, as far as they know, unserved.
         queued = f" · {waiting} waiting in the accept queue" if waiting else ""
-        title.update(f"{len(peers)} {what} of {name}{queued}")
+        # The selected server's faults, where they show at any width (the column may not).
+        faults = f" · {faults_text(server.faults)}" if server and server.faults else ""
+        title.update(f"{len(peers)} {what} of {name}{faults}{queued}")
         port = None if udp or not peers or server is None else server.address[1]
         states = self._tcp_states if port is not None and port == self._tcp_states_for else {}
         if port is not None and not self._reading_states:
@@ -751,6 +827,11 @@ def tcp_states(port: int) -> dict[str, str]:
         if key not in states or entry.inode:
             states[key] = entry.state.value
     return states
+
+
+def faults_text(faults: Faults | None) -> str:
+    """A server's faults in words: "faults delay=200ms", "no faults"."""
+    return f"faults {faults.text()}" if faults is not None else "no faults"
 
 
 def _stopped(lab: Lab, name: str) -> None:

@@ -27,12 +27,18 @@ What a TCP time, daytime or timestamp server sent is followed by netlab's readin
 the time, as `netlab serve` prints it. Only those servers' sent events are read, once,
 as they are kept.
 
+A fault line (an event of kind "fault": what a lab server did wrong on purpose) has its
+kind in colour (`FaultHighlighter`), so that it stands out from what the peer did; only
+the kind, as the lines a wide event goes on over cannot be told apart in the widget's
+line-by-line rendering. Its text is as `netlab serve` prints it: the filter finds "fault".
+
 Timestamps come from `clock`, a callable turning an event's `time.monotonic()`
 stamp into the "HH:MM:SS" shown; snapshot tests replace it with a fixed one.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,6 +47,8 @@ from itertools import accumulate, islice
 from typing import ClassVar
 
 from rich.cells import cell_len, get_character_cell_size
+from rich.highlighter import Highlighter
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.widgets import Log
@@ -60,6 +68,9 @@ WIDE = 72
 as `netlab serve` prints it: the Servers pane alone, at 80 columns and more."""
 NARROW = 50
 """Columns below which single spaces part the columns (the split view at 80x24)."""
+
+FAULT_LINE = re.compile(r"\S+ {1,2}(?:(?:tcp|udp)/\S+ {1,2})?(fault)(?: |$)")
+"""A fault event's first line: the time, the source (a server's name) if shown, "fault"."""
 
 Entry = tuple[str, str, tuple[str, ...], str]
 """A kept event: its source, its time as shown, the rest of its line's columns, and
@@ -212,14 +223,32 @@ def fit_columns(
     return lines
 
 
+class FaultHighlighter(Highlighter):
+    """Styles a fault line's kind, "fault", in the log's `eventlog--fault` style."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+
+    def highlight(self, text: Text) -> None:
+        match = FAULT_LINE.match(text.plain)
+        if match is not None:
+            style = self.log.get_component_rich_style("eventlog--fault")
+            text.stylize(style, match.start(1), match.end(1))
+
+
 class EventLog(Log):
     """A capped, filterable, pausable log of lab events, its lines fitted to its width."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"eventlog--fault"}
     DEFAULT_CSS = """
     EventLog {
         overflow-x: auto;
         overflow-y: auto;
         scrollbar-gutter: stable;
+    }
+    EventLog > .eventlog--fault {
+        color: $warning;
+        text-style: bold;
     }
     """
     # The vertical scrollbar's room is kept when it is hidden, so that the width lines
@@ -242,7 +271,10 @@ class EventLog(Log):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(max_lines=max_lines, auto_scroll=False, id=id, classes=classes)
+        super().__init__(
+            max_lines=max_lines, highlight=True, auto_scroll=False, id=id, classes=classes
+        )
+        self.highlighter = FaultHighlighter(self)
         self.clock = clock
         """How event times are shown; replace it (before events arrive) to fix the time."""
         self._kept: deque[Entry] = deque(maxlen=max_lines)
