@@ -16,6 +16,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from netlab.core.endpoints import address_text
+from netlab.core.lab import Lab
 from netlab.core.timeline import ConnectionLog, Moment, Timeline, kernel_states
 
 REFRESH = 0.5
@@ -69,6 +71,16 @@ class TimelineScreen(ModalScreen[None]):
             table.add_row(*_row(moment))
         if at_end and table.row_count:
             table.move_cursor(row=table.row_count - 1)
+
+
+def listening(lab: Lab) -> dict[str, str]:
+    """Each lab server's name and where it listens: how a timeline finds a connection's
+    server among them."""
+    return {
+        name: address_text(server.address)
+        for name, server in dict(lab.servers).items()
+        if server.address is not None
+    }
 
 
 def _title(timeline: Timeline) -> Text:

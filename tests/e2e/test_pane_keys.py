@@ -97,6 +97,12 @@ def test_servers_keys_restart_pause_and_follow(app: Terminal) -> None:
     app.wait_for(f"Restarted {name}", "the restart")
     app.send(CTRL["g"])
     app.wait_for("Go to: press")
+    app.send(b"i")  # the faults field
+    app.type("delay=10ms")
+    app.send(CTRL["f"])  # 0x06: the field's faults, set on the selected server as it runs
+    app.wait_for(f"{name}: faults delay=10ms", "the faults set")
+    app.send(CTRL["g"])
+    app.wait_for("Go to: press")
     app.send(b"l")  # the log
     app.wait_for("Pause/resume log", "the log's keys in the footer")
     app.send(b"p")

@@ -98,6 +98,17 @@ async def test_start_echo_connect_send_hello_and_watch_the_log() -> None:
         ]
         await pilot.press("escape")
         assert not isinstance(app.screen, TimelineScreen)
+        # The server's side offers the same timeline, from its connections (the palette).
+        [from_server] = [
+            command
+            for command in app.query_one(ServersPane).commands()
+            if command.title.startswith(f"Timeline of {name}'s connection from 127.0.0.1:")
+        ]
+        from_server.run()
+        await until(pilot, lambda: app.screen.query(DataTable), "the timeline", 5)
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: ("client", "TIME_WAIT") in ends_and_states(), "both ends", 5)
+        await pilot.press("escape")
         started = time.monotonic()
     assert time.monotonic() - started < 2  # quitting stopped the server and the session
     assert app.lab.servers == {} and app.lab.sessions == {}

@@ -771,7 +771,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
 
     @on(Button.Pressed, "#client-disconnect")
     def action_timeline(self) -> None:
-        from netlab.tui.timeline import TimelineScreen
+        from netlab.tui.timeline import TimelineScreen, listening
 
         name = self._active_name()
         if name is None:
@@ -780,11 +780,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         if self._sessions[name].transport != "tcp":
             self._show_error(f"{name} is UDP: no connection, so no TCP states to follow.")
             return
-        servers = {
-            server_name: address_text(server.address)
-            for server_name, server in dict(_lab(self.app).servers).items()
-            if server.address is not None
-        }
+        servers = listening(_lab(self.app))
         log = self.app.connections  # type: ignore[attr-defined]
         self.app.push_screen(TimelineScreen(log, lambda: log.timeline(name, servers)))
 

@@ -386,6 +386,7 @@ class ServersPane(Pane):
                     partial(self.set_faults, name, ""),
                     "now: " + server.faults.text(),
                 )
+        yield from self._timeline_commands(servers)
         if len(servers) > 1:
             yield PaneCommand("Stop every server", self.stop_all, f"all {len(servers)} of them")
         log = self.event_log
@@ -397,6 +398,26 @@ class ServersPane(Pane):
         )
         if not log.following:
             yield PaneCommand("Follow the newest log lines", log.action_follow, "f or End")
+
+    def _timeline_commands(self, servers: dict[str, Server]) -> Iterator[PaneCommand]:
+        """A timeline for each connection the selected TCP server lists (Ctrl+L in the
+        Client pane shows a session's): its end alone, or both when the client is the lab's."""
+        server = servers.get(self._selected or "")
+        if server is None or server.transport != "tcp":
+            return
+        for connection in server.connections(MAX_PEERS):
+            yield PaneCommand(
+                f"Timeline of {server.name}'s connection from {connection.peer}",
+                partial(self.show_timeline, server.name, connection.peer),
+                "its TCP states and what each end did, in time",
+            )
+
+    def show_timeline(self, name: str, peer: str) -> None:
+        from netlab.tui.timeline import TimelineScreen, listening
+
+        where = listening(self.lab)
+        log = self.app.connections  # type: ignore[attr-defined]
+        self.app.push_screen(TimelineScreen(log, lambda: log.server_timeline(name, peer, where)))
 
     def start_server(self, kind: str, transport: str) -> None:
         """Start a server of `kind` on any free port, the form's other choices kept."""
