@@ -263,16 +263,22 @@ class _ReplyPrinter:
         while True:
             closed = self.session.state == "closed"
             # The decoder is flushed once the session is closed: nothing is lost.
+            meaning = ""
             if self.as_hex:
                 data = self.session.take()
                 if data:
+                    meaning = self._reading(data)
                     self._show_bytes(data)
             else:
                 data, text = self.session.take_bytes_and_text()
+                meaning = self._reading(data) if data else ""
+                if meaning:  # a whole reply: its last byte waits for no more
+                    text += self.session.flush_text()
                 self._show_text(text, final=closed)
             if data:
                 self._record(data)
-                self._show_reading(data)
+            if meaning:
+                self._show_reading(meaning)
             if closed:
                 break
             self.bus.wait(0.2)
@@ -318,12 +324,11 @@ class _ReplyPrinter:
         piece = data[:MAX_EVENT_DATA]
         return reading(piece, self.session.endpoint.port, protocol=self.read_as)
 
-    def _show_reading(self, data: bytes) -> None:
+    def _show_reading(self, meaning: str) -> None:
         from netlab.core.readings import reading_note
 
-        if meaning := self._reading(data):
-            self._end_line()
-            print(reading_note(meaning), flush=True)
+        self._end_line()
+        print(reading_note(meaning), flush=True)
 
     def _status(self, text: str) -> None:
         from netlab.core.safetext import safe_text

@@ -402,6 +402,11 @@ class ClientSession:
             text += self._decoder.flush()
         return data, text
 
+    def flush_text(self) -> str:
+        """What the decoder holds back (the start of a character cut at the end of a read),
+        as text now: for a reply known to be whole, such as one netlab has a reading of."""
+        return self._decoder.flush()
+
     def wait_for(self, expected: bytes | Callable[[bytes], bool], timeout: float) -> bytes:
         """Wait until the unread data contains `expected` (or satisfies it), then take() it.
 

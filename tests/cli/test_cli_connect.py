@@ -294,9 +294,11 @@ def test_a_time_servers_reply_is_read_and_its_close_said_as_the_client_pane_says
     _, server = time_lab
     result = in_process("connect", *read_as, address_text(server.address))
     assert result.returncode == 0, result.stderr
-    # The four bytes, escaped; one of them may be a newline, shown as \n and a new line.
+    # The four bytes, escaped, then netlab's reading of them. A byte may be a newline
+    # (shown as \\n, then a new line), or the lead byte of a UTF-8 character, which
+    # the decoder would hold for the next read: a reply netlab reads is whole, so not.
     *shown, reading = result.stdout.splitlines()
-    assert shown and shown[0].startswith("\\x")
+    assert shown[0].startswith("\\x")
     assert reading.startswith("netlab reads it as RFC 868 time: ")
     # The server closes as it accepts; our FIN at end of input may go before its own.
     assert result.stderr.splitlines()[-1] in (CLOSED_BY_PEER, ANSWERED_OUR_FIN)
@@ -374,6 +376,26 @@ def test_replies_stream_in_while_input_continues(listener: socket.socket) -> Non
     assert err == [CLOSED_BY_PEER]
     assert status == 0
     assert heard.startswith(b"typed 0\n")
+
+
+def test_a_reply_netlab_reads_is_shown_whole_before_its_reading(listener: socket.socket) -> None:
+    # RFC 868's four bytes, the last a UTF-8 lead byte that a text decoder would hold
+    # back for the next read; and a newline among them.
+    done = threading.Event()
+
+    def talker() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"\xec\x12\n\xc3")
+            done.wait(10)  # open until the client is done: no close flushes it for us
+
+    thread = _in_thread(talker)
+    result = connect("--as", "time", "--quiet", "0.2", _where(listener))
+    done.set()
+    thread.join(timeout=5)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == ["\\xec\\x12", "\\xc3"]
+    assert result.stdout.splitlines()[2].startswith("netlab reads it as RFC 868 time: ")
 
 
 def test_split_utf8_and_terminal_escapes_are_shown_safely(listener: socket.socket) -> None:
