@@ -231,7 +231,8 @@ class AsyncTcpConnection(asyncio.Protocol):
         if self.playing is None and self.transport is not None:
             self.transport.pause_reading()
             plan = self.conversation.plan if self.conversation is not None else None
-            if plan is not None:
+            # A stalled connection answers nothing: what came before reading paused waits.
+            if plan is not None and not plan.faults.stall:
                 running = asyncio.get_running_loop()
                 self.playing = running.create_task(self._play_reads(plan))
 

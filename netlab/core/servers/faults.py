@@ -270,9 +270,9 @@ class FaultPlan:
             if self.chance(faults.duplicate):
                 step.copies = 2
                 self.tell(f"sent the reply twice {faults.cite('duplicate')}")
-            if self.chance(faults.reorder):
-                step.hold = True
-                self.tell(f"held the reply to send after the next {faults.cite('reorder')}")
+            # Told by the server as it holds it: with one held already, this one goes
+            # first and the held one after it, and nothing more is held.
+            step.hold = self.chance(faults.reorder)
         if faults.close_after and self.replies == faults.close_after:
             step.then = Then.CLOSE
             step.after = f"closed the connection {faults.cite('close-after')}"

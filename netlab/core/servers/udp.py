@@ -222,11 +222,12 @@ class UdpServer(ServerBase):
             return
         answer.copies = step.copies
         going = [answer]
-        if step.hold:
-            going, self._held = ([self._held] if self._held else []), answer
-        elif self._held is not None:
+        if self._held is not None:  # the reply it held goes after this one: reordered
             going.append(self._held)
             self._held = None
+        elif step.hold:
+            going, self._held = [], answer
+            plan.tell(f"held the reply to send after the next {plan.faults.cite('reorder')}")
         if not step.delay:
             self._send_answers(going)
         elif self._on_loop:

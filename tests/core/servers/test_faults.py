@@ -93,6 +93,58 @@ def test_udp_drops_and_duplicates_as_its_seeded_random_says(
         assert wait_for(lambda: len(seen.of(Kind.DATAGRAM_OUT)) == 20 - dropped + doubled)
 
 
+def test_a_stalled_connection_neither_reads_nor_answers(
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
+) -> None:
+    client = connect(tcp_server("echo", model=model, faults="stall"))
+    client.sendall(b"anyone?\n")
+    seen = Seen(bus)
+    assert wait_for(lambda: faults_logged(seen))
+    assert faults_logged(seen) == ["stalled: not reading or writing (fault stall)"]
+    client.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        client.recv(10)  # no answer, however long one waits (here a fifth of a second)
+    assert not seen.of(Kind.RECEIVED)
+
+
+def test_small_writes_send_the_reply_a_byte_at_a_time_and_all_of_it(
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
+) -> None:
+    client = connect(tcp_server("echo", model=model, faults="small-writes"))
+    client.sendall(b"hello\n")
+    assert recv_exactly(client, 6) == b"hello\n"
+    seen = Seen(bus)
+    assert wait_for(lambda: faults_logged(seen))
+    assert faults_logged(seen) == ["wrote the reply one byte a send, 6 sends (fault small-writes)"]
+
+
+def test_accept_delay_takes_a_waiting_client_late(
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
+) -> None:
+    server = tcp_server("echo", model=model, faults="accept-delay=200ms")
+    connected_at = time.monotonic()
+    client = connect(server)  # the kernel's handshake: at once, whatever accept does
+    client.sendall(b"hi\n")
+    assert recv_exactly(client, 3) == b"hi\n"
+    assert time.monotonic() - connected_at >= 0.2
+    assert faults_logged(Seen(bus)) == [
+        "took the connection 200 ms late (fault accept-delay=200ms)"
+    ]
+
+
+def test_udp_reorder_sends_a_held_reply_after_the_next(
+    udp_server: Callable[..., UdpServer],
+) -> None:
+    server = udp_server("echo", faults="reorder=1")  # every reply waits for the next
+    assert server.address is not None
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(TIMEOUT)
+        for message in (b"first", b"second", b"third"):
+            client.sendto(message, server.address)
+        assert client.recv(100) == b"second"  # "first" held, then sent after it
+        assert client.recv(100) == b"first"
+
+
 def test_faults_changed_while_serving_apply_from_the_next_message(
     tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
 ) -> None:
