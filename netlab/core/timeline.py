@@ -76,8 +76,6 @@ class ConnectionLog:
         self._forgotten: dict[object, int] = {}
         self._local: dict[str, str] = {}
         """A session's own address, from its CONNECTED event."""
-        self.version = 0
-        """Goes up with every event kept: a view redraws when it has moved."""
 
     def feed(self, events: list[Event]) -> None:
         for event in events:
@@ -100,7 +98,6 @@ class ConnectionLog:
         if len(kept) == MAX_MOMENTS:
             self._forgotten[key] = self._forgotten.get(key, 0) + 1
         kept.append(event)
-        self.version += 1
 
     def sessions(self) -> list[str]:
         return list(self._sessions)

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Static
 
 from netlab.core.endpoints import address_text
 from netlab.core.lab import Lab
-from netlab.core.timeline import ConnectionLog, Moment, Timeline, kernel_states
+from netlab.core.timeline import Moment, Timeline, kernel_states
 
 REFRESH = 0.5
 """Seconds between redraws: new events, and what the kernel says of each end now."""
@@ -31,12 +31,11 @@ class TimelineScreen(ModalScreen[None]):
         Binding("escape,ctrl+l,q", "dismiss", "Close timeline", id="close-timeline"),
     ]
 
-    def __init__(self, log: ConnectionLog, find: Callable[[], Timeline | None]) -> None:
-        """`find` lays the timeline out from `log` (a session's, or a server connection's)."""
+    def __init__(self, find: Callable[[], Timeline | None]) -> None:
+        """`find` lays the timeline out (a session's, or a server connection's)."""
         super().__init__()
-        self.connections = log
         self._find = find
-        self._drawn = -1
+        self._drawn: Timeline | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="timeline-box"):
@@ -57,9 +56,9 @@ class TimelineScreen(ModalScreen[None]):
         self.query_one("#timeline-kernel", Static).update(
             Text(f"The kernel now (/proc/net/tcp): {said}" if said else "", style="dim")
         )
-        if self.connections.version == self._drawn:
+        if timeline == self._drawn:  # nothing new on this connection
             return
-        self._drawn = self.connections.version
+        self._drawn = timeline
         self.query_one("#timeline-title", Static).update(_title(timeline))
         table = self.query_one("#timeline-table", DataTable)
         at_end = table.cursor_row >= table.row_count - 1

@@ -782,7 +782,7 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
             return
         servers = listening(_lab(self.app))
         log = self.app.connections  # type: ignore[attr-defined]
-        self.app.push_screen(TimelineScreen(log, lambda: log.timeline(name, servers)))
+        self.app.push_screen(TimelineScreen(lambda: log.timeline(name, servers)))
 
     async def action_disconnect(self) -> None:
         name = self._active_name()

@@ -417,7 +417,7 @@ class ServersPane(Pane):
 
         where = listening(self.lab)
         log = self.app.connections  # type: ignore[attr-defined]
-        self.app.push_screen(TimelineScreen(log, lambda: log.server_timeline(name, peer, where)))
+        self.app.push_screen(TimelineScreen(lambda: log.server_timeline(name, peer, where)))
 
     def start_server(self, kind: str, transport: str) -> None:
         """Start a server of `kind` on any free port, the form's other choices kept."""
