@@ -55,8 +55,10 @@ class Run:
     """Start it and go on to the next step, as a second terminal would."""
     delay: float = 0.0
     """Seconds to wait before starting it (after the step before it started)."""
+    who: str = ""
+    """Its name when several clients run at once ("A"), before each line it prints."""
     says: str = ""
-    """What this client is, when several run at once: "client A, which stays"."""
+    """What this client does, shown beside its command: "types first, stays 1.5 s"."""
 
     def command(self, places: dict[str, str] | None = None) -> str:
         return "netlab " + " ".join(_quoted(_filled(arg, places or {})) for arg in self.args)

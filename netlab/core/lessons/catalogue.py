@@ -28,9 +28,10 @@ _TWO_CLIENTS = (
         stdin="first\n",
         hold=1.5,
         background=True,
-        says="client A: types first, stays 1.5 s",
+        who="A",
+        says="types first, stays 1.5 s",
     ),
-    Run(("send", "{echo}", "second"), delay=0.3, says="client B: comes 0.3 s later"),
+    Run(("send", "{echo}", "second"), delay=0.3, who="B", says="comes 0.3 s later"),
 )
 
 LESSONS: tuple[Lesson, ...] = (

@@ -101,9 +101,9 @@ class LessonRun:
     def _run_client(self, step: Run, places: dict[str, str]) -> None:
         if step.delay and self._stopping.wait(step.delay):
             return
-        says = f"   ({step.says})" if step.says else ""
+        client = f"client {step.who}: " if step.who else ""
+        says = f"   ({client}{step.says})" if step.says else ""
         self._say("command", f"$ {step.command(places)}{says}")
-        label = step.says.split(":")[0].removeprefix("client ") if step.says else ""
         process = subprocess.Popen(
             [*self._netlab, *step.argv(places)],
             stdin=subprocess.PIPE if step.stdin is not None else subprocess.DEVNULL,
@@ -115,7 +115,7 @@ class LessonRun:
         with self._lock:
             self._processes.append(process)
         reader = threading.Thread(
-            target=self._read, args=(process, label), name="netlab lesson output", daemon=True
+            target=self._read, args=(process, step.who), name="netlab lesson output", daemon=True
         )
         reader.start()
         self._readers.append(reader)
@@ -138,14 +138,14 @@ class LessonRun:
             self._stopping.wait(step.hold)
             process.stdin.close()
 
-    def _read(self, process: subprocess.Popen[bytes], label: str) -> None:
+    def _read(self, process: subprocess.Popen[bytes], who: str) -> None:
         assert process.stdout is not None
         for raw in process.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             if self.lesson.timed:
                 elapsed = time.monotonic() - self._started
-                who = f"{label}  " if label else ""
-                self._say("output", f"  {elapsed:5.2f} s  {who}{line}")
+                name = f"{who}  " if who else ""
+                self._say("output", f"  {elapsed:5.2f} s  {name}{line}")
             else:
                 self._say("output", f"  {line}")
 
