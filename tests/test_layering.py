@@ -1,8 +1,9 @@
 """The layers point one way, checked by reading every module's imports.
 
-`netlab.core` imports none of textual, rich, netlab.tui, netlab.cli; `netlab.tui`
-imports nothing from netlab.cli; `netlab.cli` imports netlab.tui only inside the one
-function that starts the app. Every import counts: at the top, inside functions,
+`netlab.core` imports none of textual, rich, netlab.tui, netlab.cli, netlab.web;
+`netlab.tui` imports nothing from netlab.cli or netlab.web; `netlab.cli` imports
+netlab.tui only inside the one function that starts the app; `netlab.web` imports
+neither textual nor the app, which it runs as a process of its own. Every import counts: at the top, inside functions,
 under `if TYPE_CHECKING:`, relative ones, and `importlib.import_module("...")`.
 """
 
@@ -25,9 +26,11 @@ class Rule:
 
 
 RULES = (
-    Rule("netlab.core", ("textual", "rich", "netlab.tui", "netlab.cli")),
+    Rule("netlab.core", ("textual", "rich", "netlab.tui", "netlab.cli", "netlab.web")),
     Rule("netlab.cli", ("netlab.tui",), allowed_in="run_app"),
-    Rule("netlab.tui", ("netlab.cli",)),
+    Rule("netlab.tui", ("netlab.cli", "netlab.web")),
+    # The web server runs the app as a process of its own, never in its own.
+    Rule("netlab.web", ("textual", "netlab.tui", "netlab.cli")),
 )
 
 

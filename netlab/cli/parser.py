@@ -68,9 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Imported here: the app, `netlab` alone, needs none of the commands (main()).
-    from netlab.cli import addresses, lessons, lookups, recordings, sockets
+    from netlab.cli import addresses, lessons, lookups, recordings, sockets, web
 
-    for module in (addresses, lookups, sockets, recordings, lessons):
+    for module in (addresses, lookups, sockets, recordings, lessons, web):
         module.register(commands)
     return parser
 

@@ -1,0 +1,165 @@
+"""`netlab web`: the app in a browser, an app (and a lab) for every tab.
+
+Loopback unless the person names another address; then a token is required, printed
+once in the URL to open, with a plain word on who can reach the lab. With --attach,
+every tab opens on one running lab (`netlab serve … --control PATH`): a teacher's
+servers, the whole room watching their log. Ctrl-C ends every app it started, and with
+them their labs and their servers' ports, before the command returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import signal
+import socket
+import sys
+from typing import Any
+
+from netlab.cli.output import EXIT_OK, Commands, add_command, json_line
+from netlab.core.errors import InputError, OperationFailed
+from netlab.core.plural import plural
+
+DEFAULT_PORT = 8000
+
+
+def register(commands: Commands) -> None:
+    sub = add_command(commands, "web", cmd_web, "serve the app to web browsers, one app per tab")
+    sub.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to serve on (default 127.0.0.1: this machine only)",
+    )
+    sub.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"the port (default {DEFAULT_PORT}; 0 for any free one)",
+    )
+    sub.add_argument(
+        "--attach",
+        metavar="PATH",
+        help="every tab on the one lab that `netlab serve SPEC --control PATH` runs",
+    )
+    sub.add_argument(
+        "--token",
+        action="store_true",
+        help="require a secret in the URL, printed once (needed off loopback)",
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 0 to 65535")
+    return int(text)
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from netlab.web.access import Access, is_loopback, new_token
+    from netlab.web.server import WebLab
+    from netlab.web.tab import app_command
+
+    loopback = is_loopback(args.host)
+    if not loopback and not args.token:
+        raise InputError(
+            f"--host {args.host} lets anyone who can reach this machine drive its lab; "
+            "add --token to require the secret netlab web prints, or serve on 127.0.0.1."
+        )
+    if args.attach is not None:
+        _check_lab(args.attach)
+    sock = _listen(args.host, args.port)
+    token = new_token() if args.token else None
+
+    def say(text: str, fields: dict[str, Any]) -> None:
+        print(json_line(fields) if args.json else text, flush=True)
+
+    port = sock.getsockname()[1]
+    url = f"http://{_url_host(args.host)}:{port}/" + (f"?token={token}" if token else "")
+    whose = (
+        f"every tab on the lab at {args.attach}"
+        if args.attach
+        else "each browser tab gets an app and a lab of its own"
+    )
+    say(
+        f"netlab web: open {url}\n  {whose}; Ctrl-C stops netlab web and every app it started",
+        {"event": "listening", "url": url, "host": args.host, "port": port, "attach": args.attach},
+    )
+    if not loopback:
+        print(
+            f"netlab web: anyone who can reach {args.host} port {port} and has the URL above "
+            "can drive this lab: start servers on this machine, connect from it. "
+            "The token is printed only here.",
+            file=sys.stderr,
+            flush=True,
+        )
+    lab = WebLab(app_command(args.attach), Access(token), say)
+    stopped = asyncio.run(_serve(lab, sock))
+    ended = "no app was open" if not stopped else f"{plural(stopped, 'app')} ended with it"
+    also = f"; the lab at {args.attach} goes on" if args.attach else ""
+    say(f"netlab web: stopped ({ended}){also}", {"event": "stopped", "apps": stopped})
+    return EXIT_OK
+
+
+async def _serve(lab: Any, sock: socket.socket) -> int:
+    """Serve until Ctrl-C or SIGTERM; how many apps were open then."""
+    loop = asyncio.get_running_loop()
+    open_at_stop = 0
+
+    def note_stop() -> None:
+        nonlocal open_at_stop
+        open_at_stop = lab.tabs
+        lab.stop()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, note_stop)
+    try:
+        await lab.serve(sock)
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+    return open_at_stop
+
+
+def _check_lab(path: str) -> None:
+    """A lab answers at `path`, or one line saying how to start one."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except OSError as error:
+        raise OperationFailed(
+            f"No lab answers at {path} ({error.strerror or error}): "
+            f"start one with `netlab serve echo --control {path}`."
+        ) from None
+    finally:
+        probe.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before anything starts: a taken port is one line."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as error:
+        raise InputError(
+            f"--host {host} is not an address or a name this machine knows ({error})."
+        ) from None
+    family, _, _, _, address = infos[0]
+    try:
+        return socket.create_server(address, family=family, backlog=64)
+    except OSError as error:
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        advice = (
+            ": choose another with --port, or --port 0 for any free one"
+            if port and error.errno == errno.EADDRINUSE
+            else ""
+        )
+        raise OperationFailed(f"Cannot listen on {where}: {error.strerror}{advice}.") from None
+
+
+def _url_host(host: str) -> str:
+    """The host as a browser's address bar wants it; for any-address, this machine's name."""
+    if host in ("0.0.0.0", "::", ""):
+        with contextlib.suppress(OSError):
+            return socket.gethostname()
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,161 @@
+"""One browser tab's app: a netlab process that draws for the page, not a terminal.
+
+The app runs with Textual's web driver, which speaks a small framed protocol on its
+standard streams. After a line `__GANGLION__`, each frame is a type byte, a four-byte
+big-endian length and the payload: `D` is terminal output (or, towards the app, the
+keys the page typed), `M` a JSON object (a resize, focus, quit; from the app, its
+exit). The tab relays frames between the process and the page's websocket, awaiting
+each send: a page that reads slowly slows the app's output rather than piling it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+PRELUDE = b"__GANGLION__\n"
+PRELUDE_LINES = 20
+"""Lines an app may print before its prelude (a warning, say) and still be heard."""
+QUIT_WAIT = 5.0
+"""Seconds an app has to quit when asked: its lab stops its servers first (up to 2 s)."""
+KILL_WAIT = 2.0
+"""Seconds an app has to end on SIGTERM, then on SIGKILL."""
+STDERR_KEPT = 4096
+"""The last bytes of an app's stderr kept, to say why it ended."""
+
+Send = Callable[[bytes], Awaitable[None]]
+
+
+def app_command(attach: str | None) -> list[str]:
+    """The netlab app, on a lab of its own or on the lab served at `attach`."""
+    command = [sys.executable, "-m", "netlab"]
+    return command if attach is None else [*command, "--attach", attach]
+
+
+def _frame(kind: bytes, payload: bytes) -> bytes:
+    return kind + len(payload).to_bytes(4, "big") + payload
+
+
+class AppTab:
+    """The app behind one websocket, from its start to its end."""
+
+    def __init__(self, number: int, command: Sequence[str], width: int, height: int) -> None:
+        self.number = number
+        self._command = list(command)
+        self._size = (width, height)
+        self._process: asyncio.subprocess.Process | None = None
+        self._stderr = bytearray()
+        self._stderr_task: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    async def start(self) -> None:
+        width, height = self._size
+        env = dict(os.environ)
+        env.update(
+            TEXTUAL_DRIVER="textual.drivers.web_driver:WebDriver",
+            TEXTUAL_FPS="60",
+            TEXTUAL_COLOR_SYSTEM="truecolor",
+            TERM_PROGRAM="textual",
+            COLUMNS=str(width),
+            ROWS=str(height),
+        )
+        self._process = await asyncio.create_subprocess_exec(
+            *self._command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # Ctrl-C at the terminal is netlab web's to hand on
+        )
+        self._stderr_task = asyncio.create_task(self._keep_stderr())
+
+    async def relay(self, send_output: Send, on_exit: Callable[[], Awaitable[Any]]) -> None:
+        """Pass the app's output to the page until the app ends or says it exits."""
+        assert self._process is not None and self._process.stdout is not None
+        stdout = self._process.stdout
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            for _ in range(PRELUDE_LINES):
+                line = await stdout.readline()
+                if not line or line == PRELUDE:
+                    break
+            while True:
+                kind = await stdout.readexactly(1)
+                size = int.from_bytes(await stdout.readexactly(4), "big")
+                payload = await stdout.readexactly(size)
+                if kind == b"D":
+                    await send_output(payload)
+                elif kind == b"M" and _meta_type(payload) == "exit":
+                    break
+        await on_exit()
+
+    async def type(self, text: str) -> None:
+        """Keys the page typed, as the bytes a terminal would send."""
+        await self._write(_frame(b"D", text.encode("utf-8", "surrogatepass")))
+
+    async def meta(self, **fields: Any) -> None:
+        """A resize, focus or blur, as the web driver reads them."""
+        await self._write(_frame(b"M", json.dumps(fields).encode()))
+
+    async def _write(self, frame: bytes) -> None:
+        process = self._process
+        if process is None or process.stdin is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            process.stdin.write(frame)
+            await process.stdin.drain()
+
+    async def stop(self) -> str:
+        """End the app: asked to quit, then SIGTERM, then SIGKILL. Says how it ended."""
+        process = self._process
+        if process is None:
+            return "never started"
+        if process.returncode is None:
+            await self.meta(type="quit")
+            for how in (None, signal.SIGTERM, signal.SIGKILL):
+                if how is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, how)
+                try:
+                    await asyncio.wait_for(process.wait(), QUIT_WAIT if how is None else KILL_WAIT)
+                    break
+                except TimeoutError:
+                    continue
+        if self._stderr_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._stderr_task, KILL_WAIT)
+        return self.ending()
+
+    def ending(self) -> str:
+        """How the app ended, for the terminal: its status, and its last error line."""
+        process = self._process
+        if process is None or process.returncode is None:
+            return "still running"
+        code = process.returncode
+        if code == 0:
+            return "the app ended"
+        how = f"signal {-code}" if code < 0 else f"status {code}"
+        lines = bytes(self._stderr).decode(errors="replace").strip().splitlines()
+        return f"the app ended with {how}" + (f": {lines[-1]}" if lines else "")
+
+    async def _keep_stderr(self) -> None:
+        assert self._process is not None and self._process.stderr is not None
+        while chunk := await self._process.stderr.read(4096):
+            self._stderr += chunk
+            del self._stderr[:-STDERR_KEPT]
+
+
+def _meta_type(payload: bytes) -> str | None:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None
+    return value.get("type") if isinstance(value, dict) else None
