@@ -130,7 +130,7 @@ def _check_lab(path: str) -> None:
     except OSError as error:
         raise OperationFailed(
             f"No lab answers at {path} ({error.strerror or error}): "
-            f"start one with `netlab serve echo --control {path}`."
+            f"start one with `netlab serve echo:0 --control {path}`."
         ) from None
     finally:
         probe.close()
