@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,11 @@ sys.path.insert(0, str(ROOT))  # the browser tests' driver, run from anywhere
 from tests.e2e.browser import Tab, WebServer, chromium  # noqa: E402
 
 OUT = ROOT / "screenshots" / "web.png"
+
+
+def _echoed(line: str, screen: str) -> bool:
+    """Sent and echoed in the transcript, received and sent in the log: four times."""
+    return screen.count(line) >= 4
 
 
 def main() -> None:
@@ -34,7 +40,7 @@ def main() -> None:
             for line in ("hello", "is anybody there?", "netlab speaks echo"):
                 tab.type(line)
                 tab.press("Enter")
-                tab.wait_for(lambda screen, line=line: screen.count(line) >= 4, "the echo")
+                tab.wait_for(partial(_echoed, line), "the echo")
             tab.page.screenshot(path=str(OUT))
             tab.close()
     finally:

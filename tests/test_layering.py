@@ -3,8 +3,9 @@
 `netlab.core` imports none of textual, rich, netlab.tui, netlab.cli, netlab.web;
 `netlab.tui` imports nothing from netlab.cli or netlab.web; `netlab.cli` imports
 netlab.tui only inside the one function that starts the app; `netlab.web` imports
-neither textual nor the app, which it runs as a process of its own. Every import counts: at the top, inside functions,
-under `if TYPE_CHECKING:`, relative ones, and `importlib.import_module("...")`.
+neither textual nor the app, which it runs as a process of its own. Every import
+counts: at the top, inside functions, under `if TYPE_CHECKING:`, relative ones, and
+`importlib.import_module("...")`.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import contextlib
 import json
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -153,12 +154,14 @@ class WebLab:
                 f"tab {tab.number} opened by {_peer(request)}: app {tab.pid}",
                 {"event": "opened", "tab": tab.number, "peer": _peer(request), "pid": tab.pid},
             )
-            relay = asyncio.create_task(tab.relay(websocket.send_bytes, websocket.close))
+            relay = asyncio.create_task(
+                tab.relay(websocket.send_bytes, websocket.close, partial(_drop, request))
+            )
             try:
                 await self._read_page(websocket, tab)
             finally:
                 ending = await tab.stop()
-                relay.cancel()
+                relay.cancel()  # it ends with the app; this, should the pipe outlive it
                 with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                     await relay
                 self._say(
@@ -203,6 +206,12 @@ def _size(value: object, default: int) -> int:
     except ValueError:
         return default
     return number if number in SIZE_RANGE else default
+
+
+def _drop(request: web.Request) -> None:
+    """Cut a page's connection at once: a page not reading would not take a close frame."""
+    if request.transport is not None:
+        request.transport.abort()
 
 
 def _peer(request: web.Request) -> str:

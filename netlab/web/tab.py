@@ -24,6 +24,8 @@ PRELUDE_LINES = 20
 """Lines an app may print before its prelude (a warning, say) and still be heard."""
 QUIT_WAIT = 5.0
 """Seconds an app has to quit when asked: its lab stops its servers first (up to 2 s)."""
+WRITE_TIMEOUT = 10.0
+"""Seconds a page may take nothing the app draws before it is taken as gone."""
 KILL_WAIT = 2.0
 """Seconds an app has to end on SIGTERM, then on SIGKILL."""
 STDERR_KEPT = 4096
@@ -52,6 +54,8 @@ class AppTab:
         self._process: asyncio.subprocess.Process | None = None
         self._stderr = bytearray()
         self._stderr_task: asyncio.Task[None] | None = None
+        self.dropped = ""
+        """Why the page was let go, when it was: it stopped reading."""
 
     @property
     def pid(self) -> int | None:
@@ -78,11 +82,22 @@ class AppTab:
         )
         self._stderr_task = asyncio.create_task(self._keep_stderr())
 
-    async def relay(self, send_output: Send, on_exit: Callable[[], Awaitable[Any]]) -> None:
-        """Pass the app's output to the page until the app ends or says it exits."""
+    async def relay(
+        self,
+        send_output: Send,
+        on_exit: Callable[[], Awaitable[Any]],
+        drop_page: Callable[[], None],
+    ) -> None:
+        """Pass the app's output to the page until the app ends or says it exits.
+
+        A page that takes nothing for WRITE_TIMEOUT is dropped (`drop_page`), so that
+        it holds up neither the app nor a stop. Once the page has gone, the rest is
+        read and let go: an app blocked on a full pipe could not hear it is asked to quit.
+        """
         assert self._process is not None and self._process.stdout is not None
         stdout = self._process.stdout
-        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+        page_gone = False
+        with contextlib.suppress(asyncio.IncompleteReadError):
             for _ in range(PRELUDE_LINES):
                 line = await stdout.readline()
                 if not line or line == PRELUDE:
@@ -91,8 +106,15 @@ class AppTab:
                 kind = await stdout.readexactly(1)
                 size = int.from_bytes(await stdout.readexactly(4), "big")
                 payload = await stdout.readexactly(size)
-                if kind == b"D":
-                    await send_output(payload)
+                if kind == b"D" and not page_gone:
+                    try:
+                        await asyncio.wait_for(send_output(payload), WRITE_TIMEOUT)
+                    except TimeoutError:
+                        self.dropped = f"the page read nothing for {WRITE_TIMEOUT:g} s"
+                        page_gone = True
+                        drop_page()
+                    except ConnectionError:
+                        page_gone = True
                 elif kind == b"M" and _meta_type(payload) == "exit":
                     break
         await on_exit()
@@ -140,11 +162,12 @@ class AppTab:
         if process is None or process.returncode is None:
             return "still running"
         code = process.returncode
+        dropped = f"{self.dropped}; " if self.dropped else ""
         if code == 0:
-            return "the app ended"
+            return f"{dropped}the app ended"
         how = f"signal {-code}" if code < 0 else f"status {code}"
         lines = bytes(self._stderr).decode(errors="replace").strip().splitlines()
-        return f"the app ended with {how}" + (f": {lines[-1]}" if lines else "")
+        return f"{dropped}the app ended with {how}" + (f": {lines[-1]}" if lines else "")
 
     async def _keep_stderr(self) -> None:
         assert self._process is not None and self._process.stderr is not None
