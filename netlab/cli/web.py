@@ -16,11 +16,16 @@ import errno
 import signal
 import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netlab.cli.output import EXIT_OK, Commands, add_command, json_line
+from netlab.cli.output import EXIT_OK, Commands, add_command, json_line, now_iso
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.plural import plural
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from netlab.web.server import WebEvent, WebLab
 
 DEFAULT_PORT = 8000
 
@@ -58,9 +63,10 @@ def _port(text: str) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     from netlab.web.access import Access, is_loopback, new_token
-    from netlab.web.server import WebLab
+    from netlab.web.server import WebEvent, WebLab
     from netlab.web.tab import app_command
 
+    family, address = _address(args.host, args.port)
     loopback = is_loopback(args.host)
     if not loopback and not args.token:
         raise InputError(
@@ -69,40 +75,43 @@ def cmd_web(args: argparse.Namespace) -> int:
         )
     if args.attach is not None:
         _check_lab(args.attach)
-    sock = _listen(args.host, args.port)
+    sock = _listen(family, address, args.host, args.port)
     token = new_token() if args.token else None
-
-    def say(text: str, fields: dict[str, Any]) -> None:
-        print(json_line(fields) if args.json else text, flush=True)
-
     port = sock.getsockname()[1]
     url = f"http://{_url_host(args.host)}:{port}/" + (f"?token={token}" if token else "")
-    whose = (
-        f"every tab on the lab at {args.attach}"
-        if args.attach
-        else "each browser tab gets an app and a lab of its own"
-    )
-    say(
-        f"netlab web: open {url}\n  {whose}; Ctrl-C stops netlab web and every app it started",
-        {"event": "listening", "url": url, "host": args.host, "port": port, "attach": args.attach},
-    )
-    if not loopback:
-        print(
-            f"netlab web: anyone who can reach {args.host} port {port} and has the URL above "
-            "can drive this lab: start servers on this machine, connect from it. "
-            "The token is printed only here.",
-            file=sys.stderr,
-            flush=True,
+
+    def say(event: WebEvent) -> None:
+        print(_event_json(event, url) if args.json else event.text, flush=True)
+
+    def announce() -> None:
+        """The URL, once Ctrl-C is netlab web's to handle: a person may press it at once."""
+        whose = (
+            f"every tab on the lab at {args.attach}"
+            if args.attach
+            else "each browser tab gets an app and a lab of its own"
         )
+        text = (
+            f"netlab web: open {url}\n  {whose}; Ctrl-C stops netlab web and every app it started"
+        )
+        say(WebEvent("listening", text, detail=whose))
+        if not loopback:
+            print(
+                f"netlab web: anyone who can reach {args.host} port {port} and has the URL above "
+                "can drive this lab: start servers on this machine, connect from it. "
+                "The token is printed only here.",
+                file=sys.stderr,
+                flush=True,
+            )
+
     lab = WebLab(app_command(args.attach), Access(token), say)
-    stopped = asyncio.run(_serve(lab, sock))
+    stopped = asyncio.run(_serve(lab, sock, announce))
     ended = "no app was open" if not stopped else f"{plural(stopped, 'app')} ended with it"
     also = f"; the lab at {args.attach} goes on" if args.attach else ""
-    say(f"netlab web: stopped ({ended}){also}", {"event": "stopped", "apps": stopped})
+    say(WebEvent("stopped", f"netlab web: stopped ({ended}){also}", detail=f"{ended}{also}"))
     return EXIT_OK
 
 
-async def _serve(lab: Any, sock: socket.socket) -> int:
+async def _serve(lab: WebLab, sock: socket.socket, announce: Callable[[], None]) -> int:
     """Serve until Ctrl-C or SIGTERM; how many apps were open then."""
     loop = asyncio.get_running_loop()
     open_at_stop = 0
@@ -115,11 +124,27 @@ async def _serve(lab: Any, sock: socket.socket) -> int:
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, note_stop)
     try:
+        announce()
         await lab.serve(sock)
     finally:
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(number)
     return open_at_stop
+
+
+def _event_json(event: WebEvent, url: str) -> str:
+    """One line of the schema: the same keys every line, null where one does not apply."""
+    return json_line(
+        {
+            "time": now_iso(),
+            "event": event.event,
+            "url": url,
+            "tab": event.tab,
+            "peer": event.peer,
+            "pid": event.pid,
+            "detail": event.detail,
+        }
+    )
 
 
 def _check_lab(path: str) -> None:
@@ -136,15 +161,23 @@ def _check_lab(path: str) -> None:
         probe.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket, bound before anything starts: a taken port is one line."""
+def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[Any, ...]]:
+    """Where to listen: `host` read as an address, or a name this machine resolves."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError) as error:
         raise InputError(
-            f"--host {host} is not an address or a name this machine knows ({error})."
+            f"--host {host} is not an address or a name this machine knows ({error}): "
+            "give an address such as 127.0.0.1."
         ) from None
     family, _, _, _, address = infos[0]
+    return family, address
+
+
+def _listen(
+    family: socket.AddressFamily, address: tuple[Any, ...], host: str, port: int
+) -> socket.socket:
+    """A listening socket, bound before anything starts: a taken port is one line."""
     try:
         return socket.create_server(address, family=family, backlog=64)
     except OSError as error:

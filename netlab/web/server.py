@@ -15,10 +15,10 @@ import contextlib
 import json
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -34,8 +34,21 @@ SIZE_RANGE = range(1, 1001)
 SHUTDOWN_WAIT = 2.0
 """Seconds aiohttp gives open requests once the apps have ended."""
 
-Say = Callable[[str, dict[str, Any]], None]
-"""Tells the terminal what happened: a line of text, and the same as fields for JSON."""
+
+@dataclass(frozen=True)
+class WebEvent:
+    """What happened, for netlab web's terminal: a line of text, and its facts for JSON."""
+
+    event: str
+    """listening, opened, closed, refused, failed or stopped."""
+    text: str
+    tab: int | None = None
+    peer: str | None = None
+    pid: int | None = None
+    detail: str | None = None
+
+
+Say = Callable[[WebEvent], None]
 
 
 def _static_dir() -> Path:
@@ -111,8 +124,12 @@ class WebLab:
         )
         if refusal is not None:
             self._say(
-                f"refused {request.path} from {_peer(request)}: {refusal}",
-                {"event": "refused", "path": request.path, "peer": _peer(request), "why": refusal},
+                WebEvent(
+                    "refused",
+                    f"refused {request.path} from {_peer_text(request)}: {refusal}",
+                    peer=_peer(request),
+                    detail=f"{request.path}: {refusal}",
+                )
             )
             return web.Response(status=403, text=f"netlab web: {refusal}.\n")
         return await handler(request)
@@ -135,7 +152,12 @@ class WebLab:
                 else f"{self._max_tabs} apps are open, the most netlab web runs at once"
             )
             self._say(
-                f"refused a tab from {_peer(request)}: {why}", {"event": "refused", "why": why}
+                WebEvent(
+                    "refused",
+                    f"refused a tab from {_peer_text(request)}: {why}",
+                    peer=_peer(request),
+                    detail=why,
+                )
             )
             return web.Response(status=503, text=f"netlab web: {why}: close a tab first.\n")
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE)
@@ -151,8 +173,13 @@ class WebLab:
         try:
             await tab.start()
             self._say(
-                f"tab {tab.number} opened by {_peer(request)}: app {tab.pid}",
-                {"event": "opened", "tab": tab.number, "peer": _peer(request), "pid": tab.pid},
+                WebEvent(
+                    "opened",
+                    f"tab {tab.number} opened by {_peer_text(request)}: app {tab.pid}",
+                    tab=tab.number,
+                    peer=_peer(request),
+                    pid=tab.pid,
+                )
             )
             relay = asyncio.create_task(
                 tab.relay(websocket.send_bytes, websocket.close, partial(_drop, request))
@@ -165,13 +192,17 @@ class WebLab:
                 with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                     await relay
                 self._say(
-                    f"tab {tab.number} closed: {ending}",
-                    {"event": "closed", "tab": tab.number, "how": ending},
+                    WebEvent(
+                        "closed",
+                        f"tab {tab.number} closed: {ending}",
+                        tab=tab.number,
+                        detail=ending,
+                    )
                 )
         except OSError as error:
+            why = f"the app did not start ({error})"
             self._say(
-                f"tab {tab.number} failed: the app did not start ({error})",
-                {"event": "failed", "tab": tab.number, "why": str(error)},
+                WebEvent("failed", f"tab {tab.number} failed: {why}", tab=tab.number, detail=why)
             )
         finally:
             del self._tabs[tab.number]
@@ -214,9 +245,14 @@ def _drop(request: web.Request) -> None:
         request.transport.abort()
 
 
-def _peer(request: web.Request) -> str:
+def _peer(request: web.Request) -> str | None:
+    """The page's host:port, as the lab's events write a peer."""
     peer = request.transport.get_extra_info("peername") if request.transport else None
     if not peer:
-        return "an unknown peer"
+        return None
     host, port = peer[0], peer[1]
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _peer_text(request: web.Request) -> str:
+    return _peer(request) or "a peer gone already"

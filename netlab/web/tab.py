@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -79,6 +80,7 @@ class AppTab:
             stderr=asyncio.subprocess.PIPE,
             env=env,
             start_new_session=True,  # Ctrl-C at the terminal is netlab web's to hand on
+            preexec_fn=_end_with_parent,
         )
         self._stderr_task = asyncio.create_task(self._keep_stderr())
 
@@ -174,6 +176,18 @@ class AppTab:
         while chunk := await self._process.stderr.read(4096):
             self._stderr += chunk
             del self._stderr[:-STDERR_KEPT]
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """In the app's process, before netlab starts: SIGTERM (which the web driver takes
+    as quit) when netlab web ends, even killed: else its apps, each in a session of
+    its own, would run on with no page and their labs' ports taken. Linux only."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _meta_type(payload: bytes) -> str | None:

@@ -159,9 +159,9 @@ class WebServer:
         return status
 
     def close(self) -> None:
+        """Ctrl-C, so that its apps end with it; a kill only if that fails."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
+            self.interrupt()
 
 
 class Tab:
