@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the browser tests' driver, run from anywhere
 
-from tests.e2e.browser import Tab, WebServer, chromium  # noqa: E402
+from tests.e2e.browser import Tab, chromium  # noqa: E402
+from tests.web.running import WebServer  # noqa: E402
 
 OUT = ROOT / "screenshots" / "web.png"
 
@@ -44,7 +45,7 @@ def main() -> None:
             tab.page.screenshot(path=str(OUT))
             tab.close()
     finally:
-        server.interrupt()
+        server.stop()
     print(f"saved {OUT.relative_to(ROOT)}")
 
 

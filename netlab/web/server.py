@@ -92,7 +92,7 @@ class WebLab:
         )
         await runner.setup()
         try:
-            await web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_WAIT).start()
+            await web.SockSite(runner, sock).start()
             await self._stopping.wait()
             await self.stop_tabs()
         finally:
@@ -170,14 +170,15 @@ class WebLab:
             _size(request.query.get("height"), 24),
         )
         self._tabs[tab.number] = tab
+        peer = _peer(request)
         try:
             await tab.start()
             self._say(
                 WebEvent(
                     "opened",
-                    f"tab {tab.number} opened by {_peer_text(request)}: app {tab.pid}",
+                    f"tab {tab.number} opened by {peer or 'a peer gone already'}: app {tab.pid}",
                     tab=tab.number,
-                    peer=_peer(request),
+                    peer=peer,
                     pid=tab.pid,
                 )
             )
@@ -196,6 +197,8 @@ class WebLab:
                         "closed",
                         f"tab {tab.number} closed: {ending}",
                         tab=tab.number,
+                        peer=peer,
+                        pid=tab.pid,
                         detail=ending,
                     )
                 )

@@ -594,6 +594,7 @@ def test_every_command_has_json() -> None:
     [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     covered = {"ip", "mask", "calc", "resolve", "host", "cname", "reverse", "dns", "port"}
     covered |= {"service", "ping", "serve", "head", "send", "connect", "replay", "lessons"}
+    covered |= {"web"}  # its JSON lines: tests/cli/test_cli_web.py
     assert set(commands.choices) == covered
     for sub in commands.choices.values():
         assert any("--json" in action.option_strings for action in sub._actions)

@@ -6,19 +6,14 @@ would: keys pressed on the page, which xterm.js turns into the bytes a terminal 
 the page's terminal: a script added before the page's own keeps each xterm.js
 Terminal the page makes, and `screen()` reads its rows as a person sees them.
 
-`WebServer` runs `netlab web` in a child process and reads its terminal lines as they
-come; closing it sends Ctrl-C (SIGINT) as a person stops it.
+`netlab web` itself runs as tests/web/running.py's WebServer.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -106,62 +101,6 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
-
-
-class WebServer:
-    """`netlab web --port 0 ARGS` in a child process; its lines kept as they come."""
-
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [str(NETLAB), "web", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self._lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        first = self.wait_for_line(r"open (http://\S+)", "netlab web's URL")
-        self.url = re.search(r"open (http://\S+)", first).group(1)  # type: ignore[union-attr]
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._lines.append(line.rstrip("\n"))
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self._lines)
-
-    def wait_for_line(self, pattern: str, what: str, seconds: float = WAIT) -> str:
-        """The first line matching `pattern`, polled for at most `seconds`."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            for line in list(self._lines):
-                if re.search(pattern, line):
-                    return line
-            if self.process.poll() is not None and not self._reader.is_alive():
-                break
-            time.sleep(POLL)
-        pytest.fail(f"netlab web did not print {what} within {seconds:g} s:\n{self.output}")
-
-    def interrupt(self, seconds: float = WAIT) -> int:
-        """Ctrl-C, as at its terminal; its exit status once it has ended."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        try:
-            status = self.process.wait(seconds)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-            pytest.fail(f"netlab web did not stop within {seconds:g} s of Ctrl-C:\n{self.output}")
-        self._reader.join(5)
-        return status
-
-    def close(self) -> None:
-        """Ctrl-C, so that its apps end with it; a kill only if that fails."""
-        if self.process.poll() is None:
-            self.interrupt()
 
 
 class Tab:

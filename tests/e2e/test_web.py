@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.cli.test_cli_sockets import Serve
-from tests.e2e.browser import Tab, WebServer, chromium, needs_browser
+from tests.e2e.browser import Tab, chromium, needs_browser
 from tests.waits import wait_until
+from tests.web.running import WebServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -43,7 +44,7 @@ def web() -> Iterator[Callable[..., WebServer]]:
 
     yield start
     for server in started:
-        server.close()
+        server.stop()
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_the_key_scenario_in_a_browser_and_ctrl_c_ends_it_all(
     server = web()
     (tab,) = tabs(server.url)
     tab.wait_for(lambda s: all(view in s for view in VIEWS), "the four views' names")
-    opened = server.wait_for_line(r"tab 1 opened by 127\.0\.0\.1:\d+: app \d+", "the tab's app")
+    opened = server.wait_for(r"tab 1 opened by 127\.0\.0\.1:\d+: app \d+", "the tab's app")
     app_pid = int(opened.rsplit(" ", 1)[1])
 
     # The README's tour: Alt+4, Enter; Alt+5, Enter; hello, Enter.
@@ -116,7 +117,7 @@ def test_the_key_scenario_in_a_browser_and_ctrl_c_ends_it_all(
     assert not tab.errors
 
     # Ctrl-C at netlab web's terminal: the app, its lab and the echo server's port go.
-    assert server.interrupt() == 0, server.output
+    assert server.stop() == 0, server.output
     assert "1 app ended with it" in server.output, server.output
     assert "tab 1 closed: the app ended" in server.output, server.output
     wait_until(lambda: _gone(app_pid), what="the tab's app to end")
@@ -132,7 +133,7 @@ def test_each_tab_has_a_lab_of_its_own(
     second.press("Alt+4")
     screen = second.wait_for("idle s", "the second tab's Servers view")
     assert f"tcp/echo:{port}" not in screen, screen
-    assert server.wait_for_line(r"tab 2 opened", "the second tab")
+    assert server.wait_for(r"tab 2 opened", "the second tab")
 
 
 @pytest.fixture
@@ -164,7 +165,7 @@ def test_attached_every_tab_shows_the_one_lab_and_its_log(
     for tab in room:
         tab.wait_for("from the room", "the message in the shared log")
     # Ctrl-C ends the apps, not the lab: it is `netlab serve`'s.
-    assert server.interrupt() == 0, server.output
+    assert server.stop() == 0, server.output
     assert "goes on" in server.output, server.output
     with socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
