@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.e2e.packages import wait_for_ci_packages
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
@@ -95,6 +97,7 @@ def chromium() -> Iterator[Browser]:
     """Headless Chromium under Playwright (a fresh profile of its own), closed after."""
     from playwright.sync_api import sync_playwright
 
+    wait_for_ci_packages()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.packages import wait_for_ci_packages
+
 NETLAB = Path(sys.executable).with_name("netlab")
 """The installed command, beside the interpreter running the tests."""
 WAIT = 10.0
@@ -67,6 +69,7 @@ class Terminal:
     """One tmux window of a fixed size running `netlab` (or another command)."""
 
     def __init__(self, width: int, height: int, command: list[str] | None = None) -> None:
+        wait_for_ci_packages()
         self.width, self.height = width, height
         self.socket = f"netlab-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         argv = command or [str(NETLAB)]

@@ -88,7 +88,7 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def test_the_key_scenario_in_a_browser_and_ctrl_c_ends_it_all(
+def test_the_key_scenario_in_a_browser_a_lab_per_tab_and_ctrl_c_ends_it_all(
     web: Callable[..., WebServer], tabs: Callable[..., list[Tab]]
 ) -> None:
     server = web()
@@ -116,24 +116,18 @@ def test_the_key_scenario_in_a_browser_and_ctrl_c_ends_it_all(
     assert re.search(r"received \S*127\.0\.0\.1:\d+ 6 bytes", " ".join(screen.split())), screen
     assert not tab.errors
 
+    # Another tab: an app and a lab of its own, without the first tab's server.
+    (other,) = tabs(server.url)
+    other.press("Alt+4")
+    assert f"tcp/echo:{port}" not in other.wait_for("idle s", "the other tab's Servers view")
+    server.wait_for(r"tab 2 opened", "the other tab's app")
+
     # Ctrl-C at netlab web's terminal: the app, its lab and the echo server's port go.
     assert server.stop() == 0, server.output
-    assert "1 app ended with it" in server.output, server.output
+    assert "2 apps ended with it" in server.output, server.output
     assert "tab 1 closed: the app ended" in server.output, server.output
     wait_until(lambda: _gone(app_pid), what="the tab's app to end")
     wait_until(lambda: _refused(port), what=f"port {port} to be free")
-
-
-def test_each_tab_has_a_lab_of_its_own(
-    web: Callable[..., WebServer], tabs: Callable[..., list[Tab]]
-) -> None:
-    server = web()
-    first, second = tabs(server.url, 2)
-    port = _start_echo_server(first)
-    second.press("Alt+4")
-    screen = second.wait_for("idle s", "the second tab's Servers view")
-    assert f"tcp/echo:{port}" not in screen, screen
-    assert server.wait_for(r"tab 2 opened", "the second tab")
 
 
 @pytest.fixture
