@@ -22,8 +22,9 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+from netlab.core.plural import plural
 from netlab.web.access import TOKEN_COOKIE, Access
-from netlab.web.tab import AppTab
+from netlab.web.tab import WAITS, AppTab, Waits
 
 MAX_TABS = 16
 """Apps run at once: each is an interpreter and a lab engine, some 100 MB together."""
@@ -64,9 +65,16 @@ class WebLab:
     """Serves the netlab app to browsers, one app per websocket, until stop()."""
 
     def __init__(
-        self, command: Sequence[str], access: Access, say: Say, *, max_tabs: int = MAX_TABS
+        self,
+        command: Sequence[str],
+        access: Access,
+        say: Say,
+        *,
+        max_tabs: int = MAX_TABS,
+        waits: Waits = WAITS,
     ) -> None:
         self._command = list(command)
+        self._waits = waits
         self._access = access
         self._say = say
         self._max_tabs = max_tabs
@@ -149,7 +157,7 @@ class WebLab:
             why = (
                 "netlab web is stopping"
                 if self._stopping.is_set()
-                else f"{self._max_tabs} apps are open, the most netlab web runs at once"
+                else f"{plural(self._max_tabs, 'app')} open, the most netlab web runs at once"
             )
             self._say(
                 WebEvent(
@@ -168,6 +176,7 @@ class WebLab:
             self._command,
             _size(request.query.get("width"), 80),
             _size(request.query.get("height"), 24),
+            self._waits,
         )
         self._tabs[tab.number] = tab
         peer = _peer(request)

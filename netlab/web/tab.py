@@ -18,17 +18,29 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 PRELUDE = b"__GANGLION__\n"
 PRELUDE_LINES = 20
 """Lines an app may print before its prelude (a warning, say) and still be heard."""
-QUIT_WAIT = 5.0
-"""Seconds an app has to quit when asked: its lab stops its servers first (up to 2 s)."""
-WRITE_TIMEOUT = 10.0
-"""Seconds a page may take nothing the app draws before it is taken as gone."""
-KILL_WAIT = 2.0
-"""Seconds an app has to end on SIGTERM, then on SIGKILL."""
+
+
+@dataclass(frozen=True)
+class Waits:
+    """How long a tab waits on its page and its app, in seconds."""
+
+    write: float = 10.0
+    """For a page to take what the app draws, before the page is taken as gone."""
+    quit: float = 5.0
+    """For an app to quit when asked: its lab stops its servers first (up to 2 s)."""
+    kill: float = 2.0
+    """For an app to end on SIGTERM, then on SIGKILL."""
+
+
+WAITS = Waits()
+
+
 STDERR_KEPT = 4096
 """The last bytes of an app's stderr kept, to say why it ended."""
 
@@ -48,8 +60,11 @@ def _frame(kind: bytes, payload: bytes) -> bytes:
 class AppTab:
     """The app behind one websocket, from its start to its end."""
 
-    def __init__(self, number: int, command: Sequence[str], width: int, height: int) -> None:
+    def __init__(
+        self, number: int, command: Sequence[str], width: int, height: int, waits: Waits = WAITS
+    ) -> None:
         self.number = number
+        self._waits = waits
         self._command = list(command)
         self._size = (width, height)
         self._process: asyncio.subprocess.Process | None = None
@@ -92,7 +107,7 @@ class AppTab:
     ) -> None:
         """Pass the app's output to the page until the app ends or says it exits.
 
-        A page that takes nothing for WRITE_TIMEOUT is dropped (`drop_page`), so that
+        A page that takes nothing for `Waits.write` is dropped (`drop_page`), so that
         it holds up neither the app nor a stop. Once the page has gone, the rest is
         read and let go: an app blocked on a full pipe could not hear it is asked to quit.
         """
@@ -110,9 +125,9 @@ class AppTab:
                 payload = await stdout.readexactly(size)
                 if kind == b"D" and not page_gone:
                     try:
-                        await asyncio.wait_for(send_output(payload), WRITE_TIMEOUT)
+                        await asyncio.wait_for(send_output(payload), self._waits.write)
                     except TimeoutError:
-                        self.dropped = f"the page read nothing for {WRITE_TIMEOUT:g} s"
+                        self.dropped = f"the page read nothing for {self._waits.write:g} s"
                         page_gone = True
                         drop_page()
                     except ConnectionError:
@@ -149,13 +164,14 @@ class AppTab:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(process.pid, how)
                 try:
-                    await asyncio.wait_for(process.wait(), QUIT_WAIT if how is None else KILL_WAIT)
+                    wait = self._waits.quit if how is None else self._waits.kill
+                    await asyncio.wait_for(process.wait(), wait)
                     break
                 except TimeoutError:
                     continue
         if self._stderr_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._stderr_task, KILL_WAIT)
+                await asyncio.wait_for(self._stderr_task, self._waits.kill)
         return self.ending()
 
     def ending(self) -> str:
