@@ -91,7 +91,7 @@ def cmd_web(args: argparse.Namespace) -> int:
             else "each browser tab gets an app and a lab of its own"
         )
         text = (
-            f"netlab web: open {url}\n  {whose}; Ctrl-C stops netlab web and every app it started"
+            f"netlab web: open {url}\n  {whose}\n  Ctrl-C stops netlab web and every app it started"
         )
         say(WebEvent("listening", text, detail=whose))
         if not loopback:

@@ -14,12 +14,14 @@ import http.client
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
@@ -254,6 +256,26 @@ def test_ctrl_c_as_soon_as_the_url_is_printed_stops_as_it_does_later() -> None:
         status = main(["web", "--port", "0"])
     assert status == 0
     assert "netlab web: stopped" in out.getvalue()
+
+
+@pytest.mark.timeout(10)
+def test_off_loopback_it_says_who_can_drive_the_lab_and_prints_the_token_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As if 127.0.0.1 were another address: the tests never listen off loopback."""
+    from netlab.web import access
+
+    monkeypatch.setattr(access, "is_loopback", lambda host: False)
+    out, err = CtrlCAfterTheUrl(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["web", "--port", "0", "--token"])
+    assert status == 0
+    [url] = re.findall(r"http://\S+", out.getvalue())  # once, and only here
+    token = parse_qs(urlsplit(url).query)["token"][0]
+    assert len(token) >= 20
+    warning = err.getvalue()
+    assert "anyone who can reach 127.0.0.1" in warning and "drive this lab" in warning
+    assert token not in warning
 
 
 async def test_a_tab_gets_an_app_that_draws_and_its_close_ends_it() -> None:
