@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import os
 import signal
 import socket
 import sys
@@ -182,12 +183,14 @@ def _listen(
         return socket.create_server(address, family=family, backlog=64)
     except OSError as error:
         where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        advice = (
-            ": choose another with --port, or --port 0 for any free one"
-            if port and error.errno == errno.EADDRINUSE
-            else ""
-        )
-        raise OperationFailed(f"Cannot listen on {where}: {error.strerror}{advice}.") from None
+        advice = {
+            errno.EADDRINUSE: ": choose another with --port, or --port 0 for any free one",
+            errno.EACCES: ": ports below 1024 need root; --port 8000, or 0 for any free one",
+            errno.EADDRNOTAVAIL: ": no interface here has that address; try 127.0.0.1",
+        }.get(error.errno or 0, "")
+        # create_server's message adds the address in Python's words: the system's alone.
+        why = os.strerror(error.errno) if error.errno else str(error)
+        raise OperationFailed(f"Cannot listen on {where}: {why}{advice}.") from None
 
 
 def _url_host(host: str) -> str:
