@@ -27,6 +27,9 @@ EVERY = 0.01
 APP_EVERY = 0.05
 """Seconds an app runs between polls of an app wait."""
 
+SCREEN_EVERY = 0.05
+"""Seconds between reads of a screen another process draws (tmux's, a browser's)."""
+
 
 def wait_until(
     condition: Callable[[], object], timeout: float = TIMEOUT, what: str | None = None
@@ -45,6 +48,32 @@ def wait_until(
     if what is not None:
         pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
     return False
+
+
+def wait_for_screen(
+    read: Callable[[], str],
+    check: str | Callable[[str], object],
+    what: str = "",
+    seconds: float = TIMEOUT,
+    *,
+    ended: Callable[[], bool] | None = None,
+) -> str:
+    """Poll a screen read as text (a terminal's, a page's) until it shows `check` (text,
+    or a test of the screen), for at most `seconds`, or until `ended()`; the screen.
+
+    A wait that runs out fails the test with what the screen shows then.
+    """
+    test = (lambda screen: check in screen) if isinstance(check, str) else check
+    deadline = time.monotonic() + seconds
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = read()
+        if test(screen):
+            return screen
+        if ended is not None and ended():
+            break
+        time.sleep(SCREEN_EVERY)
+    pytest.fail(f"the screen did not show {what or check!r} within {seconds:g} s:\n{screen}")
 
 
 async def until(

@@ -17,9 +17,11 @@ import os
 import signal
 import socket
 import sys
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from netlab.cli.output import EXIT_OK, Commands, add_command, json_line, now_iso
+from netlab.cli.output import EXIT_OK, Commands, add_command, core_type, json_line, now_iso
+from netlab.core.endpoints import parse_port
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.plural import plural
 
@@ -40,9 +42,9 @@ def register(commands: Commands) -> None:
     )
     sub.add_argument(
         "--port",
-        type=_port,
+        type=core_type(partial(parse_port, allow_zero=True)),
         default=DEFAULT_PORT,
-        help=f"the port (default {DEFAULT_PORT}; 0 for any free one)",
+        help=f"the port, a number or a service's name (default {DEFAULT_PORT}; 0 for any free one)",
     )
     sub.add_argument(
         "--attach",
@@ -54,12 +56,6 @@ def register(commands: Commands) -> None:
         action="store_true",
         help="require a secret in the URL, printed once (needed off loopback)",
     )
-
-
-def _port(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 0 to 65535")
-    return int(text)
 
 
 def cmd_web(args: argparse.Namespace) -> int:

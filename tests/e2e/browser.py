@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.e2e.packages import wait_for_ci_packages
+from tests.waits import wait_for_screen
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -130,18 +130,7 @@ class Tab:
         self, check: str | Callable[[str], Any], what: str = "", seconds: float = WAIT
     ) -> str:
         """Poll the page's screen until it shows `check` (text, or a test of the screen)."""
-        test = (lambda screen: check in screen) if isinstance(check, str) else check
-        deadline = time.monotonic() + seconds
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if test(screen):
-                return screen
-            time.sleep(POLL)
-        pytest.fail(
-            f"the page did not show {what or check!r} within {seconds:g} s "
-            f"(page errors: {self.errors}); it shows:\n{screen}"
-        )
+        return wait_for_screen(self.screen, check, what, seconds)
 
     def press(self, *keys: str) -> None:
         """Keys by Playwright's names ("Alt+4", "Enter"), one press each."""

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.packages import wait_for_ci_packages
+from tests.waits import wait_for_screen
 
 NETLAB = Path(sys.executable).with_name("netlab")
 """The installed command, beside the interpreter running the tests."""
@@ -146,19 +147,7 @@ class Terminal:
         self, check: str | Callable[[str], object], what: str = "", seconds: float = WAIT
     ) -> str:
         """Poll the screen until it shows `check` (text, or a test of the screen); the screen."""
-        test = (lambda screen: check in screen) if isinstance(check, str) else check
-        deadline = time.monotonic() + seconds
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if test(screen):
-                return screen
-            if self.exited():
-                break
-            time.sleep(POLL)
-        pytest.fail(
-            f"the screen did not show {what or check!r} within {seconds:g} s; it shows:\n{screen}"
-        )
+        return wait_for_screen(self.screen, check, what, seconds, ended=self.exited)
 
     def exited(self) -> bool:
         """Whether the command in the window has ended."""
