@@ -32,6 +32,13 @@ MAX_MESSAGE = 64 * 1024
 """The largest message a page may send: keys typed or pasted, a resize."""
 SIZE_RANGE = range(1, 1001)
 """Columns or rows a page may ask for."""
+PAGE_HEADERS = {
+    # Never inside another site's frame, where that site could steer the keys typed.
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 SHUTDOWN_WAIT = 2.0
 """Seconds aiohttp gives open requests once the apps have ended."""
 
@@ -150,7 +157,9 @@ class WebLab:
                 TOKEN_COOKIE, request.query["token"], httponly=True, samesite="Strict"
             )
             return response
-        return web.Response(body=self._index, content_type="text/html", charset="utf-8")
+        return web.Response(
+            body=self._index, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS
+        )
 
     async def _handle_websocket(self, request: web.Request) -> web.StreamResponse:
         if self._stopping.is_set() or len(self._tabs) >= self._max_tabs:

@@ -162,6 +162,7 @@ def test_the_page_is_served_with_its_terminal(web: WebServer) -> None:
     assert status == 200
     assert headers.get_content_type() == "text/html"
     assert b"textual-terminal" in body
+    assert headers["X-Frame-Options"] == "DENY"  # no other site may frame it and steer keys
 
 
 def test_the_pages_script_is_served(web: WebServer) -> None:
