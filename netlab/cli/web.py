@@ -71,7 +71,7 @@ def cmd_web(args: argparse.Namespace) -> int:
             "add --token to require the secret netlab web prints, or serve on 127.0.0.1."
         )
     if args.attach is not None:
-        args.attach = os.path.abspath(args.attach)  # the apps' own reading of it, whatever
+        args.attach = os.path.abspath(args.attach)  # one path, in its lines and for its apps
         _check_lab(args.attach)
     sock = _listen(family, address, args.host, args.port)
     token = new_token() if args.token else None
