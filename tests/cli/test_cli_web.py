@@ -30,7 +30,7 @@ from netlab.cli import main
 from tests.cli.run import netlab
 from tests.cli.schema import check_schema
 from tests.waits import wait_until
-from tests.web.running import WebServer
+from tests.web.running import WebServer, process_gone
 
 APP_START = 15.0
 """Seconds an app may take to draw its first screen (some 1.5 s on a quiet machine)."""
@@ -57,16 +57,6 @@ def one_line(result: subprocess.CompletedProcess[str], status: int) -> str:
     assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
     assert result.stderr.startswith("netlab web: ")
     return result.stderr.strip()
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # the pid is someone else's now: ours is gone
-        return True
-    return False
 
 
 async def first_drawing(websocket: aiohttp.ClientWebSocketResponse) -> bytes:
@@ -286,7 +276,7 @@ async def test_a_tab_gets_an_app_that_draws_and_its_close_ends_it() -> None:
             opened = await asyncio.to_thread(server.wait_for, "tab 1 opened by 127.0.0.1:")
         closed = await asyncio.to_thread(server.wait_for, "tab 1 closed")
         assert "the app ended" in closed
-        assert gone(int(opened.rsplit(" ", 1)[1]))
+        assert process_gone(int(opened.rsplit(" ", 1)[1]))
         server.process.send_signal(signal.SIGINT)
         assert await asyncio.to_thread(server.process.wait, 5) == 0
         assert "no app was open" in server.wait_for("netlab web: stopped")
@@ -310,7 +300,7 @@ async def test_ctrl_c_with_a_tab_open_ends_its_app_and_exits_0() -> None:
         assert "1 app ended with it" in server.wait_for("netlab web: stopped")
         assert any(line.startswith("tab 1 closed") for line in server.lines)
         pid = int(opened.rsplit(" ", 1)[1])
-        wait_until(lambda: gone(pid), timeout=5, what=f"the app's process {pid} to end")
+        wait_until(lambda: process_gone(pid), timeout=5, what=f"the app's process {pid} to end")
         assert server.process.stderr is not None
         assert "Traceback" not in server.process.stderr.read()
     finally:

@@ -4,7 +4,6 @@ its own or, attached, one lab for all, and Ctrl-C ending every app and freeing p
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ import pytest
 from tests.cli.test_cli_sockets import Serve
 from tests.e2e.browser import Tab, chromium, needs_browser
 from tests.waits import wait_until
-from tests.web.running import WebServer
+from tests.web.running import WebServer, process_gone
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -80,14 +79,6 @@ def _refused(port: int) -> bool:
     return False
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def test_the_key_scenario_in_a_browser_a_lab_per_tab_and_ctrl_c_ends_it_all(
     web: Callable[..., WebServer], tabs: Callable[..., list[Tab]]
 ) -> None:
@@ -126,7 +117,7 @@ def test_the_key_scenario_in_a_browser_a_lab_per_tab_and_ctrl_c_ends_it_all(
     assert server.stop() == 0, server.output
     assert "2 apps ended with it" in server.output, server.output
     assert "tab 1 closed: the app ended" in server.output, server.output
-    wait_until(lambda: _gone(app_pid), what="the tab's app to end")
+    wait_until(lambda: process_gone(app_pid), what="the tab's app to end")
     wait_until(lambda: _refused(port), what=f"port {port} to be free")
 
 

@@ -106,3 +106,14 @@ class WebServer:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     if os.getpgid(pid) == pid:
                         os.killpg(pid, signal.SIGKILL)
+
+
+def process_gone(pid: int) -> bool:
+    """Whether the process `pid` has ended (and been reaped by its parent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # the number is another user's process now: ours is gone
+        return True
+    return False
