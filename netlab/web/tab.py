@@ -94,8 +94,7 @@ class AppTab:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=env,
-            start_new_session=True,  # Ctrl-C at the terminal is netlab web's to hand on
-            preexec_fn=_end_with_parent,
+            **_SESSION,
         )
         self._stderr_task = asyncio.create_task(self._keep_stderr())
 
@@ -159,10 +158,10 @@ class AppTab:
             return "never started"
         if process.returncode is None:
             await self.meta(type="quit")
-            for how in (None, signal.SIGTERM, signal.SIGKILL):
+            for how in (None, signal.SIGTERM, _KILL):
                 if how is not None:
                     with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, how)
+                        _signal(process, how)
                 try:
                     wait = self._waits.quit if how is None else self._waits.kill
                     await asyncio.wait_for(process.wait(), wait)
@@ -204,6 +203,25 @@ def _end_with_parent() -> None:
     its own, would run on with no page and their labs' ports taken. Linux only."""
     if _LIBC is not None:
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_SESSION: dict[str, Any] = (
+    # Ctrl-C at the terminal is netlab web's to hand on, and its death the app's end.
+    {"start_new_session": True, "preexec_fn": _end_with_parent} if os.name == "posix" else {}
+)
+
+
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows has no SIGKILL: kill() is it
+
+
+def _signal(process: asyncio.subprocess.Process, number: signal.Signals) -> None:
+    """SIGTERM or SIGKILL to the app and whatever it started in its session."""
+    if os.name == "posix":
+        os.killpg(process.pid, number)
+    elif number is _KILL:
+        process.kill()
+    else:
+        process.terminate()
 
 
 def _meta_type(payload: bytes) -> str | None:
