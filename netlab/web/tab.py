@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from netlab.core.safetext import safe_bytes
+
 PRELUDE = b"__GANGLION__\n"
 PRELUDE_LINES = 20
 """Lines an app may print before its prelude (a warning, say) and still be heard."""
@@ -157,7 +159,9 @@ class AppTab:
         if process is None:
             return "never started"
         if process.returncode is None:
-            await self.meta(type="quit")
+            # Bounded: an app that reads nothing leaves the pipe full, and SIGTERM follows.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.meta(type="quit"), self._waits.quit)
             for how in (None, signal.SIGTERM, _KILL):
                 if how is not None:
                     with contextlib.suppress(ProcessLookupError):
@@ -183,8 +187,9 @@ class AppTab:
         if code == 0:
             return f"{dropped}the app ended"
         how = f"signal {-code}" if code < 0 else f"status {code}"
-        lines = bytes(self._stderr).decode(errors="replace").strip().splitlines()
-        return f"{dropped}the app ended with {how}" + (f": {lines[-1]}" if lines else "")
+        lines = bytes(self._stderr).strip().splitlines()
+        last = f": {safe_bytes(lines[-1])}" if lines else ""  # shown, never obeyed, by a terminal
+        return f"{dropped}the app ended with {how}{last}"
 
     async def _keep_stderr(self) -> None:
         assert self._process is not None and self._process.stderr is not None

@@ -40,7 +40,7 @@ for kind, payload in frames():
 for _ in range(2048):
     frame(b"D", b"x" * 65536)
 """,
-    # Deaf to quit and to SIGTERM: only SIGKILL ends it (in 30 s at most).
+    # Reads nothing, deaf to SIGTERM: only SIGKILL ends it (in 30 s at most).
     "stubborn": """
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 time.sleep(30)
@@ -51,7 +51,7 @@ time.sleep(30)
 def command(name: str) -> list[str]:
     """The command line of the program `name`, or of one that dies at start ("dies")."""
     if name == "dies":
-        code = "import sys; sys.stderr.write('no terminal for you\\n'); sys.exit(3)"
+        code = "import sys; sys.stderr.write('no terminal for you\\x1b[2J\\n'); sys.exit(3)"
         return [sys.executable, "-c", code]
     return [sys.executable, "-c", _FRAMING + PROGRAMS[name]]
 
