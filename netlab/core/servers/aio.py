@@ -253,7 +253,7 @@ class AsyncTcpConnection(asyncio.Protocol):
                     return
             while self.unread and not self.closed:
                 data = self.unread.popleft()
-                if plan.faults.read_slowly:
+                if plan.reads_slowly():
                     pauses = math.ceil(len(data) / SLOW_READ)
                     await asyncio.sleep(min(MAX_SLOW_PAUSE, pauses * SLOW_PAUSE))
                 reply = conversation.receive(data)

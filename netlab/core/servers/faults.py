@@ -229,6 +229,7 @@ class FaultPlan:
     """Messages answered so far, a dropped reply too: what the -after counts count."""
     write_shut: bool = False
     """Half-closed by a fault: the peer is read, never written to again."""
+    told_slow_reads: bool = False
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.faults.seed)
@@ -280,6 +281,16 @@ class FaultPlan:
             step.then = Then.HALF_CLOSE
             step.after = f"half-closed: sent FIN, still reading {faults.cite('half-close-after')}"
         return step
+
+    def reads_slowly(self) -> bool:
+        """Whether to read slowly now (read-slowly); said in the log the first time."""
+        if self.faults.read_slowly and not self.told_slow_reads:
+            self.told_slow_reads = True
+            rate = SLOW_READ / SLOW_PAUSE
+            self.tell(
+                f"reading slowly, about {rate:.0f} bytes a second {self.faults.cite('read-slowly')}"
+            )
+        return self.faults.read_slowly
 
     def wrote_slowly(self, size: int) -> None:
         self.tell(

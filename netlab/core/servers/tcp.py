@@ -553,12 +553,13 @@ class TcpServer(ServerBase):
             if ended is not None or conversation.closing:
                 return ended or CloseReason.BY_US
         while True:
-            if plan.faults.read_slowly:
+            slowly = plan.reads_slowly()
+            if slowly:
                 # A small window and small, spaced reads: the peer's sends meet flow control.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_RCVBUF)
                 if self._stopping.wait(SLOW_PAUSE):
                     return CloseReason.STOPPING
-            chunk = sock.recv(SLOW_READ if plan.faults.read_slowly else recv_size)
+            chunk = sock.recv(SLOW_READ if slowly else recv_size)
             if not chunk:
                 return CloseReason.STOPPING if self._stopping.is_set() else CloseReason.BY_PEER
             conn.bytes_in += len(chunk)

@@ -107,6 +107,22 @@ def test_a_stalled_connection_neither_reads_nor_answers(
     assert not seen.of(Kind.RECEIVED)
 
 
+def test_read_slowly_takes_all_of_a_message_late_and_says_so_once(
+    tcp_server: StartTcp, connect: Connect, bus: EventBus, any_model: str
+) -> None:
+    client = connect(tcp_server("echo", model=any_model, faults="read-slowly"))
+    message = b"x" * 63 + b"\n"  # four of its 16-byte reads, 50 ms apart
+    sent_at = time.monotonic()
+    client.sendall(message)
+    assert recv_exactly(client, len(message)) == message  # late, and whole
+    assert time.monotonic() - sent_at >= 0.15
+    client.sendall(b"again\n")
+    assert recv_exactly(client, 6) == b"again\n"
+    assert faults_logged(Seen(bus)) == [
+        "reading slowly, about 320 bytes a second (fault read-slowly)"
+    ]
+
+
 def test_small_writes_send_the_reply_a_byte_at_a_time_and_all_of_it(
     tcp_server: StartTcp, connect: Connect, bus: EventBus, model: str
 ) -> None:
