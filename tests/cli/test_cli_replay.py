@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,6 +72,26 @@ def test_regex_and_anything_accept_what_bytes_would_not(
     result = in_process("replay", str(path), servers["upper"])
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines() == ["ok  hello\\n", "ok  x\\n"]
+
+
+def test_pauses_are_waited_as_recorded_and_never_longer_than_the_timeout(
+    servers: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "paced.rec"
+    # The last pause hand-edited to 999 s: --timeout (1 s) bounds it.
+    path.write_text(
+        "# netlab recording 1\n> 0.000 a\\n\n< 0.001 a\\n\n> 0.300 b\\n\n< 0.301 b\\n\n"
+        "> 999 c\\n\n< 999 c\\n\n"
+    )
+    started = time.monotonic()
+    result = in_process("replay", str(path), servers["echo"], "--timeout", "1")
+    assert result.returncode == 0, result.stdout
+    assert time.monotonic() - started < 1.0  # without --pauses, one message after another
+    started = time.monotonic()
+    result = in_process("replay", str(path), servers["echo"], "--pauses", "--timeout", "1")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines() == ["ok  a\\n", "ok  b\\n", "ok  c\\n"]
+    assert 1.3 <= time.monotonic() - started < 5  # 0.3 s as recorded, then 1 s, not 999
 
 
 def test_a_recording_never_overwrites_a_file(servers: dict[str, str], recorded: Path) -> None:
