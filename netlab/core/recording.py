@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import regex
+
 from netlab.core.endpoints import parse_endpoint
 from netlab.core.errors import InputError
 from netlab.core.events import Event, Kind
@@ -66,6 +68,9 @@ TRANSPORTS = ("tcp", "udp")
 QUIET = 0.3
 """Seconds without data after which a reply is taken as complete, recording or replaying."""
 
+MATCH_TIME = 1.0
+"""Seconds a reply's regular expression may take to match: Python's re cannot be
+stopped, and a pattern written carelessly can backtrack for hours on a short reply."""
 _ENDPOINT = re.compile(r"# endpoint (?P<endpoint>\S+) (?P<transport>\w+), framing (?P<framing>\w+)")
 _TIME = re.compile(r"\d+(\.\d+)?")
 # A file is text: a tab may be typed, any other control character is not.
@@ -86,14 +91,20 @@ class Expectation:
     data: bytes = b""
     """The exact bytes; for a regex, its pattern's source."""
 
-    def pattern(self) -> re.Pattern[bytes]:
-        return re.compile(self.data)
-
     def accepts(self, reply: bytes) -> bool:
+        """Whether `reply` is what was expected; InputError for a pattern that cannot say
+        in MATCH_TIME (one that backtracks without end, such as `(a|aa)+$`)."""
         if self.match is Match.ANY:
             return True
         if self.match is Match.REGEX:
-            return self.pattern().search(reply) is not None
+            try:
+                return regex.search(self.data, reply, timeout=MATCH_TIME) is not None
+            except TimeoutError:
+                raise InputError(
+                    f"The expression {self.text()[2:]!r} took over {MATCH_TIME:g} s on a reply "
+                    f"of {plural(len(reply), 'byte')}, backtracking without end: write it "
+                    "so that no two ways through a repeat match the same text, as (a|aa)+ do."
+                ) from None
         return reply == self.data
 
     def complete(self, reply: bytes) -> bool:
@@ -259,8 +270,8 @@ class _Reader:
             return Expectation(Match.ANY)
         source = rest[2:].encode()
         try:
-            re.compile(source)
-        except re.error as error:
+            regex.compile(source)
+        except regex.error as error:
             self.fail(number, f"the regular expression does not compile: {error}")
         except RecursionError:
             self.fail(number, "the regular expression is nested too deeply")

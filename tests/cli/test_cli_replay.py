@@ -94,6 +94,20 @@ def test_pauses_are_waited_as_recorded_and_never_longer_than_the_timeout(
     assert 1.3 <= time.monotonic() - started < 5  # 0.3 s as recorded, then 1 s, not 999
 
 
+def test_a_pattern_that_backtracks_without_end_is_one_line_not_a_hang(
+    servers: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "careless.rec"
+    path.write_text(f"# netlab recording 1\n> 0 {'a' * 40}!\\n\n< ~ ^(a|aa)+$\n")
+    started = time.monotonic()
+    result = in_process("replay", str(path), servers["echo"])
+    assert time.monotonic() - started < 4  # the match's second, not hours
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert "(a|aa)+" in line and "took over 1 s" in line and "no two ways" in line
+
+
 def test_a_recording_never_overwrites_a_file(servers: dict[str, str], recorded: Path) -> None:
     before = recorded.read_bytes()
     result = in_process("connect", servers["echo"], "--record", str(recorded))
