@@ -298,6 +298,7 @@ class _ReplyPrinter:
     def drain_json(self) -> None:
         """Print the waiting events as JSON lines; the closed event is kept back."""
         from netlab.core.events import Kind
+        from netlab.core.recording import record_events
 
         for event in self.bus.drain():
             if event.kind is Kind.CLOSED:
@@ -306,8 +307,9 @@ class _ReplyPrinter:
             if event.kind is Kind.ERROR:
                 self._status(event.detail)
             arrived = event.kind is Kind.RECEIVED or event.kind is Kind.DATAGRAM_IN
-            if arrived:
-                self._record(event.data, event.time)
+            if arrived and self.recorder is not None:
+                # From the event, which keeps a long datagram's start: the file says so.
+                record_events(self.recorder, [event])
             meaning = self._reading(event.data) if arrived else ""
             emit_json(event_json(event, self.session.local, meaning))
         sys.stdout.flush()

@@ -371,6 +371,10 @@ class Recorder:
         self._data("<", data, at)
         self.bytes_in += len(data)
 
+    def note(self, comment: str) -> None:
+        """A line for the reader, which replay passes over: it starts with #."""
+        self._write(comment)
+
     def close(self) -> None:
         with self._lock:
             self.out.close()
@@ -422,3 +426,9 @@ def record_events(recorder: Recorder, events: Iterable[Event]) -> None:
             recorder.sent(event.data, event.time)
         else:
             recorder.received(event.data, event.time)
+        if event.size > len(event.data):  # an event keeps a long message's start only
+            recorder.note(
+                f"# {event.size - len(event.data):,} more bytes of this message were not kept "
+                f"(a message's first {len(event.data):,} are): `netlab connect --record` "
+                "keeps every byte"
+            )

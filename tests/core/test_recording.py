@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netlab.core.errors import InputError
+from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.framing import Framing
 from netlab.core.recording import (
     MAX_LINE,
@@ -17,6 +18,7 @@ from netlab.core.recording import (
     Match,
     Recorder,
     parse_recording,
+    record_events,
 )
 from netlab.core.safetext import escape_bytes, unescape_bytes
 
@@ -50,6 +52,19 @@ def test_what_the_recorder_writes_reads_back(data: bytes) -> None:
     greeting, exchange = recording.exchanges
     assert greeting.sent is None and greeting.expect.data == b"greeting\r\n"
     assert exchange.sent == data and exchange.expect.data == data
+
+
+def test_a_message_an_event_kept_only_the_start_of_says_so_in_the_recording() -> None:
+    out = io.StringIO()
+    recorder = Recorder(out, endpoint="127.0.0.1:7", transport="tcp", framing=Framing.RAW)
+    start = b"x" * MAX_EVENT_DATA
+    long = Event(Kind.SENT, "tcp/127.0.0.1:7", "127.0.0.1:7", start, 10_000, time=1.0)
+    record_events(recorder, [long])
+    text = out.getvalue()
+    assert "# 5,904 more bytes of this message were not kept" in text
+    assert "netlab connect --record" in text
+    [exchange] = parse_recording(text.encode()).exchanges  # a comment: replay passes over it
+    assert exchange.sent == start
 
 
 def test_expectations_exact_regex_and_anything() -> None:

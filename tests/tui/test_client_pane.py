@@ -205,6 +205,44 @@ async def test_ctrl_s_saves_the_session_as_a_recording_the_palette_replays(
         )
 
 
+@pytest.fixture
+def big_datagram_peer() -> Iterator[int]:
+    """A UDP peer that answers one datagram with 6,000 bytes: more than an event keeps."""
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", 0))
+    peer.settimeout(10)
+
+    def answer() -> None:
+        with contextlib.suppress(OSError):
+            _, sender = peer.recvfrom(100)
+            peer.sendto(b"y" * 6000, sender)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        yield int(peer.getsockname()[1])
+    finally:
+        peer.close()
+        thread.join(10)
+
+
+async def test_a_recording_of_a_message_over_4_kib_says_what_it_did_not_keep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, big_datagram_peer: int
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = NetlabApp()
+    async with running(app, size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        await connect(pilot, f"127.0.0.1:{big_datagram_peer}", transport="udp")
+        await pilot.press(*"hi", "enter")
+        await until(pilot, lambda: "6,000 B" in shown(app) or "6000 B" in shown(app), "the reply")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "as a recording" in status_text(app), "the recording")
+        assert "1 message over 4,096 bytes kept only its start" in status_text(app)
+        [saved] = tmp_path.glob("*.rec")
+        assert "1,904 more bytes of this message were not kept" in saved.read_text()
+
+
 async def test_escapes_and_markup_from_the_peer_are_shown_literally(hostile_peer: int) -> None:
     app = NetlabApp()
     async with running(app, size=SIZE) as pilot:

@@ -41,7 +41,7 @@ from textual.worker import Worker, get_current_worker
 from netlab.core.client import HEAD_REQUEST, parse_hex
 from netlab.core.endpoints import address_text
 from netlab.core.errors import NetlabError
-from netlab.core.events import Event, Kind
+from netlab.core.events import MAX_EVENT_DATA, Event, Kind
 from netlab.core.framing import Framing
 from netlab.core.plural import plural
 from netlab.tui.panes.base import Pane, PaneCommand
@@ -526,11 +526,15 @@ UDPDaytimeClient, connect over UDP and send anything: the reply is the time.
         except NetlabError as error:  # the name is taken, or the folder cannot be written
             self._post(self.Saved(str(error), False))
             return
-        self._post(
-            self.Saved(
-                f"Saved {name}'s {plural(messages, 'message')} as a recording: {path}.", True
+        saved = f"Saved {name}'s {plural(messages, 'message')} as a recording: {path}."
+        if cut := tape.cut:
+            # Said, never silent: the file's own lines say where, and replay will differ.
+            saved += (
+                f" {plural(cut, 'message')} over {MAX_EVENT_DATA:,} bytes kept only"
+                f" {'its' if cut == 1 else 'their'} start;"
+                " `netlab connect --record` keeps every byte."
             )
-        )
+        self._post(self.Saved(saved, not cut))
 
     def _replay_commands(self) -> Iterator[PaneCommand]:
         for path in offered_recordings():

@@ -36,6 +36,11 @@ class Tape:
         elif is_recorded(event) and len(self.events) < MAX_LINES:
             self.events.append(event)
 
+    @property
+    def cut(self) -> int:
+        """Messages of which only the start was kept (an event keeps a long one's start)."""
+        return sum(1 for event in self.events if event.size > len(event.data))
+
     def save(self, path: Path) -> int:
         """Write the recording to a new file at `path` (InputError if it exists); how
         many messages it holds."""
