@@ -21,6 +21,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -153,6 +154,14 @@ def test_the_page_is_served_with_its_terminal(web: WebServer) -> None:
     assert headers.get_content_type() == "text/html"
     assert b"textual-terminal" in body
     assert headers["X-Frame-Options"] == "DENY"  # no other site may frame it and steer keys
+
+
+def test_the_readme_shows_its_first_lines_as_printed(web: WebServer) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## In a browser") :]
+    shown = section[section.index("$ netlab web\n") :].splitlines()[1:4]
+    printed = [line.replace(f":{web.port}/", ":8000/") for line in web.lines[:3]]
+    assert printed == shown
 
 
 def test_the_pages_script_is_served(web: WebServer) -> None:
