@@ -86,7 +86,7 @@ READ_SCREEN = """() => {
   const rows = [];
   for (let y = 0; y < terminal.rows; y++) {
     const line = buffer.getLine(buffer.viewportY + y);
-    rows.push(line ? line.translateToString(true) : "");
+    rows.push(line ? line.translateToString(true, 0, terminal.cols) : "");
   }
   return rows.join("\\n");
 }"""
@@ -125,6 +125,13 @@ class Tab:
 
     def screen(self) -> str:
         return str(self.page.evaluate(READ_SCREEN))
+
+    def size(self) -> tuple[int, int]:
+        """The page's terminal's columns and rows, as it fits them to the window."""
+        cols, rows = self.page.evaluate(
+            "() => [window.__netlabTerminals[0].cols, window.__netlabTerminals[0].rows]"
+        )
+        return int(cols), int(rows)
 
     def wait_for(
         self, check: str | Callable[[str], Any], what: str = "", seconds: float = WAIT

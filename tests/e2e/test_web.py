@@ -107,6 +107,17 @@ def test_the_key_scenario_in_a_browser_a_lab_per_tab_and_ctrl_c_ends_it_all(
     assert re.search(r"received \S*127\.0\.0\.1:\d+ 6 bytes", " ".join(screen.split())), screen
     assert not tab.errors
 
+    # A smaller window: the page's terminal shrinks to about 80x24, and the app with it.
+    tab.page.set_viewport_size({"width": 740, "height": 470})
+    wait_until(lambda: tab.size()[0] < 90 and tab.size()[1] < 26, what="the terminal to shrink")
+    columns, rows = tab.size()
+
+    def redrawn(screen: str) -> bool:
+        lines = screen.splitlines()  # the tab bar's rule spans the new width, no more
+        return len(lines) == rows and len(lines[2].rstrip()) == columns
+
+    tab.wait_for(redrawn, f"the app redrawn at {columns}x{rows}")
+
     # Another tab: an app and a lab of its own, without the first tab's server.
     (other,) = tabs(server.url)
     other.press("Alt+4")
