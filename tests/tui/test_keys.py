@@ -187,3 +187,19 @@ async def test_the_footer_shows_the_keys_that_work_where_the_cursor_is() -> None
         assert "Restart server" in _footer(app)
         await pilot.press("escape")
         assert "Views" in _footer(app) and "Open" in _footer(app)
+
+
+async def test_at_80_columns_the_palettes_key_shows_whatever_else_must_go() -> None:
+    app = NetlabApp()
+    async with running(app, size=(80, 24)) as pilot:
+        server = app.lab.start_server("echo:0")
+        await pilot.press("alt+3")
+        app.query_one("#client-endpoint", Input).value = f"127.0.0.1:{server.address[1]}"
+        await pilot.press("enter")
+        await until(pilot, lambda: "Disconnect" in _footer(app), "the session's keys")
+        shown = _footer(app)
+        assert shown[-1] == "palette"  # the one key that finds every action
+        assert shown[0] == "Disconnect"  # the first keys of the cursor's place stay
+        entries, palette = app.query_one(KeysFooter)._fitted()
+        assert palette is not None  # and all of it in the line: nothing cropped
+        assert sum(entry.width for entry, _ in entries) + palette.width + 1 <= 80

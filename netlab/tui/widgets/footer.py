@@ -4,7 +4,8 @@ Textual's Footer lists the same keys, but as a widget per key, made anew on ever
 focus change: each Tab press restyled a dozen widgets, half of what it cost. This one
 draws a single line. The keys of the focused widget and its panes come first, the
 app's own after them; those of the app that do not fit are left out whole, the least
-needed first (F1 lists them all). A click on a key presses it.
+needed first, then the focused widget's last ones, so that the palette's key, which
+finds every action, always shows (F1 lists them all). A click on a key presses it.
 """
 
 from __future__ import annotations
@@ -130,6 +131,9 @@ class KeysFooter(Widget, can_focus=False):
             if sum(entry.width for entry, _ in entries) <= room:
                 break
             entries = [(entry, on) for entry, on in entries if entry.app_action != action]
+        # Still too many: the last keys go whole, never the palette's, which finds them all.
+        while entries and sum(entry.width for entry, _ in entries) > room:
+            entries.pop()
         return entries, palette
 
     @property
