@@ -15,11 +15,25 @@ from netlab.core.errors import InputError
 
 MAX_NAME = 253
 MAX_LABEL = 63
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
+"""Names that mean this machine's loopback wherever netlab runs (/etc/hosts's)."""
 
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]*")
 # inet_aton reads these as addresses ("127.1", "0x7f000001") though ipaddress and Go
 # do not; only names made of these characters can be one.
 _SHORTHAND_CHARS = re.compile(r"[0-9A-Fa-fXx.]+")
+
+
+def names_loopback(host: str) -> bool:
+    """Whether `host` names loopback as written, a loopback address or `localhost`,
+    without asking a resolver: what a name other than these resolves to can change."""
+    host = host.strip().lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def check_hostname(name: str) -> str:

@@ -12,14 +12,14 @@ browser sends with the page's requests and its websocket.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from netlab.core.hostnames import names_loopback
+
 TOKEN_COOKIE = "netlab-web-token"
-LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 
 
 def new_token() -> str:
@@ -29,19 +29,14 @@ def new_token() -> str:
 
 def is_loopback(host: str) -> bool:
     """Whether `host` (an address or a name) reaches only this machine."""
-    literal = host.strip("[]")
-    if literal.lower() in LOOPBACK_NAMES:
+    if names_loopback(host):
         return True
     try:
-        return ipaddress.ip_address(literal).is_loopback
-    except ValueError:
-        pass
-    try:
-        found = socket.getaddrinfo(literal, None, proto=socket.IPPROTO_TCP)
+        found = socket.getaddrinfo(host.strip("[]"), None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return False
     addresses = {str(info[4][0]).partition("%")[0] for info in found}
-    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+    return bool(addresses) and all(names_loopback(address) for address in addresses)
 
 
 def _hostname(host_header: str) -> str:
@@ -51,18 +46,6 @@ def _hostname(host_header: str) -> str:
     if host_header.count(":") == 1:
         return host_header.partition(":")[0]
     return host_header
-
-
-def _names_loopback(host_header: str) -> bool:
-    """Whether a Host header names loopback by an address or `localhost` (never by
-    another name: a name can be pointed anywhere, which is the rebinding attack)."""
-    name = _hostname(host_header).lower()
-    if name in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -81,7 +64,8 @@ class Access:
         websocket: bool,
     ) -> str | None:
         """Why this request may not drive the lab, or None when it may."""
-        if self.token is None and not _names_loopback(host):
+        # A name other than localhost could be pointed anywhere: the rebinding attack.
+        if self.token is None and not names_loopback(_hostname(host)):
             return (
                 f"this lab answers only at 127.0.0.1, ::1 or localhost, not at {host!r}: "
                 "open the URL netlab web printed"

@@ -13,8 +13,9 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from netlab.core.bus import EventBus
 from netlab.core.events import Event, Kind
+from netlab.core.hostnames import names_loopback as is_loopback
 from netlab.tui.app import NetlabApp
-from netlab.tui.panes.servers import ServersPane, human, is_loopback, sparkline
+from netlab.tui.panes.servers import ServersPane, human, sparkline
 from netlab.tui.widgets.eventlog import EventLog, format_event
 from tests.tui.running import running
 from tests.waits import until

@@ -11,7 +11,6 @@ in one call.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +32,7 @@ from netlab.core import tcpstate
 from netlab.core.endpoints import address_text
 from netlab.core.errors import InputError, NetlabError
 from netlab.core.events import Event, Side
+from netlab.core.hostnames import names_loopback
 from netlab.core.lab import Lab, Server
 from netlab.core.servers import MODELS, PROTOCOLS, ServerOptions, ServerSpec, parse_spec
 from netlab.core.servers.base import MAX_CLOSED, ConnectionInfo
@@ -54,7 +54,6 @@ THIN = 78
 """Below this many columns (the split view) it takes three: its first line is too wide."""
 SHORT = 30
 """Below this many lines the pane drops its blank lines between parts."""
-LOOPBACK_NAMES = ("localhost", "ip6-localhost")
 Verb = Literal["start", "stop", "restart", "faults"]
 """What a server job does; the name of a server being started is "new"."""
 
@@ -127,16 +126,6 @@ def sparkline(samples: Iterable[float]) -> str:
         return SPARK_BARS[0] * len(values)
     last = len(SPARK_BARS) - 1
     return "".join(SPARK_BARS[min(last, round(value / top * last))] for value in values)
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip().lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass
@@ -481,7 +470,7 @@ class ServersPane(Pane):
     def _bind_changed(self, event: Input.Changed) -> None:
         host = event.value.strip()
         warning = self.query_one("#servers-warning", Static)
-        if is_loopback(host):
+        if names_loopback(host):
             warning.display = False
             return
         where = host or "every address of this machine"
