@@ -114,6 +114,11 @@ class Event:
     closing: Closing | None = None
     """How the connection ended, on a CLOSED event made by `closed_event`."""
 
+    @property
+    def bytes_not_kept(self) -> int:
+        """Of a message's bytes, those past what `data` keeps (none for a counted flood)."""
+        return 0 if self.summed else max(0, self.size - len(self.data))
+
 
 def message_event(
     kind: Kind, source: str, peer: str, data: bytes, side: Side = Side.SERVER

@@ -426,9 +426,9 @@ def record_events(recorder: Recorder, events: Iterable[Event]) -> None:
             recorder.sent(event.data, event.time)
         else:
             recorder.received(event.data, event.time)
-        if event.size > len(event.data):  # an event keeps a long message's start only
+        if event.bytes_not_kept:
             recorder.note(
-                f"# {event.size - len(event.data):,} more bytes of this message were not kept "
-                f"(a message's first {len(event.data):,} are): `netlab connect --record` "
-                "keeps every byte"
+                f"# {event.bytes_not_kept:,} more bytes of this message were not kept "
+                f"(a message's first {len(event.data):,} are): `netlab connect --record`, "
+                "without --json, keeps every byte"
             )

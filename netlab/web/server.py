@@ -194,7 +194,7 @@ class WebLab:
             self._say(
                 WebEvent(
                     "opened",
-                    f"tab {tab.number} opened by {peer or 'a peer gone already'}: app {tab.pid}",
+                    f"tab {tab.number} opened by {_peer_text(request)}: app {tab.pid}",
                     tab=tab.number,
                     peer=peer,
                     pid=tab.pid,

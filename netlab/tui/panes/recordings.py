@@ -39,7 +39,7 @@ class Tape:
     @property
     def cut(self) -> int:
         """Messages of which only the start was kept (an event keeps a long one's start)."""
-        return sum(1 for event in self.events if event.size > len(event.data))
+        return sum(1 for event in self.events if event.bytes_not_kept)
 
     def save(self, path: Path) -> int:
         """Write the recording to a new file at `path` (InputError if it exists); how
