@@ -21,7 +21,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from netlab.cli.output import EXIT_OK, Commands, add_command, core_type, json_line, now_iso
-from netlab.core.endpoints import parse_port
+from netlab.core.endpoints import address_text, parse_port
 from netlab.core.errors import InputError, OperationFailed
 from netlab.core.plural import plural
 
@@ -73,7 +73,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     if args.attach is not None:
         args.attach = os.path.abspath(args.attach)  # one path, in its lines and for its apps
         _check_lab(args.attach)
-    sock = _listen(family, address, args.host, args.port)
+    sock = _listen(family, address)
     token = new_token() if args.token else None
     port = sock.getsockname()[1]
     url = f"http://{_url_host(args.host)}:{port}/" + (f"?token={token}" if token else "")
@@ -172,14 +172,12 @@ def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[Any, ...
     return family, address
 
 
-def _listen(
-    family: socket.AddressFamily, address: tuple[Any, ...], host: str, port: int
-) -> socket.socket:
+def _listen(family: socket.AddressFamily, address: tuple[Any, ...]) -> socket.socket:
     """A listening socket, bound before anything starts: a taken port is one line."""
     try:
         return socket.create_server(address, family=family, backlog=64)
     except OSError as error:
-        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        where = address_text(address)
         advice = {
             errno.EADDRINUSE: ": choose another with --port, or --port 0 for any free one",
             errno.EACCES: ": ports below 1024 need root; --port 8000, or 0 for any free one",
